@@ -1,0 +1,19 @@
+//! Runway's shared vocabulary: the types and rules that both the server and the browser use.
+//!
+//! Nothing here performs I/O, so the crate compiles to `wasm32` as well as natively, and the browser
+//! validates with exactly the code the server runs.
+//!
+//! - [`ids`]: validated identifiers (action ids, team names, field names).
+//! - [`duration`]: human durations such as `90s`, `15m`, `1h30m`.
+//! - [`spec`]: the action specification: inputs, executor, approval policy, rollout.
+//! - [`parse`]: reads one catalogue YAML file into an [`spec::ActionSpec`], reporting *every* problem
+//!   with its line and field path.
+//! - [`problem`]: one located problem in a catalogue file.
+//! - [`view`]: what the catalogue pages show (cards, action details) and the search that filters them.
+
+pub mod duration;
+pub mod ids;
+pub mod parse;
+pub mod problem;
+pub mod spec;
+pub mod view;

@@ -1,0 +1,282 @@
+use super::*;
+
+const FULL: &str = r#"id: create-repo
+title: Create a service repository
+summary: A new git repository from the service template.
+description: |
+  Creates a **bare** repository.
+category: Source code
+tags: [git, repository]
+owner: platform
+inputs:
+  - name: name
+    label: Repository name
+    type: string
+    pattern: "[a-z][a-z0-9-]{2,39}"
+    required: true
+  - name: visibility
+    label: Visibility
+    type: select
+    options:
+      - internal
+      - value: private
+        label: Private (team only)
+    default: internal
+  - name: reason
+    label: Why private?
+    type: text
+    visible_if: {field: visibility, equals: private}
+  - name: replicas
+    label: Replicas
+    type: integer
+    min: 1
+    max: 9
+    step: 2
+    default: 3
+run:
+  kind: script
+  command: scripts/create-repo.sh
+  args: ["--name", "{{name}}", "--visibility={{visibility}}"]
+approval: {from: [security], count: 2}
+timeout: 5m
+retries: 2
+concurrency: 4
+visible_to: [payments, search]
+replaces: "PLAT ticket: new repository"
+estimate: 2m
+"#;
+
+#[test]
+fn a_complete_action_parses_into_its_typed_spec() {
+    let spec = parse_action("create-repo.yaml", FULL).expect("valid spec");
+    assert_eq!(spec.id.as_str(), "create-repo");
+    assert_eq!(spec.tags, vec!["git", "repository"]);
+    assert_eq!(spec.inputs.len(), 4);
+    assert_eq!(
+        spec.inputs[1].default,
+        Some(Value::String("internal".into()))
+    );
+    assert_eq!(
+        spec.inputs[2].visible_if,
+        Some(Condition {
+            field: FieldName::parse("visibility").expect("name"),
+            equals: Value::String("private".into())
+        })
+    );
+    assert!(matches!(
+        spec.inputs[3].kind,
+        FieldKind::Integer {
+            min: Some(1),
+            max: Some(9),
+            step: Some(2)
+        }
+    ));
+    assert_eq!(
+        spec.run,
+        RunSpec::Script {
+            command: "scripts/create-repo.sh".into(),
+            args: vec![
+                "--name".into(),
+                "{{name}}".into(),
+                "--visibility={{visibility}}".into()
+            ]
+        }
+    );
+    assert_eq!(
+        spec.approval,
+        ApprovalPolicy::Groups {
+            groups: vec!["security".into()],
+            count: 2
+        }
+    );
+    assert_eq!(spec.timeout.as_secs(), 300);
+    assert_eq!(spec.retries, 2);
+    assert_eq!(spec.concurrency, Some(4));
+    assert!(spec.visible_to.is_beta());
+    assert_eq!(spec.estimate.map(HumanDuration::as_secs), Some(120));
+}
+
+#[test]
+fn a_minimal_manual_action_gets_safe_defaults() {
+    let text = "id: access\ntitle: Access\nsummary: Get access.\ncategory: Access\nowner: security\nrun: {kind: manual}\n";
+    let spec = parse_action("access.yaml", text).expect("valid spec");
+    assert_eq!(spec.approval, ApprovalPolicy::None);
+    assert_eq!(spec.visible_to, Visibility::All);
+    assert_eq!(spec.timeout.as_secs(), DEFAULT_TIMEOUT_SECS);
+    assert_eq!(spec.retries, 0);
+    assert_eq!(spec.run, RunSpec::Manual { instructions: None });
+}
+
+#[test]
+fn webhook_bodies_keep_yaml_types_and_check_references() {
+    let text = r#"id: deploy
+title: Deploy
+summary: Trigger a pipeline.
+category: Delivery
+owner: platform
+inputs:
+  - {name: service, label: Service, type: string}
+run:
+  kind: webhook
+  url: https://ci.example.com/hooks/deploy
+  headers: {X-Team: platform}
+  body: {service: "{{service}}", dry_run: false, count: 3, note: "42"}
+"#;
+    let spec = parse_action("deploy.yaml", text).expect("valid spec");
+    let RunSpec::Webhook {
+        method,
+        body,
+        headers,
+        ..
+    } = spec.run
+    else {
+        panic!("webhook expected")
+    };
+    assert_eq!(method, HttpMethod::Post);
+    assert_eq!(headers.get("X-Team").map(String::as_str), Some("platform"));
+    assert_eq!(
+        body,
+        Some(
+            serde_json::json!({"service": "{{service}}", "dry_run": false, "count": 3, "note": "42"})
+        )
+    );
+}
+
+fn problems(text: &str) -> Vec<String> {
+    match parse_action("a.yaml", text) {
+        Ok(_) => vec!["<parsed without problems>".to_string()],
+        Err(ps) => ps.iter().map(ToString::to_string).collect(),
+    }
+}
+
+const HEAD: &str = "id: a\ntitle: A\nsummary: S\ncategory: C\nowner: platform\n";
+
+/// Each broken spec and the exact report it must produce. Lines count from 1, and HEAD is 5 lines.
+#[test]
+fn broken_specs_report_exact_located_problems() {
+    let manual = "run: {kind: manual}\n";
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        ("title: [oops\n".to_string(), vec!["a.yaml:2: invalid YAML: while parsing a flow sequence, expected ',' or ']'"]),
+        ("- just\n- a list\n".to_string(), vec!["a.yaml:1: expected a mapping of action fields at the top level"]),
+        ("id: a\nid: b\n".to_string(), vec!["a.yaml:2: duplicate key `id`"]),
+        (
+            "title: T\n".to_string(),
+            vec![
+                "a.yaml:1: id: is required",
+                "a.yaml:1: summary: is required",
+                "a.yaml:1: category: is required",
+                "a.yaml:1: owner: is required",
+                "a.yaml:1: run: is required: how the action is carried out (kind: script, webhook or manual)",
+            ],
+        ),
+        (
+            format!("{HEAD}{manual}requried: true\n"),
+            vec!["a.yaml:7: requried: unknown field; expected one of: id, title, summary, description, category, tags, owner, inputs, run, approval, timeout, retries, concurrency, visible_to, replaces, estimate"],
+        ),
+        (
+            "id: Create_Repo\ntitle: A\nsummary: S\ncategory: C\nowner: platform\nrun: {kind: manual}\n".to_string(),
+            vec!["a.yaml:1: id: `Create_Repo` is not a valid action id: use 1-64 lowercase letters, digits and single hyphens, starting with a letter or digit"],
+        ),
+        (
+            format!("{HEAD}{manual}inputs:\n  - {{name: a, label: A, type: string}}\n  - {{name: b, label: B, type: string}}\n  - {{name: c, label: C, type: string, pattern: \"[a-\"}}\n"),
+            vec!["a.yaml:10: inputs[2].pattern: invalid regex `[a-`: error: unclosed character class"],
+        ),
+        (
+            format!("{HEAD}{manual}inputs:\n  - {{name: n, label: N, type: colour}}\n"),
+            vec!["a.yaml:8: inputs[0].type: unknown type `colour`; expected one of: string, text, integer, number, boolean, select, multiselect, team, date, secret"],
+        ),
+        (
+            format!("{HEAD}{manual}inputs:\n  - {{name: n, label: N, type: integer, min: 5, max: 1}}\n"),
+            vec!["a.yaml:8: inputs[0].max: must not be less than min (5)"],
+        ),
+        (
+            format!("{HEAD}{manual}inputs:\n  - {{name: n, label: N, type: integer, pattern: x}}\n"),
+            vec!["a.yaml:8: inputs[0].pattern: does not apply to a field of type integer; expected one of: name, label, help, placeholder, required, default, visible_if, type, min, max, step"],
+        ),
+        (
+            format!("{HEAD}{manual}inputs:\n  - {{name: n, label: N, type: string, max_length: 3, default: toolong}}\n"),
+            vec!["a.yaml:8: inputs[0].default: default does not satisfy the field's own rules: must be at most 3 characters"],
+        ),
+        (
+            format!("{HEAD}{manual}inputs:\n  - {{name: a, label: A, type: string}}\n  - {{name: a, label: B, type: string}}\n"),
+            vec!["a.yaml:9: inputs[1].name: duplicate field name `a`"],
+        ),
+        (
+            format!("{HEAD}{manual}inputs:\n  - {{name: r, label: R, type: text, visible_if: {{field: later, equals: x}}}}\n  - {{name: later, label: L, type: boolean}}\n"),
+            vec!["a.yaml:8: inputs[0].visible_if.field: refers to `later`, which is not a field defined above this one"],
+        ),
+        (
+            format!("{HEAD}{manual}inputs:\n  - {{name: s, label: S, type: select, options: [x, y]}}\n  - {{name: r, label: R, type: text, visible_if: {{field: s, equals: z}}}}\n"),
+            vec!["a.yaml:9: inputs[1].visible_if.equals: not a possible value of `s`: `z` is not one of the options"],
+        ),
+        (
+            format!("{HEAD}{manual}inputs:\n  - {{name: s, label: S, type: select, options: [x, x]}}\n"),
+            vec!["a.yaml:8: inputs[0].options[1]: duplicate option `x`"],
+        ),
+        (
+            format!("{HEAD}inputs:\n  - {{name: pw, label: P, type: secret}}\nrun:\n  kind: script\n  command: ../outside.sh\n  args: [\"{{{{pw}}}}\", \"{{{{nope}}}}\"]\n"),
+            vec![
+                "a.yaml:10: run.command: must be a path inside the catalogue directory (relative, without `..`)",
+                "a.yaml:11: run.args[0]: secret field `pw` cannot be passed as an argument (arguments are visible in process lists); read it from stdin or RUNWAY_INPUT_PW",
+                "a.yaml:11: run.args[1]: `{{nope}}` refers to no input field",
+            ],
+        ),
+        (
+            format!("{HEAD}run: {{kind: webhook, url: ftp://x, method: FETCH}}\n"),
+            vec![
+                "a.yaml:6: run.method: expected GET, POST, PUT, PATCH or DELETE, found `FETCH`",
+                "a.yaml:6: run.url: expected an http:// or https:// URL, found `ftp://x`",
+            ],
+        ),
+        (format!("{HEAD}run: {{kind: robot}}\n"), vec!["a.yaml:6: run.kind: unknown executor `robot`; expected script, webhook or manual"]),
+        (
+            format!("{HEAD}{manual}approval: manager\n"),
+            vec!["a.yaml:7: approval: expected `none`, `team-lead`, or a mapping with `from` (team-lead or a list of groups) and `count`, found `manager`"],
+        ),
+        (
+            format!("{HEAD}{manual}timeout: 3 days\nretries: 11\nestimate: soon\n"),
+            vec![
+                "a.yaml:7: timeout: expected a duration such as `30s`, `15m`, `1h30m` or `2d`, found `3 days`",
+                "a.yaml:8: retries: must be at most 10",
+                "a.yaml:9: estimate: expected a duration such as `30s`, `15m`, `1h30m` or `2d`, found `soon`",
+            ],
+        ),
+        (format!("{HEAD}{manual}timeout: 2d\n"), vec!["a.yaml:7: timeout: must be between 1s and 24h"]),
+        (
+            format!("{HEAD}{manual}visible_to: [payments, Bad Team]\n"),
+            vec!["a.yaml:7: visible_to[1]: `Bad Team` is not a valid team name: use 1-64 lowercase letters, digits and single hyphens, starting with a letter or digit (or write `all`)"],
+        ),
+        (
+            format!("{HEAD}{manual}inputs:\n  - {{name: pw, label: P, type: secret, default: hunter2}}\n"),
+            vec!["a.yaml:8: inputs[0].default: a secret field cannot have a default"],
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(problems(&text), expected, "for spec:\n{text}");
+    }
+}
+
+#[test]
+fn every_problem_in_a_file_is_reported_at_once() {
+    let text = "id: BAD\ntitle: T\nsummary: S\ncategory: C\nowner: Not A Team\nrun: {kind: manual}\nretries: -1\n";
+    let found = problems(text);
+    assert_eq!(found.len(), 3, "{found:#?}");
+}
+
+#[test]
+fn templates_list_their_field_references() {
+    assert_eq!(
+        template_fields("--name={{ name }}-{{env}}"),
+        Ok(vec!["name".to_string(), "env".to_string()])
+    );
+    assert!(template_fields("{{name").is_err());
+    assert!(template_fields("{{$(id)}}").is_err());
+}
+
+#[test]
+fn dates_must_exist_on_the_calendar() {
+    assert!(is_iso_date("2024-02-29"));
+    assert!(!is_iso_date("2023-02-29"));
+    assert!(!is_iso_date("2023-13-01"));
+    assert!(!is_iso_date("23-01-01"));
+}

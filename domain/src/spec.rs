@@ -1,0 +1,261 @@
+//! The action specification: what one catalogue file declares.
+//!
+//! These types are the *validated* form. [`crate::parse`] builds them from YAML and refuses anything
+//! inconsistent, so code that holds an [`ActionSpec`] may rely on its invariants: field names are unique,
+//! `visible_if` and templates refer to fields that exist, patterns compile, ranges are ordered, defaults
+//! satisfy their own field's rules.
+
+use crate::duration::HumanDuration;
+use crate::ids::{ActionId, FieldName, TeamName};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One self-service action from the catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionSpec {
+    pub id: ActionId,
+    pub title: String,
+    /// One sentence shown on the catalogue card.
+    pub summary: String,
+    /// Markdown shown on the action page (rendered and sanitised by the server).
+    pub description: String,
+    pub category: String,
+    pub tags: Vec<String>,
+    /// The team that owns and fulfils this action.
+    pub owner: TeamName,
+    pub inputs: Vec<FieldSpec>,
+    pub run: RunSpec,
+    pub approval: ApprovalPolicy,
+    /// How long one attempt may run before it is stopped.
+    pub timeout: HumanDuration,
+    /// How many times a failed attempt is retried (0 = run once).
+    pub retries: u32,
+    /// At most this many jobs of this action run at once, across all workers; `None` = no cap.
+    pub concurrency: Option<u32>,
+    pub visible_to: Visibility,
+    /// The ticket type this action replaces ("JIRA PLAT: New repository"), free text.
+    pub replaces: Option<String>,
+    /// How long the action usually takes end to end, as told to developers.
+    pub estimate: Option<HumanDuration>,
+}
+
+/// Who may see and use an action: everyone, or a beta rollout to some early-adopter teams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "teams", rename_all = "snake_case")]
+pub enum Visibility {
+    All,
+    Teams(Vec<TeamName>),
+}
+
+impl Visibility {
+    pub fn is_beta(&self) -> bool {
+        matches!(self, Visibility::Teams(_))
+    }
+}
+
+/// Who must approve a request before it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ApprovalPolicy {
+    /// Runs as soon as it is submitted.
+    None,
+    /// `count` approvals from leads of the requester's team.
+    TeamLead { count: u32 },
+    /// `count` approvals from members of any of `groups`.
+    Groups { groups: Vec<String>, count: u32 },
+}
+
+impl ApprovalPolicy {
+    /// The policy in plain words, as shown on the action page.
+    pub fn in_words(&self) -> String {
+        fn approvals(count: u32) -> String {
+            if count == 1 {
+                "one approval".to_string()
+            } else {
+                format!("{count} approvals")
+            }
+        }
+        match self {
+            ApprovalPolicy::None => "No approval needed: runs as soon as you submit.".to_string(),
+            ApprovalPolicy::TeamLead { count } => format!(
+                "Needs {} from a lead of your team before it runs.",
+                approvals(*count)
+            ),
+            ApprovalPolicy::Groups { groups, count } => format!(
+                "Needs {} from members of {} before it runs.",
+                approvals(*count),
+                groups.join(", ")
+            ),
+        }
+    }
+}
+
+/// How a request for this action is carried out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunSpec {
+    /// A program in the catalogue directory, given inputs as argv elements, env vars and JSON on stdin.
+    Script {
+        /// Path relative to the catalogue directory.
+        command: String,
+        /// Each element becomes exactly one argv element; `{{field}}` is replaced by the field's value.
+        args: Vec<String>,
+    },
+    /// An HTTP call, signed per the Standard Webhooks spec.
+    Webhook {
+        method: HttpMethod,
+        url: String,
+        headers: BTreeMap<String, String>,
+        /// JSON template; string values may contain `{{field}}` references (JSON-encoded on use).
+        body: Option<serde_json::Value>,
+    },
+    /// A person on the owning team fulfils it from their inbox.
+    Manual { instructions: Option<String> },
+}
+
+impl RunSpec {
+    pub fn kind(&self) -> ExecutorKind {
+        match self {
+            RunSpec::Script { .. } => ExecutorKind::Script,
+            RunSpec::Webhook { .. } => ExecutorKind::Webhook,
+            RunSpec::Manual { .. } => ExecutorKind::Manual,
+        }
+    }
+}
+
+/// The executor kinds, for display and dispatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecutorKind {
+    Script,
+    Webhook,
+    Manual,
+}
+
+impl ExecutorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutorKind::Script => "script",
+            ExecutorKind::Webhook => "webhook",
+            ExecutorKind::Manual => "manual",
+        }
+    }
+
+    pub fn in_words(self) -> &'static str {
+        match self {
+            ExecutorKind::Script => "Automated: runs a script.",
+            ExecutorKind::Webhook => "Automated: calls another system.",
+            ExecutorKind::Manual => "Fulfilled by a person on the owning team.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+/// One input of an action's form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldSpec {
+    pub name: FieldName,
+    pub label: String,
+    pub help: Option<String>,
+    pub placeholder: Option<String>,
+    pub required: bool,
+    /// Default value, already checked against the field's own rules.
+    pub default: Option<serde_json::Value>,
+    pub kind: FieldKind,
+    /// Shown (and required) only when another field has a given value.
+    pub visible_if: Option<Condition>,
+}
+
+/// `visible_if: {field: visibility, equals: private}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    pub field: FieldName,
+    pub equals: serde_json::Value,
+}
+
+/// A field's type and its type-specific rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FieldKind {
+    String {
+        /// Anchored regular expression the whole value must match.
+        pattern: Option<String>,
+        min_length: Option<u32>,
+        max_length: Option<u32>,
+    },
+    Text {
+        min_length: Option<u32>,
+        max_length: Option<u32>,
+    },
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+        step: Option<i64>,
+    },
+    Number {
+        min: Option<f64>,
+        max: Option<f64>,
+        step: Option<f64>,
+    },
+    Boolean,
+    Select {
+        options: Vec<SelectOption>,
+    },
+    Multiselect {
+        options: Vec<SelectOption>,
+    },
+    /// One of the requester's teams.
+    Team,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// Masked; never stored with the request and never logged.
+    Secret {
+        min_length: Option<u32>,
+        max_length: Option<u32>,
+    },
+}
+
+impl FieldKind {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            FieldKind::String { .. } => "string",
+            FieldKind::Text { .. } => "text",
+            FieldKind::Integer { .. } => "integer",
+            FieldKind::Number { .. } => "number",
+            FieldKind::Boolean => "boolean",
+            FieldKind::Select { .. } => "select",
+            FieldKind::Multiselect { .. } => "multiselect",
+            FieldKind::Team => "team",
+            FieldKind::Date => "date",
+            FieldKind::Secret { .. } => "secret",
+        }
+    }
+
+    pub const TYPE_NAMES: [&'static str; 10] = [
+        "string",
+        "text",
+        "integer",
+        "number",
+        "boolean",
+        "select",
+        "multiselect",
+        "team",
+        "date",
+        "secret",
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectOption {
+    pub value: String,
+    pub label: String,
+}

@@ -1,0 +1,236 @@
+//! What the catalogue pages show, and the search that filters it.
+//!
+//! The server renders the filtered list for a plain GET (`/?q=tls&category=Security`), and the browser
+//! re-filters the same list as the user types. Both call [`matches`], so the two can never disagree.
+
+use crate::spec::{ActionSpec, FieldKind, FieldSpec};
+use serde::{Deserialize, Serialize};
+
+/// One card on the catalogue page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionCard {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub category: String,
+    pub owner: String,
+    pub tags: Vec<String>,
+    /// Visible to some early-adopter teams only.
+    pub beta: bool,
+    /// "about 2 minutes".
+    pub estimate: Option<String>,
+}
+
+impl From<&ActionSpec> for ActionCard {
+    fn from(spec: &ActionSpec) -> Self {
+        Self {
+            id: spec.id.to_string(),
+            title: spec.title.clone(),
+            summary: spec.summary.clone(),
+            category: spec.category.clone(),
+            owner: spec.owner.to_string(),
+            tags: spec.tags.clone(),
+            beta: spec.visible_to.is_beta(),
+            estimate: spec.estimate.map(|e| e.in_words()),
+        }
+    }
+}
+
+/// Everything the action page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionDetail {
+    pub card: ActionCard,
+    /// Sanitised HTML rendered from the Markdown description (safe to insert as-is).
+    pub description_html: String,
+    pub replaces: Option<String>,
+    pub approval: String,
+    pub executor: String,
+    pub timeout: String,
+    pub retries: u32,
+    /// Early-adopter teams, when the action is in beta.
+    pub beta_teams: Vec<String>,
+    pub fields: Vec<FieldPreview>,
+    /// First 12 hex digits of the content hash: the version a request will record.
+    pub version: String,
+}
+
+/// One row of the form preview on the action page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldPreview {
+    pub name: String,
+    pub label: String,
+    pub type_name: String,
+    pub required: bool,
+    pub help: Option<String>,
+    /// "only when visibility is private".
+    pub condition: Option<String>,
+    /// Options, limits and pattern in words.
+    pub rules: Vec<String>,
+}
+
+impl From<&FieldSpec> for FieldPreview {
+    fn from(f: &FieldSpec) -> Self {
+        let mut rules = Vec::new();
+        let len = |min: &Option<u32>, max: &Option<u32>, rules: &mut Vec<String>| match (min, max) {
+            (Some(a), Some(b)) => rules.push(format!("{a} to {b} characters")),
+            (Some(a), None) => rules.push(format!("at least {a} characters")),
+            (None, Some(b)) => rules.push(format!("at most {b} characters")),
+            (None, None) => {}
+        };
+        match &f.kind {
+            FieldKind::String {
+                pattern,
+                min_length,
+                max_length,
+            } => {
+                len(min_length, max_length, &mut rules);
+                if let Some(p) = pattern {
+                    rules.push(format!("must match {p}"));
+                }
+            }
+            FieldKind::Text {
+                min_length,
+                max_length,
+            } => len(min_length, max_length, &mut rules),
+            FieldKind::Secret {
+                min_length,
+                max_length,
+            } => {
+                len(min_length, max_length, &mut rules);
+                rules.push("masked, never stored with the request".to_string());
+            }
+            FieldKind::Integer { min, max, step } => {
+                if let Some(m) = min {
+                    rules.push(format!("at least {m}"));
+                }
+                if let Some(m) = max {
+                    rules.push(format!("at most {m}"));
+                }
+                if let Some(s) = step {
+                    rules.push(format!("in steps of {s}"));
+                }
+            }
+            FieldKind::Number { min, max, step } => {
+                if let Some(m) = min {
+                    rules.push(format!("at least {m}"));
+                }
+                if let Some(m) = max {
+                    rules.push(format!("at most {m}"));
+                }
+                if let Some(s) = step {
+                    rules.push(format!("in steps of {s}"));
+                }
+            }
+            FieldKind::Select { options } | FieldKind::Multiselect { options } => {
+                let labels: Vec<&str> = options.iter().map(|o| o.label.as_str()).collect();
+                rules.push(format!("one of: {}", labels.join(", ")));
+            }
+            FieldKind::Team => rules.push("one of your teams".to_string()),
+            FieldKind::Date => rules.push("a date".to_string()),
+            FieldKind::Boolean => {}
+        }
+        Self {
+            name: f.name.to_string(),
+            label: f.label.clone(),
+            type_name: f.kind.type_name().to_string(),
+            required: f.required,
+            help: f.help.clone(),
+            condition: f.visible_if.as_ref().map(|c| {
+                let v = match &c.equals {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                format!("only when {} is {v}", c.field)
+            }),
+            rules,
+        }
+    }
+}
+
+/// Does `card` match the search text? Every whitespace-separated term must appear (case-insensitively)
+/// in the title, summary, category, owner, id or a tag. An empty query matches everything.
+pub fn matches(card: &ActionCard, query: &str) -> bool {
+    let haystack = format!(
+        "{} {} {} {} {} {}",
+        card.title,
+        card.summary,
+        card.category,
+        card.owner,
+        card.id,
+        card.tags.join(" ")
+    )
+    .to_lowercase();
+    query
+        .split_whitespace()
+        .all(|term| haystack.contains(&term.to_lowercase()))
+}
+
+/// Filters cards by search text and, when given, an exact category.
+pub fn filter<'a>(
+    cards: &'a [ActionCard],
+    query: &str,
+    category: Option<&str>,
+) -> Vec<&'a ActionCard> {
+    cards
+        .iter()
+        .filter(|c| category.is_none_or(|cat| cat.is_empty() || c.category == cat))
+        .filter(|c| matches(c, query))
+        .collect()
+}
+
+/// The distinct categories of `cards`, sorted.
+pub fn categories(cards: &[ActionCard]) -> Vec<String> {
+    let mut cats: Vec<String> = cards.iter().map(|c| c.category.clone()).collect();
+    cats.sort();
+    cats.dedup();
+    cats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(title: &str, category: &str, tags: &[&str]) -> ActionCard {
+        ActionCard {
+            id: title.to_lowercase().replace(' ', "-"),
+            title: title.to_string(),
+            summary: format!("{title} for your service"),
+            category: category.to_string(),
+            owner: "platform".to_string(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            beta: false,
+            estimate: None,
+        }
+    }
+
+    #[test]
+    fn every_search_term_must_match_somewhere() {
+        let c = card("Issue TLS certificate", "Security", &["pki", "x509"]);
+        assert!(matches(&c, ""));
+        assert!(matches(&c, "tls"));
+        assert!(matches(&c, "CERT pki"));
+        assert!(matches(&c, "security"));
+        assert!(!matches(&c, "tls database"));
+    }
+
+    #[test]
+    fn filter_applies_category_and_query_together() {
+        let cards = vec![
+            card("Create repository", "Source code", &["git"]),
+            card("Issue TLS certificate", "Security", &[]),
+            card("Request access", "Security", &[]),
+        ];
+        let titles =
+            |v: Vec<&ActionCard>| v.into_iter().map(|c| c.title.clone()).collect::<Vec<_>>();
+        assert_eq!(titles(filter(&cards, "", Some("Security"))).len(), 2);
+        assert_eq!(
+            titles(filter(&cards, "access", Some("Security"))),
+            vec!["Request access"]
+        );
+        assert_eq!(
+            titles(filter(&cards, "access", Some("Source code"))),
+            Vec::<String>::new()
+        );
+        assert_eq!(categories(&cards), vec!["Security", "Source code"]);
+    }
+}
