@@ -1,1 +1,14 @@
-//! stub
+//! Runway's server-side core: everything that performs I/O.
+//!
+//! - [`config`]: typed settings from compiled defaults, `runway.toml` and `RUNWAY_*` variables.
+//! - [`db`]: the database handle (SQLite or Postgres, chosen once from the URL), migrations and all SQL.
+//! - [`catalog`]: reads the catalogue directory, validates every file, keeps the loaded snapshot and
+//!   records each action version in the database.
+//! - [`markdown`]: renders action descriptions to sanitised HTML.
+//! - [`state`]: the [`state::Runway`] handle that the web layer and commands share.
+
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod markdown;
+pub mod state;

@@ -1,0 +1,238 @@
+//! The catalogue: loading the action files, the in-memory snapshot the portal serves from, and
+//! recording what was loaded in the database.
+//!
+//! Loading never stops at a broken file: every file is read and validated, broken ones are skipped
+//! with their problems recorded, and the rest of the catalogue loads. Each loaded action gets a content
+//! hash over its YAML and (for scripts) the script itself, so a request can record exactly which
+//! version it ran. [`CatalogStore::reload`] swaps in a new snapshot atomically (at start and on SIGHUP).
+
+mod load;
+
+pub use load::{load_dir, CatalogDirError};
+
+use crate::db::catalog::{self as sql, ActionRecord};
+use crate::db::{Db, DbError};
+use chrono::{DateTime, Utc};
+use runway_domain::problem::Problem;
+use runway_domain::spec::{ActionSpec, Visibility};
+use runway_domain::view::{ActionCard, ActionDetail, FieldPreview};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
+
+/// One action as loaded from its file.
+#[derive(Debug, Clone)]
+pub struct LoadedAction {
+    pub spec: ActionSpec,
+    /// File name relative to the catalogue directory.
+    pub file: String,
+    /// Hex SHA-256 over the YAML text and, for script actions, the script's bytes.
+    pub content_hash: String,
+    /// The YAML text as read.
+    pub source: String,
+    /// The description rendered to sanitised HTML.
+    pub description_html: String,
+}
+
+/// A complete, immutable view of the catalogue at one load.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// Actions by id.
+    pub actions: BTreeMap<String, Arc<LoadedAction>>,
+    /// Problems of the files that were skipped (and of duplicates).
+    pub problems: Vec<Problem>,
+    /// How many action files were read.
+    pub files_read: usize,
+    pub loaded_at: DateTime<Utc>,
+}
+
+/// Who is looking, as far as the catalogue cares: which teams they are in, and whether they may see
+/// everything. Sign-in fills this in; until then the portal uses [`Viewer::everyone`].
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    pub teams: Vec<String>,
+    pub sees_everything: bool,
+}
+
+impl Viewer {
+    /// A viewer that sees every action, beta ones included.
+    pub fn everyone() -> Self {
+        Self {
+            teams: Vec::new(),
+            sees_everything: true,
+        }
+    }
+
+    pub fn may_see(&self, spec: &ActionSpec) -> bool {
+        match &spec.visible_to {
+            Visibility::All => true,
+            Visibility::Teams(teams) => {
+                self.sees_everything
+                    || teams
+                        .iter()
+                        .any(|t| self.teams.iter().any(|v| v == t.as_str()))
+            }
+        }
+    }
+}
+
+impl Catalog {
+    pub fn empty() -> Self {
+        Self {
+            actions: BTreeMap::new(),
+            problems: Vec::new(),
+            files_read: 0,
+            loaded_at: Utc::now(),
+        }
+    }
+
+    /// Cards for every action `viewer` may see, ordered by category then title.
+    pub fn cards_for(&self, viewer: &Viewer) -> Vec<ActionCard> {
+        let mut cards: Vec<ActionCard> = self
+            .actions
+            .values()
+            .filter(|a| viewer.may_see(&a.spec))
+            .map(|a| ActionCard::from(&a.spec))
+            .collect();
+        cards.sort_by(|a, b| (&a.category, &a.title).cmp(&(&b.category, &b.title)));
+        cards
+    }
+
+    /// The action page for `id`, or `None` when it does not exist *or* `viewer` may not see it
+    /// (the two are indistinguishable on purpose).
+    pub fn detail_for(&self, id: &str, viewer: &Viewer) -> Option<ActionDetail> {
+        let action = self.actions.get(id).filter(|a| viewer.may_see(&a.spec))?;
+        let spec = &action.spec;
+        Some(ActionDetail {
+            card: ActionCard::from(spec),
+            description_html: action.description_html.clone(),
+            replaces: spec.replaces.clone(),
+            approval: spec.approval.in_words(),
+            executor: spec.run.kind().in_words().to_string(),
+            timeout: spec.timeout.to_string(),
+            retries: spec.retries,
+            beta_teams: match &spec.visible_to {
+                Visibility::All => Vec::new(),
+                Visibility::Teams(t) => t.iter().map(ToString::to_string).collect(),
+            },
+            fields: spec.inputs.iter().map(FieldPreview::from).collect(),
+            version: action.content_hash.chars().take(12).collect(),
+        })
+    }
+}
+
+/// What changed between two loads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadReport {
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub removed: Vec<String>,
+    pub problems: usize,
+}
+
+/// Failures of a reload as a whole (a single broken file is not one of them).
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error(transparent)]
+    Dir(#[from] CatalogDirError),
+    #[error("cannot record the catalogue in the database: {0}")]
+    Db(#[from] DbError),
+    #[error("cannot encode an action spec: {0}")]
+    Encode(serde_json::Error),
+    #[error("catalogue loading stopped unexpectedly")]
+    Join,
+}
+
+/// The live catalogue: the current snapshot plus what is needed to reload it.
+pub struct CatalogStore {
+    dir: PathBuf,
+    db: Db,
+    current: RwLock<Arc<Catalog>>,
+    /// Serialises reloads so two SIGHUPs cannot interleave their database writes.
+    reload_lock: tokio::sync::Mutex<()>,
+}
+
+impl CatalogStore {
+    pub fn new(dir: PathBuf, db: Db) -> Self {
+        Self {
+            dir,
+            db,
+            current: RwLock::new(Arc::new(Catalog::empty())),
+            reload_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The current snapshot. Cheap: clones an `Arc`.
+    pub fn snapshot(&self) -> Arc<Catalog> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reads the directory again, records the result in the database, then swaps the snapshot.
+    /// Broken files are reported in the snapshot's problems and logged; the rest loads.
+    #[tracing::instrument(skip_all, fields(dir = %self.dir.display()))]
+    pub async fn reload(&self) -> Result<ReloadReport, ReloadError> {
+        let _guard = self.reload_lock.lock().await;
+        let dir = self.dir.clone();
+        let catalog = tokio::task::spawn_blocking(move || load_dir(&dir))
+            .await
+            .map_err(|_| ReloadError::Join)??;
+        let mut records: Vec<ActionRecord<'_>> = Vec::with_capacity(catalog.actions.len());
+        for a in catalog.actions.values() {
+            records.push(ActionRecord {
+                id: a.spec.id.as_str(),
+                content_hash: &a.content_hash,
+                file: &a.file,
+                title: &a.spec.title,
+                category: &a.spec.category,
+                owner: a.spec.owner.as_str(),
+                spec_json: serde_json::to_string(&a.spec).map_err(ReloadError::Encode)?,
+                source: &a.source,
+            });
+        }
+        sql::sync(&self.db, &records, &catalog.problems, catalog.loaded_at).await?;
+
+        let previous = self.snapshot();
+        let mut report = ReloadReport {
+            problems: catalog.problems.len(),
+            ..Default::default()
+        };
+        for (id, action) in &catalog.actions {
+            match previous.actions.get(id) {
+                None => report.added.push(id.clone()),
+                Some(old) if old.content_hash != action.content_hash => {
+                    report.changed.push(id.clone())
+                }
+                Some(_) => {}
+            }
+        }
+        report.removed = previous
+            .actions
+            .keys()
+            .filter(|id| !catalog.actions.contains_key(*id))
+            .cloned()
+            .collect();
+        for p in &catalog.problems {
+            tracing::error!(file = %p.file, line = ?p.line, field = %p.field, "catalogue problem: {}", p.message);
+        }
+        tracing::info!(
+            actions = catalog.actions.len(),
+            added = report.added.len(),
+            changed = report.changed.len(),
+            removed = report.removed.len(),
+            problems = report.problems,
+            "catalogue loaded"
+        );
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(catalog);
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,321 @@
+//! Typed configuration: compiled defaults, then `runway.toml` (or the file named by `--config` /
+//! `RUNWAY_CONFIG`), then `RUNWAY_*` environment variables.
+//!
+//! Top-level keys map to `RUNWAY_<KEY>` (`RUNWAY_DATABASE_URL`, `RUNWAY_LISTEN`); keys inside a
+//! section map to `RUNWAY_<SECTION>__<KEY>` (`RUNWAY_LOG__FORMAT`). This is the only module that reads
+//! the process environment for settings. Values that can hold secrets (database URLs with passwords)
+//! are redacted from `Debug` and from `runway serve --print-config`.
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Every setting Runway reads, with its compiled default.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address the web server binds, e.g. `127.0.0.1:3000` (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Directory for Runway's own files; the default SQLite database lives here.
+    pub data_dir: PathBuf,
+    /// Directory of action YAML files (usually a git checkout).
+    pub catalog_dir: PathBuf,
+    /// `sqlite://path/to/file.db` or `postgres://user:pass@host/db`; empty = `<data_dir>/runway.db`.
+    pub database_url: String,
+    /// Directory holding the compiled web assets (`pkg/`), as built by cargo-leptos.
+    pub site_root: PathBuf,
+    /// Maximum database connections in the pool.
+    pub database_max_connections: u32,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` (human-readable) or `json` (one object per line, for log collectors).
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `runway=debug,sqlx=warn`.
+    pub filter: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: PathBuf::from("data"),
+            catalog_dir: PathBuf::from("catalog"),
+            database_url: String::new(),
+            site_root: PathBuf::from("target/site"),
+            database_max_connections: 10,
+            log: LogSettings {
+                format: LogFormat::Text,
+                filter: "info".to_string(),
+            },
+        }
+    }
+}
+
+/// Why the configuration could not be used. Each message names the key and what is expected.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {path} could not be read: {message}")]
+    File { path: String, message: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// The backend a database URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Settings {
+    /// Loads settings from defaults, the optional file, and the given environment variables.
+    ///
+    /// `config_file`: an explicit path (must exist), or `None` for `./runway.toml` if present.
+    /// `env` is passed in (rather than read here) so that tests can supply their own.
+    pub fn load(
+        config_file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match config_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+                figment = figment.merge(Toml::string(&text));
+            }
+            None => {
+                if Path::new("runway.toml").is_file() {
+                    figment = figment.merge(Toml::file("runway.toml"));
+                }
+            }
+        }
+        let vars: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("RUNWAY_") && k != "RUNWAY_CONFIG")
+            .collect();
+        figment = figment.merge(EnvList(vars).provider());
+        let settings: Settings = figment.extract().map_err(|e| {
+            let mut msgs: Vec<String> = e.into_iter().map(|e| describe(&e)).collect();
+            msgs.dedup();
+            ConfigError::Invalid(msgs.join("; "))
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Settings from the real process environment (the only place Runway reads it).
+    pub fn from_process(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let explicit = config_file
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("RUNWAY_CONFIG").map(PathBuf::from));
+        Self::load(explicit.as_deref(), std::env::vars())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !self.database_url.is_empty() {
+            let ok = ["sqlite:", "postgres://", "postgresql://"]
+                .iter()
+                .any(|p| self.database_url.starts_with(p));
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "database_url (RUNWAY_DATABASE_URL): expected a `sqlite://…` or `postgres://…` URL, found `{}`",
+                    redact_url(&self.database_url)
+                )));
+            }
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "database_max_connections (RUNWAY_DATABASE_MAX_CONNECTIONS): expected at least 1"
+                    .into(),
+            ));
+        }
+        if self.log.filter.parse::<LogFilterCheck>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "log.filter (RUNWAY_LOG__FILTER): `{}` is not a valid filter such as `info` or `runway=debug`",
+                self.log.filter
+            )));
+        }
+        Ok(())
+    }
+
+    /// The effective database URL: the configured one, or SQLite in the data directory.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("runway.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        backend_of(&self.effective_database_url())
+    }
+
+    /// The settings as TOML with secrets redacted, for `runway serve --print-config`.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = redact_url(&self.effective_database_url());
+        toml_string(&shown)
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("catalog_dir", &self.catalog_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("site_root", &self.site_root)
+            .field("database_max_connections", &self.database_max_connections)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+pub fn backend_of(url: &str) -> Backend {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// Replaces the password in `scheme://user:password@host/...` with `[redacted]`.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:[redacted]{}",
+            &url[..scheme_end + 3],
+            &authority[..colon],
+            &rest[at..]
+        ),
+        _ => url.to_string(),
+    }
+}
+
+/// The same validation `tracing_subscriber::EnvFilter` applies, without depending on it here:
+/// comma-separated `target=level` or `level` directives.
+struct LogFilterCheck;
+
+impl std::str::FromStr for LogFilterCheck {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+        for directive in s.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+            let level = directive.rsplit('=').next().unwrap_or(directive);
+            let has_target = directive.contains('=');
+            let valid_level = LEVELS.contains(&level.to_ascii_lowercase().as_str());
+            if !valid_level && (has_target || !is_target(level)) {
+                return Err(());
+            }
+        }
+        Ok(LogFilterCheck)
+    }
+}
+
+fn is_target(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+/// Environment variables mapped to settings keys: `RUNWAY_LOG__FORMAT` -> `log.format`.
+struct EnvList(Vec<(String, String)>);
+
+impl EnvList {
+    fn provider(self) -> Figment {
+        let mut f = Figment::new();
+        for (key, value) in self.0 {
+            let Some(rest) = key.strip_prefix("RUNWAY_") else {
+                continue;
+            };
+            let path = rest.to_ascii_lowercase().replace("__", ".");
+            f = f.merge(Serialized::global(&path, env_value(&value)));
+        }
+        f
+    }
+}
+
+fn env_value(value: &str) -> figment::value::Value {
+    use figment::value::Value;
+    if let Ok(n) = value.parse::<i64>() {
+        Value::from(n)
+    } else if value == "true" || value == "false" {
+        Value::from(value == "true")
+    } else {
+        Value::from(value.to_string())
+    }
+}
+
+fn describe(e: &figment::Error) -> String {
+    let key = e.path.join(".");
+    let env_name = if key.is_empty() {
+        String::new()
+    } else {
+        format!(" (RUNWAY_{})", key.to_ascii_uppercase().replace('.', "__"))
+    };
+    let what = match &e.kind {
+        figment::error::Kind::InvalidType(actual, expected) => {
+            format!("expected {expected}, found {actual}")
+        }
+        figment::error::Kind::InvalidValue(actual, expected) => {
+            format!("expected {expected}, found {actual}")
+        }
+        figment::error::Kind::UnknownField(field, _) => {
+            // The error path already ends with the unknown field's name.
+            let name = if key.is_empty() { field.clone() } else { key };
+            return format!("unknown setting `{name}`");
+        }
+        figment::error::Kind::Message(m) => m.clone(),
+        other => other.to_string(),
+    };
+    if key.is_empty() {
+        what
+    } else {
+        format!("{key}{env_name}: {what}")
+    }
+}
+
+fn toml_string(settings: &Settings) -> String {
+    // Hand-written so that key order and comments stay stable for users reading the output.
+    format!(
+        "listen = \"{}\"\ndata_dir = {:?}\ncatalog_dir = {:?}\ndatabase_url = {:?}\nsite_root = {:?}\ndatabase_max_connections = {}\n\n[log]\nformat = \"{}\"\nfilter = {:?}\n",
+        settings.listen,
+        settings.data_dir.display().to_string(),
+        settings.catalog_dir.display().to_string(),
+        settings.database_url,
+        settings.site_root.display().to_string(),
+        settings.database_max_connections,
+        match settings.log.format {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        },
+        settings.log.filter,
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,138 @@
+//! SQL for the catalogue: action versions, the current action list, and load problems.
+
+use super::{Db, DbError};
+use crate::on_pool;
+use chrono::{DateTime, Utc};
+use runway_domain::problem::Problem;
+
+/// One action as it should be recorded by a catalogue load.
+pub struct ActionRecord<'a> {
+    pub id: &'a str,
+    pub content_hash: &'a str,
+    pub file: &'a str,
+    pub title: &'a str,
+    pub category: &'a str,
+    pub owner: &'a str,
+    /// The validated spec as JSON.
+    pub spec_json: String,
+    pub source: &'a str,
+}
+
+/// One row of the `actions` table.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredAction {
+    pub id: String,
+    pub content_hash: String,
+    pub file: String,
+}
+
+/// Replaces the recorded catalogue with `actions` and `problems`, in one transaction: new versions are
+/// added (old ones kept for history), current rows are upserted, rows of removed actions deleted.
+#[tracing::instrument(skip_all, fields(actions = actions.len(), problems = problems.len()))]
+pub async fn sync(
+    db: &Db,
+    actions: &[ActionRecord<'_>],
+    problems: &[Problem],
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        for a in actions {
+            sqlx::query(
+                "INSERT INTO action_versions (action_id, content_hash, spec, source, first_loaded_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (action_id, content_hash) DO NOTHING",
+            )
+            .bind(a.id)
+            .bind(a.content_hash)
+            .bind(&a.spec_json)
+            .bind(a.source)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO actions (id, content_hash, file, title, category, owner, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (id) DO UPDATE SET
+                    content_hash = excluded.content_hash, file = excluded.file, title = excluded.title,
+                    category = excluded.category, owner = excluded.owner, updated_at = excluded.updated_at
+                 WHERE actions.content_hash <> excluded.content_hash OR actions.file <> excluded.file",
+            )
+            .bind(a.id)
+            .bind(a.content_hash)
+            .bind(a.file)
+            .bind(a.title)
+            .bind(a.category)
+            .bind(a.owner)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let current: Vec<String> = sqlx::query_scalar("SELECT id FROM actions").fetch_all(&mut *tx).await?;
+        for id in current.iter().filter(|id| !actions.iter().any(|a| a.id == id.as_str())) {
+            sqlx::query("DELETE FROM actions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        }
+        sqlx::query("DELETE FROM catalog_problems").execute(&mut *tx).await?;
+        for p in problems {
+            sqlx::query("INSERT INTO catalog_problems (file, line, field, message, found_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&p.file)
+                .bind(p.line.map(i64::from))
+                .bind(&p.field)
+                .bind(&p.message)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok::<(), sqlx::Error>(())
+    })?;
+    Ok(())
+}
+
+/// The actions currently recorded, by id.
+#[tracing::instrument(skip_all)]
+pub async fn current_actions(db: &Db) -> Result<Vec<StoredAction>, DbError> {
+    let rows = on_pool!(db, pool => sqlx::query_as::<_, StoredAction>(
+        "SELECT id, content_hash, file FROM actions ORDER BY id"
+    ).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// How many versions of `action_id` have ever been recorded.
+#[tracing::instrument(skip_all)]
+pub async fn version_count(db: &Db, action_id: &str) -> Result<i64, DbError> {
+    let n = on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM action_versions WHERE action_id = $1"
+    ).bind(action_id).fetch_one(pool).await)?;
+    Ok(n)
+}
+
+/// The spec JSON recorded for one version, if any.
+#[tracing::instrument(skip_all)]
+pub async fn version_spec(
+    db: &Db,
+    action_id: &str,
+    content_hash: &str,
+) -> Result<Option<String>, DbError> {
+    let spec = on_pool!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT spec FROM action_versions WHERE action_id = $1 AND content_hash = $2"
+    ).bind(action_id).bind(content_hash).fetch_optional(pool).await)?;
+    Ok(spec)
+}
+
+/// The problems recorded by the latest load.
+#[tracing::instrument(skip_all)]
+pub async fn problems(db: &Db) -> Result<Vec<Problem>, DbError> {
+    let rows: Vec<(String, Option<i64>, String, String)> = on_pool!(db, pool => sqlx::query_as(
+        "SELECT file, line, field, message FROM catalog_problems ORDER BY file, line"
+    ).fetch_all(pool).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(file, line, field, message)| Problem {
+            file,
+            line: line.and_then(|l| u32::try_from(l).ok()),
+            field,
+            message,
+        })
+        .collect())
+}

@@ -1,0 +1,162 @@
+//! The database: one handle over SQLite or Postgres, chosen once from the URL.
+//!
+//! All SQL lives under this module. Queries are written once where the SQL is portable (sqlx accepts
+//! `$1` placeholders on both backends) and dispatched with [`on_pool!`]; a backend-specific query is
+//! written only where the semantics differ. Each backend has its own migration folder with the same
+//! numbering (`migrations/sqlite`, `migrations/postgres`).
+
+pub mod catalog;
+
+use crate::config::{backend_of, Backend};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A pooled connection to Runway's database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same body against whichever pool `db` holds. The body is compiled once per backend, so
+/// it must only use SQL and types both support.
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Database failures. Details are for logs; users are shown a generic message.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open the database at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("migrations failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Query(#[from] sqlx::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+impl Db {
+    /// Opens a pool for `url`. SQLite files (and their directory) are created when missing, with WAL,
+    /// foreign keys, a busy timeout and `synchronous=FULL` so a commit survives power loss.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
+        let shown = crate::config::redact_url(url);
+        match backend_of(url) {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(|source| DbError::Connect {
+                        url: shown.clone(),
+                        source,
+                    })?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                if let Some(parent) = options.get_filename().parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(|source| DbError::DataDir {
+                            path: parent.display().to_string(),
+                            source,
+                        })?;
+                    }
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(|source| DbError::Connect { url: shown, source })?;
+                Ok(Db::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let options =
+                    PgConnectOptions::from_str(url).map_err(|source| DbError::Connect {
+                        url: shown.clone(),
+                        source,
+                    })?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(|source| DbError::Connect { url: shown, source })?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations for this backend.
+    #[tracing::instrument(skip_all)]
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// True when every migration this build knows has been applied (for `/readyz`).
+    #[tracing::instrument(skip_all)]
+    pub async fn migrations_applied(&self) -> Result<bool, DbError> {
+        let (expected, applied): (i64, Option<i64>) = match self {
+            Db::Sqlite(pool) => (
+                SQLITE_MIGRATIONS
+                    .iter()
+                    .map(|m| m.version)
+                    .max()
+                    .unwrap_or(0),
+                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(pool)
+                    .await?,
+            ),
+            Db::Postgres(pool) => (
+                POSTGRES_MIGRATIONS
+                    .iter()
+                    .map(|m| m.version)
+                    .max()
+                    .unwrap_or(0),
+                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(pool)
+                    .await?,
+            ),
+        };
+        Ok(applied == Some(expected))
+    }
+
+    /// A cheap round trip, proving the database answers.
+    #[tracing::instrument(skip_all)]
+    pub async fn ping(&self) -> Result<(), DbError> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}

@@ -1,0 +1,25 @@
+//! The handle shared by the web layer and the commands: settings, database and catalogue.
+
+use crate::catalog::CatalogStore;
+use crate::config::Settings;
+use crate::db::Db;
+use std::sync::Arc;
+
+/// Everything a request handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct Runway {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub catalog: Arc<CatalogStore>,
+}
+
+impl Runway {
+    pub fn new(settings: Settings, db: Db) -> Self {
+        let catalog = Arc::new(CatalogStore::new(settings.catalog_dir.clone(), db.clone()));
+        Self {
+            settings: Arc::new(settings),
+            db,
+            catalog,
+        }
+    }
+}
