@@ -1,1 +1,63 @@
-//! stub
+//! Runway's web application: Leptos components, routes and server functions.
+//!
+//! Compiled twice: with `ssr` into the server (rendering HTML and running server functions) and with
+//! `hydrate` into the browser's WebAssembly (taking over the rendered page).
+//!
+//! - [`api`]: server functions, each a thin shell over `runway_core`.
+//! - [`error`]: the one error type server functions return, safe to show to users.
+//! - [`layout`]: the page frame: header, navigation, footer.
+//! - [`pages`]: one module per page.
+
+pub mod api;
+pub mod error;
+pub mod layout;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: layout and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/runway.css" />
+        <Title formatter=|text: String| if text.is_empty() { "Runway".to_string() } else { format!("{text} · Runway") } />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <layout::Header />
+            <main id="main" class="container" tabindex="-1">
+                // Async rendering: each page's data is ready before the first byte, so the HTTP status
+                // (404 for an unknown action) is correct and the page works without JavaScript.
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::catalog::CatalogPage ssr=SsrMode::Async />
+                    <Route path=path!("/actions/:id") view=pages::action::ActionPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/catalog") view=pages::health::CatalogHealthPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <layout::Footer />
+        </Router>
+    }
+}

@@ -1,0 +1,152 @@
+//! One action: what it does, who owns it, what it replaces, how it is approved, and its form fields.
+
+use crate::api::{get_action, set_status};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use runway_domain::view::{ActionDetail, FieldPreview};
+
+#[component]
+pub fn ActionPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let detail = Resource::new(id, get_action);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <ActionView d /> }.into_any(),
+                    Err(AppError::NotFound) => {
+                        set_status(404);
+                        view! {
+                            <Title text="Action not found" />
+                            <section class="notice">
+                                <h1>"No such action"</h1>
+                                <p>
+                                    "This action does not exist, or is not available to your team yet. "
+                                    <a href="/">"Back to the catalogue"</a>
+                                </p>
+                            </section>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => {
+                        set_status(503);
+                        view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ActionView(d: ActionDetail) -> impl IntoView {
+    let card = d.card;
+    let beta = (!d.beta_teams.is_empty()).then(|| d.beta_teams.join(", "));
+    view! {
+        <Title text=card.title.clone() />
+        <article class="action-page">
+            <nav class="breadcrumb" aria-label="Breadcrumb">
+                <a href="/">"Catalogue"</a>
+                " / "
+                <span aria-current="page">{card.title.clone()}</span>
+            </nav>
+            <header class="action-header">
+                <h1>{card.title}</h1>
+                {card.beta.then(|| view! { <span class="badge badge-beta">"Beta"</span> })}
+                <p class="lead">{card.summary}</p>
+                {(!card.tags.is_empty()).then(|| view! {
+                    <ul class="tags" aria-label="Tags">
+                        {card.tags.into_iter().map(|t| view! { <li class="tag">{t}</li> }).collect_view()}
+                    </ul>
+                })}
+            </header>
+            <div class="action-layout">
+                <div class="description prose" inner_html=d.description_html></div>
+                <aside class="facts" aria-label="About this action">
+                    <dl>
+                        <dt>"Owner"</dt>
+                        <dd>{card.owner}</dd>
+                        <dt>"Category"</dt>
+                        <dd>{card.category}</dd>
+                        {d.replaces.map(|r| view! {
+                            <dt>"Replaces"</dt>
+                            <dd>{r}</dd>
+                        })}
+                        <dt>"Approval"</dt>
+                        <dd>{d.approval}</dd>
+                        <dt>"How it runs"</dt>
+                        <dd>{d.executor}</dd>
+                        {card.estimate.map(|e| view! {
+                            <dt>"Usually takes"</dt>
+                            <dd>{e}</dd>
+                        })}
+                        <dt>"Time limit"</dt>
+                        <dd>
+                            {d.timeout}
+                            {(d.retries > 0).then(|| format!(", retried up to {} times", d.retries))}
+                        </dd>
+                        {beta.map(|teams| view! {
+                            <dt>"Available to"</dt>
+                            <dd>{format!("Early-adopter teams: {teams}")}</dd>
+                        })}
+                        <dt>"Version"</dt>
+                        <dd>
+                            <code>{d.version}</code>
+                        </dd>
+                    </dl>
+                </aside>
+            </div>
+            <section class="form-preview" aria-labelledby="form-preview-heading">
+                <h2 id="form-preview-heading">"What you will be asked"</h2>
+                {if d.fields.is_empty() {
+                    view! { <p class="muted">"Nothing: this action needs no input."</p> }.into_any()
+                } else {
+                    view! { <FieldTable fields=d.fields /> }.into_any()
+                }}
+            </section>
+        </article>
+    }
+}
+
+#[component]
+fn FieldTable(fields: Vec<FieldPreview>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="fields">
+                <thead>
+                    <tr>
+                        <th scope="col">"Field"</th>
+                        <th scope="col">"Type"</th>
+                        <th scope="col">"Rules"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {fields
+                        .into_iter()
+                        .map(|f| {
+                            view! {
+                                <tr>
+                                    <th scope="row">
+                                        {f.label}
+                                        {f.required.then(|| view! { <span class="required" title="required">" *"</span> })}
+                                        {f.help.map(|h| view! { <div class="muted">{h}</div> })}
+                                    </th>
+                                    <td>
+                                        <code>{f.type_name}</code>
+                                    </td>
+                                    <td>
+                                        {f.condition.map(|c| view! { <div class="muted">{c}</div> })}
+                                        {f.rules.join("; ")}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per page.
+
+pub mod action;
+pub mod catalog;
+pub mod health;
+pub mod not_found;

@@ -1,0 +1,62 @@
+//! The command line. One binary, one subcommand per process role.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Runway: a self-service portal for your internal developer platform.
+///
+/// Settings come from compiled defaults, then a config file (`runway.toml` in the working directory,
+/// or the file given by --config / RUNWAY_CONFIG), then RUNWAY_* environment variables
+/// (RUNWAY_LISTEN, RUNWAY_DATABASE_URL, RUNWAY_CATALOG_DIR, RUNWAY_DATA_DIR, RUNWAY_LOG__FORMAT, ...).
+#[derive(Debug, Parser)]
+#[command(name = "runway", version, propagate_version = true)]
+pub struct Cli {
+    /// Read settings from this TOML file instead of ./runway.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Log format: human-readable text or one JSON object per line (overrides log.format).
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormatArg>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web portal: pages, server functions and health endpoints.
+    ///
+    /// Applies database migrations and loads the catalogue first. A broken catalogue file is skipped
+    /// (and shown on /admin/catalog); the rest still loads. SIGHUP reloads the catalogue; SIGINT or
+    /// SIGTERM shut down gracefully.
+    Serve {
+        /// Print the effective settings (secrets redacted) and exit.
+        #[arg(long)]
+        print_config: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Catalogue tools.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Validate every action file in DIR and print each problem as FILE:LINE: FIELD: MESSAGE.
+    ///
+    /// Exits 0 when every file is valid, 1 when any file has a problem, 2 when DIR cannot be read.
+    Check {
+        /// The catalogue directory to check.
+        dir: PathBuf,
+    },
+}

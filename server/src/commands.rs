@@ -1,0 +1,126 @@
+//! What each subcommand does. Start-up failures are printed as one clear message and exit non-zero.
+
+use crate::cli::{CatalogCommand, Cli, Command, LogFormatArg};
+use crate::startup::{reload_catalog_on_sighup, shutdown_signal, Application};
+use crate::telemetry;
+use runway_core::config::{LogFormat, Settings};
+use runway_core::db::Db;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let mut settings = match Settings::from_process(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("runway: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(format) = cli.log_format {
+        settings.log.format = match format {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        };
+    }
+    match cli.command {
+        Command::Catalog {
+            command: CatalogCommand::Check { dir },
+        } => catalog_check(&dir),
+        Command::Serve { print_config: true } => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(settings.to_redacted_toml().as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            }
+        }
+        Command::Serve {
+            print_config: false,
+        } => with_runtime(settings, serve),
+        Command::Migrate => with_runtime(settings, migrate),
+    }
+}
+
+fn with_runtime<F, Fut>(settings: Settings, f: F) -> ExitCode
+where
+    F: FnOnce(Settings) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    telemetry::init(settings.log.format, &settings.log.filter);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("runway: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(f(settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("runway: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    tracing::info!(
+        database = %runway_core::config::redact_url(&settings.effective_database_url()),
+        catalog = %settings.catalog_dir.display(),
+        "starting runway"
+    );
+    let app = Application::build(settings).await?;
+    reload_catalog_on_sighup(app.runway().clone());
+    app.run(shutdown_signal()).await
+}
+
+async fn migrate(settings: Settings) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let db = Db::connect(&settings.effective_database_url(), 1)
+        .await
+        .context("opening the database")?;
+    db.migrate().await.context("applying migrations")?;
+    tracing::info!("migrations applied");
+    db.close().await;
+    Ok(())
+}
+
+/// `runway catalog check DIR`: prints every problem; exit 1 if any, 2 if DIR is unreadable.
+fn catalog_check(dir: &std::path::Path) -> ExitCode {
+    let catalog = match runway_core::catalog::load_dir(dir) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("runway: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let mut lines: Vec<String> = catalog.problems.iter().map(ToString::to_string).collect();
+    let bad_files = {
+        let mut files: Vec<&str> = catalog.problems.iter().map(|p| p.file.as_str()).collect();
+        files.sort();
+        files.dedup();
+        files.len()
+    };
+    lines.push(format!(
+        "{} files checked: {} actions valid, {} files with problems ({} problems)",
+        catalog.files_read,
+        catalog.actions.len(),
+        bad_files,
+        catalog.problems.len()
+    ));
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    if catalog.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

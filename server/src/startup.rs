@@ -1,0 +1,116 @@
+//! Building the application: settings in, a bound server out.
+//!
+//! [`Application::build`] does everything that can fail before serving: opens the database, applies
+//! migrations, loads the catalogue, binds the listener. Binding happens before [`Application::run`],
+//! so a test (or a supervisor) knows the port as soon as `build` returns, with no sleeps.
+
+use crate::routes;
+use anyhow::Context;
+use runway_core::config::Settings;
+use runway_core::db::Db;
+use runway_core::state::Runway;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+/// A ready-to-run Runway web server.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    runway: Runway,
+}
+
+impl Application {
+    /// Opens the database, migrates it, loads the catalogue and binds `settings.listen`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let url = settings.effective_database_url();
+        let db = Db::connect(&url, settings.database_max_connections)
+            .await
+            .context("opening the database")?;
+        db.migrate().await.context("applying database migrations")?;
+        let runway = Runway::new(settings, db);
+        runway
+            .catalog
+            .reload()
+            .await
+            .context("loading the catalogue")?;
+        let listener = TcpListener::bind(runway.settings.listen)
+            .await
+            .with_context(|| format!("binding {}", runway.settings.listen))?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        Ok(Self {
+            listener,
+            address,
+            runway,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn runway(&self) -> &Runway {
+        &self.runway
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the database.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = routes::router(self.runway.clone());
+        tracing::info!(address = %self.address, url = %format!("http://{}", self.address), "listening");
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")?;
+        self.runway.db.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received; shutting down"),
+        () = terminate => tracing::info!("SIGTERM received; shutting down"),
+    }
+}
+
+/// Reloads the catalogue on every SIGHUP, for the life of the process.
+pub fn reload_catalog_on_sighup(runway: Runway) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            tracing::warn!("cannot listen for SIGHUP; catalogue reload needs a restart");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP received; reloading the catalogue");
+            if let Err(e) = runway.catalog.reload().await {
+                tracing::error!(error = %e, "catalogue reload failed; keeping the previous catalogue");
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = runway;
+}

@@ -1,0 +1,202 @@
+//! Test helpers: start Runway on port 0 against a fresh database of either backend.
+//!
+//! Each test gets its own database: a temporary SQLite file, or a new Postgres database created on the
+//! server named by `RUNWAY_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and
+//! dropped again when the test's [`TestApp`] is dropped.
+
+#![allow(dead_code)]
+
+use runway_core::config::Settings;
+use runway_core::state::Runway;
+use runway_server::startup::Application;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async test body on both backends: `both_backends!(name)` turns `async fn name(Backend)`
+/// into the tests `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::support::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::support::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("RUNWAY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// The shipped demo catalogue.
+pub fn demo_catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../catalog")
+}
+
+/// A fresh, empty database for one test; dropped (Postgres) or deleted (SQLite) afterwards.
+pub struct TestDb {
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite://{}", dir.path().join("runway.db").display()),
+                pg_name: None,
+                _dir: dir,
+            },
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let name = format!("runway_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = postgres_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach the test Postgres at {admin}: {e}"));
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    pg_name: Some(name),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop runs outside async code, so use a small runtime on a helper thread.
+        let admin = postgres_admin_url();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async move {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// A running Runway server for one test.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub runway: Runway,
+    pub catalog_dir: PathBuf,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    // Last: dropped after the server has stopped.
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let resp = self.get(path).await;
+        let status = resp.status().as_u16();
+        (status, resp.text().await.expect("body"))
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.server.take() {
+            let _ = handle.await;
+        }
+    }
+}
+
+/// Settings for a test: port 0, a temporary data directory, the given catalogue and database.
+pub fn test_settings(db: &TestDb, catalog_dir: &Path) -> Settings {
+    let mut s = Settings::load(None, Vec::<(String, String)>::new()).expect("default settings");
+    s.listen = "127.0.0.1:0".parse().expect("addr");
+    s.database_url = db.url.clone();
+    s.catalog_dir = catalog_dir.to_path_buf();
+    s.data_dir = std::env::temp_dir().join("runway-test-data");
+    s.database_max_connections = 5;
+    s
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with_catalog(backend, &demo_catalog()).await
+}
+
+pub async fn spawn_app_with_catalog(backend: Backend, catalog_dir: &Path) -> TestApp {
+    let db = TestDb::new(backend).await;
+    let app = Application::build(test_settings(&db, catalog_dir))
+        .await
+        .expect("application builds");
+    let address = format!("http://{}", app.address());
+    let runway = app.runway().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = app
+            .run(async move {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        runway,
+        catalog_dir: catalog_dir.to_path_buf(),
+        shutdown: Some(tx),
+        server: Some(server),
+        db,
+    }
+}
+
+/// Counts non-overlapping occurrences of `needle`.
+pub fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
