@@ -74,6 +74,8 @@ pub fn parse_action(file: &str, text: &str) -> Result<ActionSpec, Vec<Problem>> 
             if r.problems.is_empty() {
                 r.push(None, "", "the file could not be read as an action");
             }
+            // In file order, so the report reads top to bottom (stable: same-line order is kept).
+            r.problems.sort_by_key(|p| p.line.unwrap_or(0));
             Err(r.problems)
         }
     }
@@ -89,6 +91,11 @@ fn scalar_line(node: &MarkedScalarNode) -> Option<u32> {
 
 fn map_line(node: &MarkedMappingNode) -> Option<u32> {
     node.span().start().map(|m| m.line() as u32)
+}
+
+/// The line of `key` itself (an empty value has no useful position of its own).
+fn key_line(map: &MarkedMappingNode, key: &str) -> Option<u32> {
+    map.keys().find(|k| k.as_str() == key).and_then(scalar_line)
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -192,7 +199,11 @@ impl Reader {
     ) -> Option<String> {
         match self.opt_text(map, prefix, key) {
             None => {
-                self.push(map_line(map), &join(prefix, key), "is required");
+                self.push(
+                    key_line(map, key).or(map_line(map)),
+                    &join(prefix, key),
+                    "is required",
+                );
                 None
             }
             Some(text) if text.chars().count() > max_len => {
@@ -299,27 +310,35 @@ impl Reader {
     fn action(&mut self, map: &MarkedMappingNode) -> Option<ActionSpec> {
         self.check_keys(map, "", TOP_KEYS);
 
-        let id =
-            self.scalar(map, "", "id")
-                .and_then(|s| match ActionId::parse(s.as_str().trim()) {
-                    Ok(id) => Some(id),
-                    Err(e) => {
-                        self.push(scalar_line(s), "id", e.to_string());
-                        None
-                    }
-                });
-        if map.get_node("id").is_none() {
-            self.push(map_line(map), "id", "is required");
-        }
+        let id = match self.scalar(map, "", "id") {
+            Some(s) => match ActionId::parse(s.as_str().trim()) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    self.push(scalar_line(s), "id", e.to_string());
+                    None
+                }
+            },
+            None => {
+                // A non-scalar `id` was already reported by `scalar`.
+                if map.get_node("id").is_none_or(|n| n.as_scalar().is_some()) {
+                    let line = key_line(map, "id").or(map_line(map));
+                    self.push(line, "id", "is required");
+                }
+                None
+            }
+        };
         let title = self.req_text(map, "", "title", 80);
         let summary = self.req_text(map, "", "summary", 200);
         let description = self.opt_text(map, "", "description").unwrap_or_default();
         let category = self.req_text(map, "", "category", 40);
-        let tags: Vec<String> = self
-            .text_list(map, "", "tags")
-            .into_iter()
-            .map(|(t, _)| t)
-            .collect();
+        let mut tags: Vec<String> = Vec::new();
+        for (i, (tag, line)) in self.text_list(map, "", "tags").into_iter().enumerate() {
+            if tag.is_empty() {
+                self.push(line, &format!("tags[{i}]"), "must not be empty");
+            } else if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
         let owner = self.team(map, "", "owner", true);
 
         let inputs = self.inputs(map);
@@ -421,6 +440,12 @@ impl Reader {
             .into_iter()
             .enumerate()
         {
+            if name == "all" {
+                ok = false;
+                let msg = "`all` cannot be listed with teams; write `visible_to: all` for everyone";
+                self.push(line, &format!("visible_to[{i}]"), msg);
+                continue;
+            }
             match TeamName::parse(&name) {
                 Ok(t) => teams.push(t),
                 Err(e) => {
@@ -494,12 +519,20 @@ impl Reader {
                             .into_iter()
                             .map(|(g, _)| g)
                             .collect();
-                        if groups.is_empty() || groups.iter().any(|g| g.is_empty()) {
-                            self.push(
-                                map_line(m),
-                                "approval.from",
-                                "expected `team-lead` or a list of group names",
-                            );
+                        let bad = groups.iter().find(|g| {
+                            g.is_empty()
+                                || g.len() > 200
+                                || g.chars().any(char::is_whitespace)
+                                || *g == "team-lead"
+                        });
+                        if groups.is_empty() || bad.is_some() {
+                            let line = m.get_node("from").and_then(line_of);
+                            let msg = match bad {
+                                Some(g) if g == "team-lead" => "`team-lead` cannot be mixed with groups; write `from: team-lead` for the requester's team leads".to_string(),
+                                Some(g) => format!("`{g}` is not a group name (no spaces, at most 200 characters)"),
+                                None => "expected `team-lead` or a list of group names".to_string(),
+                            };
+                            self.push(line, "approval.from", msg);
                             None
                         } else {
                             Some(Some(groups))
@@ -1046,7 +1079,14 @@ impl Reader {
                             format!("expected an http:// or https:// URL, found `{u}`"),
                         );
                     }
-                    self.template_refs(u, line, "run.url", fields);
+                    let refs = self.template_refs(u, line, "run.url", fields);
+                    self.no_secret_refs(
+                        &refs,
+                        line,
+                        "run.url",
+                        fields,
+                        "URLs end up in access logs",
+                    );
                 }
                 let mut headers = BTreeMap::new();
                 match m.get_node("headers") {
@@ -1067,7 +1107,14 @@ impl Reader {
                             }
                             match v.as_scalar() {
                                 Some(s) => {
-                                    self.template_refs(s.as_str(), scalar_line(s), &path, fields);
+                                    let refs = self.template_refs(
+                                        s.as_str(),
+                                        scalar_line(s),
+                                        &path,
+                                        fields,
+                                    );
+                                    let why = "headers end up in proxy logs";
+                                    self.no_secret_refs(&refs, scalar_line(s), &path, fields, why);
                                     headers.insert(k.as_str().to_string(), s.as_str().to_string());
                                 }
                                 None => self.push(line_of(v), &path, "expected a single value"),
@@ -1114,6 +1161,28 @@ impl Reader {
                     "is required: script, webhook or manual",
                 );
                 None
+            }
+        }
+    }
+
+    /// Reports references to secret fields in a place where the value would leak.
+    fn no_secret_refs(
+        &mut self,
+        refs: &[String],
+        line: Option<u32>,
+        path: &str,
+        fields: &[&FieldSpec],
+        why: &str,
+    ) {
+        for name in refs {
+            let secret = fields
+                .iter()
+                .any(|f| f.name.as_str() == name && matches!(f.kind, FieldKind::Secret { .. }));
+            if secret {
+                let msg = format!(
+                    "secret field `{name}` cannot be used here ({why}); send it in the body"
+                );
+                self.push(line, path, msg);
             }
         }
     }

@@ -246,6 +246,23 @@ fn broken_specs_report_exact_located_problems() {
             format!("{HEAD}{manual}visible_to: [payments, Bad Team]\n"),
             vec!["a.yaml:7: visible_to[1]: `Bad Team` is not a valid team name: use 1-64 lowercase letters, digits and single hyphens, starting with a letter or digit (or write `all`)"],
         ),
+        ("id:\ntitle: A\nsummary: S\ncategory: C\nowner: platform\nrun: {kind: manual}\n".to_string(), vec!["a.yaml:1: id: is required"]),
+        (
+            format!("{HEAD}{manual}visible_to: [all, payments]\n"),
+            vec!["a.yaml:7: visible_to[0]: `all` cannot be listed with teams; write `visible_to: all` for everyone"],
+        ),
+        (
+            format!("{HEAD}{manual}approval: {{from: [team-lead, security]}}\n"),
+            vec!["a.yaml:7: approval.from: `team-lead` cannot be mixed with groups; write `from: team-lead` for the requester's team leads"],
+        ),
+        (
+            format!("{HEAD}inputs:\n  - {{name: token, label: T, type: secret}}\nrun:\n  kind: webhook\n  url: \"https://x.example/{{{{token}}}}\"\n  headers: {{Authorization: \"Bearer {{{{token}}}}\"}}\n"),
+            vec![
+                "a.yaml:10: run.url: secret field `token` cannot be used here (URLs end up in access logs); send it in the body",
+                "a.yaml:11: run.headers.Authorization: secret field `token` cannot be used here (headers end up in proxy logs); send it in the body",
+            ],
+        ),
+        (format!("{HEAD}{manual}tags: [a, \"\", a]\n"), vec!["a.yaml:7: tags[1]: must not be empty"]),
         (
             format!("{HEAD}{manual}inputs:\n  - {{name: pw, label: P, type: secret, default: hunter2}}\n"),
             vec!["a.yaml:8: inputs[0].default: a secret field cannot have a default"],

@@ -1,0 +1,89 @@
+# Shared set-up steps for scripts/dev and scripts/test. Each step checks first and does nothing when
+# what it installs is already there, so a second run starts fast. Sourced, not executed.
+
+# Pinned tool versions. cargo-leptos 0.3.11 needs a newer rustc than 1.95, hence 0.3.10.
+CARGO_LEPTOS_VERSION="0.3.10"
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+note() { printf '    %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to run: $* (install it by hand, or run as root)"; fi
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs), then rerun"
+  if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    note "wasm32-unknown-unknown target: present"
+  else
+    step "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_cargo_leptos() {
+  if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    note "cargo-leptos $CARGO_LEPTOS_VERSION: present"
+  else
+    step "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"
+    # no_downloads: use tools from PATH instead of fetching binaries at build time.
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  fi
+}
+
+ensure_wasm_bindgen() {
+  local want
+  want="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
+  [ -n "$want" ] || die "cannot find the wasm-bindgen version in Cargo.lock"
+  if wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
+    note "wasm-bindgen-cli $want: present"
+  else
+    step "installing wasm-bindgen-cli $want (must equal the wasm-bindgen crate version; about 2 minutes)"
+    # Without --locked: the CLI's own lock file names a crate version the registry does not serve.
+    cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+}
+
+ensure_node_modules() {
+  command -v npm >/dev/null || die "npm not found: install Node.js 20 or newer, then rerun"
+  local stamp="$ROOT/node_modules/.package-lock.json"
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/package-lock.json" ]; then
+    note "npm packages (wasm-opt, playwright-core): present"
+  else
+    step "installing npm packages from package-lock.json"
+    (cd "$ROOT" && npm ci --no-audit --no-fund)
+  fi
+}
+
+ensure_chromium() {
+  if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    note "chromium: present"
+  else
+    step "installing Chromium from Debian's packages (for browser tests)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+}
+
+ensure_postgres() {
+  local url="${RUNWAY_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+  export RUNWAY_TEST_POSTGRES_URL="$url"
+  if command -v psql >/dev/null && psql "$url" -qAtc 'select 1' >/dev/null 2>&1; then
+    note "postgres at $url: reachable"
+    return
+  fi
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    step "starting the local PostgreSQL cluster"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do
+    psql "$url" -qAtc 'select 1' >/dev/null 2>&1 && { note "postgres at $url: reachable"; return; }
+    sleep 1
+  done
+  die "PostgreSQL is not reachable at $url; start it or set RUNWAY_TEST_POSTGRES_URL"
+}

@@ -1,0 +1,119 @@
+// Test harness for browser tests: starts a real `runway serve` process on a free port with a fresh
+// database (SQLite file or a new Postgres database), and a headless Chromium driven by Playwright.
+//
+// Environment (set by scripts/test; defaults suit a local checkout):
+//   RUNWAY_E2E_BIN        the runway binary built by `cargo leptos build`
+//   RUNWAY_E2E_SITE_ROOT  the site directory holding pkg/ (wasm, js, css)
+//   RUNWAY_TEST_POSTGRES_URL  admin URL of the test Postgres server
+//   CHROMIUM              the browser executable (default /usr/bin/chromium)
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = process.env.RUNWAY_E2E_BIN ?? path.join(root, 'target', 'debug', 'runway');
+const siteRoot = process.env.RUNWAY_E2E_SITE_ROOT ?? path.join(root, 'target', 'site');
+const pgAdmin = process.env.RUNWAY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export const backends = ['sqlite', 'postgres'];
+
+function psql(sql) {
+  execFileSync('psql', [pgAdmin, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { stdio: 'pipe' });
+}
+
+/** Starts runway on 127.0.0.1:0 and resolves once it logs the address it bound. */
+export async function startServer({ backend = 'sqlite', catalogDir = path.join(root, 'catalog') } = {}) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'runway-e2e-'));
+  let databaseUrl = `sqlite://${path.join(dataDir, 'runway.db')}`;
+  let pgName = null;
+  if (backend === 'postgres') {
+    pgName = `runway_e2e_${process.pid}_${Date.now()}`;
+    psql(`CREATE DATABASE ${pgName}`);
+    databaseUrl = pgAdmin.replace(/\/[^/]*$/, `/${pgName}`);
+  }
+  const child = spawn(bin, ['serve', '--log-format', 'json'], {
+    env: {
+      PATH: process.env.PATH,
+      RUNWAY_LISTEN: '127.0.0.1:0',
+      RUNWAY_DATA_DIR: dataDir,
+      RUNWAY_DATABASE_URL: databaseUrl,
+      RUNWAY_CATALOG_DIR: catalogDir,
+      RUNWAY_SITE_ROOT: siteRoot,
+      RUNWAY_LOG__FILTER: 'info',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const logs = [];
+  const address = await new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`runway did not start:\n${logs.join('\n')}`)), 60_000);
+    child.stderr.on('data', (chunk) => {
+      buffered += chunk.toString();
+      let nl;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        logs.push(line);
+        try {
+          const event = JSON.parse(line);
+          if (event.message === 'listening' && event.address) {
+            clearTimeout(timer);
+            resolve(event.address);
+          }
+        } catch {
+          // not JSON: keep it for the error message
+        }
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`runway exited with ${code}:\n${logs.join('\n')}`));
+    });
+  });
+  return {
+    url: `http://${address}`,
+    logs,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+      rmSync(dataDir, { recursive: true, force: true });
+      if (pgName) psql(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
+    },
+  };
+}
+
+/** Launches headless Chromium (Debian's package; Playwright never downloads a browser here). */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Records console errors and uncaught exceptions of a page. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  return errors;
+}
+
+/** Waits until the WebAssembly app has hydrated the server-rendered page. */
+export async function waitForHydration(page) {
+  await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
+}
