@@ -51,12 +51,15 @@ ensure_wasm_bindgen() {
 
 ensure_node_modules() {
   command -v npm >/dev/null || die "npm not found: install Node.js 20 or newer, then rerun"
-  local stamp="$ROOT/node_modules/.package-lock.json"
-  if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/package-lock.json" ]; then
+  # node_modules matches the lock file when it was installed from a lock file with the same hash.
+  local stamp="$ROOT/node_modules/.runway-lock-sha256" want
+  want="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     note "npm packages (wasm-opt, playwright-core): present"
   else
     step "installing npm packages from package-lock.json"
     (cd "$ROOT" && npm ci --no-audit --no-fund)
+    echo "$want" > "$stamp"
   fi
 }
 

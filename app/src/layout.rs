@@ -10,8 +10,14 @@ pub fn Header() -> impl IntoView {
             <div class="container header-inner">
                 <a class="brand" href="/">"Runway"</a>
                 <nav class="main-nav" aria-label="Main">
-                    <A href="/" exact=true>"Catalogue"</A>
-                    <A href="/admin/catalog">"Catalogue health"</A>
+                    <ul>
+                        <li>
+                            <A href="/" exact=true>"Catalogue"</A>
+                        </li>
+                        <li>
+                            <A href="/admin/catalog">"Catalogue health"</A>
+                        </li>
+                    </ul>
                 </nav>
                 <div class="user-area">
                     <span class="dev-badge" title="Sign-in with your company's SSO arrives with the next release">

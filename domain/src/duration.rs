@@ -78,7 +78,7 @@ impl HumanDuration {
     /// "about 2 minutes", "about 1 hour", "about 45 seconds": for estimates shown to developers.
     pub fn in_words(self) -> String {
         let s = self.0;
-        let (n, unit) = if s < 90 {
+        let (n, unit) = if s < 60 {
             (s, "second")
         } else if s < 55 * 60 {
             ((s + 30) / 60, "minute")
@@ -158,6 +158,7 @@ mod tests {
         assert_eq!(HumanDuration::from_secs(0).to_string(), "0s");
         assert_eq!(HumanDuration::from_secs(45).in_words(), "about 45 seconds");
         assert_eq!(HumanDuration::from_secs(120).in_words(), "about 2 minutes");
+        assert_eq!(HumanDuration::from_secs(60).in_words(), "about 1 minute");
         assert_eq!(HumanDuration::from_secs(3_600).in_words(), "about 1 hour");
         assert_eq!(
             HumanDuration::from_secs(3 * 86_400).in_words(),

@@ -1,5 +1,11 @@
 //! The `runway` binary as users run it: real processes, real exit codes, real output.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -110,6 +110,9 @@ export function watchErrors(page) {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('response', (resp) => {
+    if (resp.status() >= 400) errors.push(`HTTP ${resp.status()}: ${resp.url()}`);
+  });
   return errors;
 }
 

@@ -1,5 +1,11 @@
 //! HTTP stories against a running server, each on SQLite and on Postgres.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use support::{count, spawn_app, Backend};

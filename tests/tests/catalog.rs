@@ -1,5 +1,11 @@
 //! Catalogue stories: loading into the database, reloading, broken files, sanitising, on both backends.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 mod support;
 
 use runway_core::db::catalog as sql;

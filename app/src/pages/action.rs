@@ -86,7 +86,11 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                         <dt>"Time limit"</dt>
                         <dd>
                             {d.timeout}
-                            {(d.retries > 0).then(|| format!(", retried up to {} times", d.retries))}
+                            {match d.retries {
+                                0 => String::new(),
+                                1 => ", retried once".to_string(),
+                                n => format!(", retried up to {n} times"),
+                            }}
                         </dd>
                         {beta.map(|teams| view! {
                             <dt>"Available to"</dt>
