@@ -3,6 +3,7 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use runway_domain::problem::Problem;
+use runway_domain::user::User;
 use runway_domain::view::{ActionCard, ActionDetail};
 use serde::{Deserialize, Serialize};
 
@@ -12,23 +13,79 @@ fn runway() -> Result<runway_core::state::Runway, AppError> {
         .ok_or_else(|| AppError::internal("server context missing", "Runway state not provided"))
 }
 
+/// The signed-in user, attached to the request by the server's sign-in guard.
+#[cfg(feature = "ssr")]
+async fn user() -> Result<User, AppError> {
+    maybe_user().await?.ok_or(AppError::Unauthorized)
+}
+
+#[cfg(feature = "ssr")]
+async fn maybe_user() -> Result<Option<User>, AppError> {
+    let ext: Option<axum::Extension<User>> = leptos_axum::extract()
+        .await
+        .map_err(|e| AppError::internal("cannot read the request", e))?;
+    Ok(ext.map(|e| e.0))
+}
+
+/// Who is signed in, if anyone (for the header). Callable anonymously.
+#[server(endpoint = "auth/whoami")]
+pub async fn whoami() -> Result<Option<User>, AppError> {
+    maybe_user().await
+}
+
+/// How to sign in here: with the company's SSO, or as a demo user in development mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SignInMode {
+    Sso,
+    Development(Vec<DemoUserView>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemoUserView {
+    pub login: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// Callable anonymously: the sign-in page needs it.
+#[server(endpoint = "auth/options")]
+pub async fn sign_in_options() -> Result<SignInMode, AppError> {
+    let rw = runway()?;
+    Ok(if rw.settings.auth.dev_mode() {
+        SignInMode::Development(
+            runway_core::auth::dev::DEMO_USERS
+                .iter()
+                .map(|u| DemoUserView {
+                    login: u.login.to_string(),
+                    name: u.name.to_string(),
+                    description: u.description.to_string(),
+                })
+                .collect(),
+        )
+    } else {
+        SignInMode::Sso
+    })
+}
+
 /// The catalogue cards the caller may see.
 #[server(endpoint = "catalog/list")]
 pub async fn list_actions() -> Result<Vec<ActionCard>, AppError> {
+    let user = user().await?;
     let rw = runway()?;
     Ok(rw
         .catalog
         .snapshot()
-        .cards_for(&runway_core::catalog::Viewer::everyone()))
+        .cards_for(&runway_core::auth::viewer(&user)))
 }
 
 /// One action's page, or `NotFound` when it does not exist or is not visible to the caller.
 #[server(endpoint = "catalog/action")]
 pub async fn get_action(id: String) -> Result<ActionDetail, AppError> {
+    let user = user().await?;
     let rw = runway()?;
     rw.catalog
         .snapshot()
-        .detail_for(&id, &runway_core::catalog::Viewer::everyone())
+        .detail_for(&id, &runway_core::auth::viewer(&user))
         .ok_or(AppError::NotFound)
 }
 
@@ -50,8 +107,12 @@ pub struct LoadedRow {
     pub version: String,
 }
 
+/// Admins only: the platform team manages the catalogue.
 #[server(endpoint = "catalog/health")]
 pub async fn catalog_health() -> Result<CatalogHealthReport, AppError> {
+    if !user().await?.is_admin {
+        return Err(AppError::Forbidden);
+    }
     let rw = runway()?;
     let snapshot = rw.catalog.snapshot();
     Ok(CatalogHealthReport {

@@ -13,6 +13,10 @@ use std::fmt;
 pub enum AppError {
     /// The object does not exist, or the caller may not know that it exists.
     NotFound,
+    /// Nobody is signed in.
+    Unauthorized,
+    /// Signed in, but this is not for them (e.g. an admin page for a developer).
+    Forbidden,
     /// Something failed on the server; details are in the server log.
     Unavailable,
     /// The call itself failed (network, encoding); the text is from the transport, not from our code.
@@ -23,6 +27,8 @@ impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AppError::NotFound => f.write_str("Not found."),
+            AppError::Unauthorized => f.write_str("Please sign in."),
+            AppError::Forbidden => f.write_str("You do not have access to this page."),
             AppError::Unavailable => {
                 f.write_str("Runway could not complete this request. Please try again in a moment.")
             }

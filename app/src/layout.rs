@@ -1,31 +1,69 @@
-//! The frame around every page.
+//! The frame around every page: product name, navigation, who is signed in.
 
+use crate::api::whoami;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use runway_domain::user::User;
 
 #[component]
 pub fn Header() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
     view! {
         <header class="site-header">
             <div class="container header-inner">
                 <a class="brand" href="/">"Runway"</a>
-                <nav class="main-nav" aria-label="Main">
-                    <ul>
-                        <li>
-                            <A href="/" exact=true>"Catalogue"</A>
-                        </li>
-                        <li>
-                            <A href="/admin/catalog">"Catalogue health"</A>
-                        </li>
-                    </ul>
-                </nav>
-                <div class="user-area">
-                    <span class="dev-badge" title="Sign-in with your company's SSO arrives with the next release">
-                        "Development mode"
-                    </span>
-                </div>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match me.await {
+                            Ok(Some(user)) => view! { <SignedInNav user /> }.into_any(),
+                            _ => ().into_any(),
+                        }
+                    })}
+                </Transition>
             </div>
         </header>
+    }
+}
+
+#[component]
+fn SignedInNav(user: User) -> impl IntoView {
+    let teams = if user.teams.is_empty() {
+        "no team".to_string()
+    } else {
+        user.teams
+            .iter()
+            .map(|m| {
+                if m.is_lead {
+                    format!("{} (lead)", m.team)
+                } else {
+                    m.team.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let role = user.role_label();
+    view! {
+        <nav class="main-nav" aria-label="Main">
+            <ul>
+                <li>
+                    <A href="/" exact=true>"Catalogue"</A>
+                </li>
+                {user.is_admin.then(|| view! {
+                    <li>
+                        <A href="/admin/catalog">"Catalogue health"</A>
+                    </li>
+                })}
+            </ul>
+        </nav>
+        <div class="user-area">
+            <span class="user-name" data-testid="user-name">{user.name}</span>
+            <span class="user-teams muted" data-testid="user-teams">{format!("{role} · {teams}")}</span>
+            // A real form: signing out works without JavaScript, and the POST is CSRF-checked.
+            <form method="post" action="/auth/logout" class="sign-out">
+                <button type="submit">"Sign out"</button>
+            </form>
+        </div>
     }
 }
 

@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::catalog::CatalogPage ssr=SsrMode::Async />
                     <Route path=path!("/actions/:id") view=pages::action::ActionPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/catalog") view=pages::health::CatalogHealthPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=pages::signin::SignInPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <layout::Footer />

@@ -8,6 +8,9 @@
 
 use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
+
+mod auth;
+pub use auth::{AuthSettings, GroupsSource, Secret};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
@@ -29,7 +32,12 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// Maximum database connections in the pool.
     pub database_max_connections: u32,
+    /// The URL people use to reach Runway (`https://runway.example.com`). Decides the OIDC redirect
+    /// URL, the expected `Origin` of state-changing requests, and (for https) secure cookies and HSTS.
+    /// Empty = `http://<listen address>` and same-host origin checks.
+    pub public_url: String,
     pub log: LogSettings,
+    pub auth: AuthSettings,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -57,10 +65,12 @@ impl Default for Settings {
             database_url: String::new(),
             site_root: PathBuf::from("target/site"),
             database_max_connections: 10,
+            public_url: String::new(),
             log: LogSettings {
                 format: LogFormat::Text,
                 filter: "info".to_string(),
             },
+            auth: AuthSettings::default(),
         }
     }
 }
@@ -145,6 +155,15 @@ impl Settings {
                     .into(),
             ));
         }
+        if !self.public_url.is_empty()
+            && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "public_url (RUNWAY_PUBLIC_URL): expected an http:// or https:// URL, found `{}`",
+                self.public_url
+            )));
+        }
+        self.auth.validate().map_err(ConfigError::Invalid)?;
         if self.log.filter.parse::<LogFilterCheck>().is_err() {
             return Err(ConfigError::Invalid(format!(
                 "log.filter (RUNWAY_LOG__FILTER): `{}` is not a valid filter such as `info` or `runway=debug`",
@@ -171,7 +190,42 @@ impl Settings {
     pub fn to_redacted_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = redact_url(&self.effective_database_url());
-        toml_string(&shown)
+        shown.public_url = self.public_origin(None);
+        if !shown.auth.client_secret.expose().is_empty() {
+            shown.auth.client_secret = Secret::new("[redacted]");
+        }
+        toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot show settings: {e}\n"))
+    }
+
+    /// True when Runway is served over https (secure cookies, `__Host-` prefix, HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// `scheme://host[:port]` people reach Runway at. Without `public_url`, `host` (the request's
+    /// Host header) or else the listen address is used.
+    pub fn public_origin(&self, host: Option<&str>) -> String {
+        if !self.public_url.is_empty() {
+            let url = self.public_url.trim_end_matches('/');
+            let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+            return match url[after_scheme..].find('/') {
+                Some(slash) => url[..after_scheme + slash].to_string(),
+                None => url.to_string(),
+            };
+        }
+        match host {
+            Some(h) => format!("http://{h}"),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// The OIDC redirect URL: configured, or `<public origin>/auth/callback`.
+    pub fn oidc_redirect_url(&self, host: Option<&str>) -> String {
+        if self.auth.redirect_url.is_empty() {
+            format!("{}/auth/callback", self.public_origin(host))
+        } else {
+            self.auth.redirect_url.clone()
+        }
     }
 }
 
@@ -184,7 +238,9 @@ impl fmt::Debug for Settings {
             .field("database_url", &redact_url(&self.database_url))
             .field("site_root", &self.site_root)
             .field("database_max_connections", &self.database_max_connections)
+            .field("public_url", &self.public_url)
             .field("log", &self.log)
+            .field("auth", &self.auth)
             .finish()
     }
 }
@@ -261,6 +317,18 @@ impl EnvList {
 
 fn env_value(value: &str) -> figment::value::Value {
     use figment::value::Value;
+    let trimmed = value.trim();
+    if trimmed.starts_with('[') && trimmed.ends_with(']') {
+        // `[a, "b c"]`: a list of strings (group names, scopes).
+        let inner = &trimmed[1..trimmed.len() - 1];
+        let items: Vec<Value> = inner
+            .split(',')
+            .map(|item| item.trim().trim_matches('"').to_string())
+            .filter(|item| !item.is_empty())
+            .map(Value::from)
+            .collect();
+        return Value::from(items);
+    }
     if let Ok(n) = value.parse::<i64>() {
         Value::from(n)
     } else if value == "true" || value == "false" {
@@ -297,24 +365,6 @@ fn describe(e: &figment::Error) -> String {
     } else {
         format!("{key}{env_name}: {what}")
     }
-}
-
-fn toml_string(settings: &Settings) -> String {
-    // Hand-written so that key order and comments stay stable for users reading the output.
-    format!(
-        "listen = \"{}\"\ndata_dir = {:?}\ncatalog_dir = {:?}\ndatabase_url = {:?}\nsite_root = {:?}\ndatabase_max_connections = {}\n\n[log]\nformat = \"{}\"\nfilter = {:?}\n",
-        settings.listen,
-        settings.data_dir.display().to_string(),
-        settings.catalog_dir.display().to_string(),
-        settings.database_url,
-        settings.site_root.display().to_string(),
-        settings.database_max_connections,
-        match settings.log.format {
-            LogFormat::Text => "text",
-            LogFormat::Json => "json",
-        },
-        settings.log.filter,
-    )
 }
 
 #[cfg(test)]

@@ -2,11 +2,13 @@
 //!
 //! - [`config`]: typed settings from compiled defaults, `runway.toml` and `RUNWAY_*` variables.
 //! - [`db`]: the database handle (SQLite or Postgres, chosen once from the URL), migrations and all SQL.
+//! - [`auth`]: OpenID Connect and development sign-in, groups to teams and roles, sessions.
 //! - [`catalog`]: reads the catalogue directory, validates every file, keeps the loaded snapshot and
 //!   records each action version in the database.
 //! - [`markdown`]: renders action descriptions to sanitised HTML.
 //! - [`state`]: the [`state::Runway`] handle that the web layer and commands share.
 
+pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod db;

@@ -9,6 +9,7 @@
 //! - [`parse`]: reads one catalogue YAML file into an [`spec::ActionSpec`], reporting *every* problem
 //!   with its line and field path.
 //! - [`problem`]: one located problem in a catalogue file.
+//! - [`user`]: the signed-in user, their teams and role.
 //! - [`view`]: what the catalogue pages show (cards, action details) and the search that filters them.
 
 pub mod duration;
@@ -16,4 +17,5 @@ pub mod ids;
 pub mod parse;
 pub mod problem;
 pub mod spec;
+pub mod user;
 pub mod view;

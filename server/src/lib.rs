@@ -4,11 +4,15 @@
 //! - [`startup`]: [`startup::Application`], which opens the database, loads the catalogue and binds
 //!   the HTTP server; tests build it on port 0.
 //! - [`routes`]: the axum router: Leptos pages and server functions, health endpoints, static files.
+//! - [`security`]: sign-in required by default, CSRF (same-origin) checks, security headers.
+//! - [`auth_routes`]: OIDC sign-in and callback, development sign-in, sign-out.
 //! - [`telemetry`]: structured logging.
 //! - [`commands`]: what each subcommand does.
 
+pub mod auth_routes;
 pub mod cli;
 pub mod commands;
 pub mod routes;
+pub mod security;
 pub mod startup;
 pub mod telemetry;

@@ -2,7 +2,7 @@
 //! and request logging.
 
 use axum::extract::State;
-use axum::http::{HeaderName, Request, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -14,14 +14,25 @@ use serde_json::json;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::{auth_routes, security};
+use axum::middleware::from_fn_with_state;
+use axum::routing::post;
+use runway_core::auth::oidc::Oidc;
+use runway_core::auth::session_store::DbSessionStore;
+use std::sync::Arc;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Shared state for the non-Leptos handlers.
 #[derive(Clone)]
-struct AppState {
-    runway: Runway,
-    leptos: LeptosOptions,
+pub struct AppState {
+    pub runway: Runway,
+    pub leptos: LeptosOptions,
+    /// The OpenID Provider; `None` in development sign-in mode.
+    pub oidc: Option<Arc<Oidc>>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -41,34 +52,82 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
         .build()
 }
 
+/// The cookie that carries the session id: `__Host-` prefixed (and `Secure`) under https.
+pub fn session_cookie_name(runway: &Runway) -> &'static str {
+    if runway.settings.is_https() {
+        "__Host-runway_session"
+    } else {
+        "runway_session"
+    }
+}
+
+/// Context for every Leptos render: the Runway handle, and the page's Content-Security-Policy built
+/// around the nonce Leptos puts on its scripts.
+fn page_context(runway: Runway, form_targets: String) -> impl Fn() + Clone + Send + Sync + 'static {
+    move || {
+        leptos::context::provide_context(runway.clone());
+        if let (Some(nonce), Some(options)) = (
+            leptos::nonce::use_nonce(),
+            leptos::context::use_context::<leptos_axum::ResponseOptions>(),
+        ) {
+            if let Ok(value) = HeaderValue::from_str(&security::page_csp(&nonce, &form_targets)) {
+                options.insert_header(header::CONTENT_SECURITY_POLICY, value);
+            }
+        }
+    }
+}
+
 /// Builds the complete router.
-pub fn router(runway: Runway) -> Router {
+pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
     let leptos = leptos_options(&runway);
     let routes = generate_route_list(App);
+    // RP-initiated logout redirects from our sign-out form to the provider: CSP form-action allows it.
+    let form_targets = if runway.settings.auth.dev_mode() {
+        String::new()
+    } else {
+        format!(" {}", runway.settings.auth.issuer.trim_end_matches('/'))
+    };
     let state = AppState {
         runway: runway.clone(),
         leptos: leptos.clone(),
+        oidc,
     };
-    let context_runway = runway.clone();
     let pkg_dir = runway.settings.site_root.join("pkg");
+
+    let store = DbSessionStore::new(runway.db.clone());
+    store.spawn_cleanup(std::time::Duration::from_secs(600));
+    let idle = i64::try_from(runway.settings.auth.idle_timeout().as_secs()).unwrap_or(8 * 3600);
+    let sessions = SessionManagerLayer::new(store)
+        .with_name(session_cookie_name(&runway))
+        .with_secure(runway.settings.is_https())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        // Saved on every request, so the idle timeout counts from the last request.
+        .with_always_save(true)
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(idle)));
 
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/auth/login", get(auth_routes::login))
+        .route("/auth/callback", get(auth_routes::callback))
+        .route("/auth/dev-login", post(auth_routes::dev_login))
+        .route("/auth/logout", post(auth_routes::logout))
         .nest_service("/pkg", ServeDir::new(pkg_dir))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || leptos::context::provide_context(context_runway.clone()),
-            {
-                let leptos = leptos.clone();
-                move || shell(leptos.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, page_context(runway.clone(), form_targets.clone()), {
+            let leptos = leptos.clone();
+            move || shell(leptos.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || leptos::context::provide_context(runway.clone()),
+            page_context(runway.clone(), form_targets),
             shell,
         ))
+        // Innermost first: who the user is, then CSRF, then the session they both read.
+        .layer(from_fn_with_state(state.clone(), security::require_user))
+        .layer(from_fn_with_state(state.clone(), security::same_origin))
+        .layer(sessions)
+        .layer(from_fn_with_state(state.clone(), security::security_headers))
         .with_state(state)
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

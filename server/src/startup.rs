@@ -6,10 +6,12 @@
 
 use crate::routes;
 use anyhow::Context;
+use runway_core::auth::oidc::Oidc;
 use runway_core::config::Settings;
 use runway_core::db::Db;
 use runway_core::state::Runway;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// A ready-to-run Runway web server.
@@ -17,6 +19,7 @@ pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     runway: Runway,
+    oidc: Option<Arc<Oidc>>,
 }
 
 impl Application {
@@ -27,6 +30,25 @@ impl Application {
             .await
             .context("opening the database")?;
         db.migrate().await.context("applying database migrations")?;
+        if settings.auth.dev_mode()
+            && !settings.listen.ip().is_loopback()
+            && !settings.auth.allow_dev_sign_in_on_network
+        {
+            anyhow::bail!(
+                "refusing development sign-in on the non-loopback address {}: configure an OpenID Provider \
+                 (auth.issuer), listen on 127.0.0.1, or set auth.allow_dev_sign_in_on_network = true for a \
+                 throwaway demo",
+                settings.listen
+            );
+        }
+        let oidc = if settings.auth.dev_mode() {
+            tracing::warn!(
+                "no OpenID Provider configured: development sign-in with demo users is enabled"
+            );
+            None
+        } else {
+            Some(Oidc::new(settings.auth.clone()).context("setting up OpenID Connect")?)
+        };
         let runway = Runway::new(settings, db);
         runway
             .catalog
@@ -41,6 +63,7 @@ impl Application {
             listener,
             address,
             runway,
+            oidc,
         })
     }
 
@@ -58,7 +81,7 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = routes::router(self.runway.clone());
+        let router = routes::router(self.runway.clone(), self.oidc.clone());
         tracing::info!(address = %self.address, url = %format!("http://{}", self.address), "listening");
         axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)

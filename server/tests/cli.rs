@@ -166,3 +166,121 @@ fn migrate_applies_migrations_on_postgres() {
     migrate_creates_the_schema(&format!("{base}/{name}"));
     psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
+
+/// A `runway serve` child process on a free port, with its stderr (JSON logs) read line by line.
+struct Served {
+    child: std::process::Child,
+    address: String,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+fn serve(catalog: &Path, data: &Path) -> Served {
+    use std::io::BufRead;
+    let mut child = runway()
+        .env("RUNWAY_LISTEN", "127.0.0.1:0")
+        .env("RUNWAY_CATALOG_DIR", catalog)
+        .env("RUNWAY_DATA_DIR", data)
+        .args(["--log-format", "json", "serve"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn runway serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut served = Served {
+        child,
+        address: String::new(),
+        lines: rx,
+    };
+    let line = served.wait_for("\"listening\"");
+    let event: serde_json::Value = serde_json::from_str(&line).expect("json log line");
+    served.address = event["address"]
+        .as_str()
+        .expect("address field")
+        .to_string();
+    served
+}
+
+impl Served {
+    /// Waits (up to 60 s) for a log line containing `needle` and returns it.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => continue,
+                Err(_) => panic!("no log line containing {needle} within 60 s"),
+            }
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .args(["-s", name, &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+    }
+
+    /// A minimal HTTP/1.1 GET, returning (status, body).
+    fn get(&self, path: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.address).expect("connect");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.address
+        )
+        .expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let status = response
+            .get(9..12)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, response)
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_reloads_the_catalogue_and_sigterm_stops_gracefully() {
+    let catalog = tempfile::tempdir().expect("tempdir");
+    let data = tempfile::tempdir().expect("tempdir");
+    let action = |id: &str| {
+        format!("id: {id}\ntitle: Title {id}\nsummary: S\ncategory: C\nowner: platform\nrun: {{kind: manual}}\n")
+    };
+    std::fs::write(catalog.path().join("first.yaml"), action("first")).expect("write");
+    let mut served = serve(catalog.path(), data.path());
+    assert_eq!(served.get("/actions/second").0, 404);
+
+    std::fs::write(catalog.path().join("second.yaml"), action("second")).expect("write");
+    served.signal("HUP");
+    let reloaded = served.wait_for("catalogue loaded");
+    assert!(reloaded.contains("\"added\":1"), "{reloaded}");
+    let (status, body) = served.get("/actions/second");
+    assert_eq!(status, 200);
+    assert!(body.contains("Title second"));
+
+    served.signal("TERM");
+    served.wait_for("SIGTERM received");
+    let status = served.child.wait().expect("wait");
+    assert!(
+        status.success(),
+        "graceful shutdown exits 0, got {status:?}"
+    );
+    assert!(
+        data.path().join("runway.db").exists(),
+        "SQLite lives in the data directory by default"
+    );
+}

@@ -49,6 +49,7 @@ async fn readiness_fails_when_the_database_is_gone(backend: Backend) {
 
 async fn catalogue_page_shows_every_demo_action_as_a_card(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.sign_in("ada").await;
     let (status, html) = app.get_text("/").await;
     assert_eq!(status, 200);
     for title in [
@@ -72,6 +73,7 @@ async fn catalogue_page_shows_every_demo_action_as_a_card(backend: Backend) {
 
 async fn search_and_category_filter_on_the_server_without_javascript(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.sign_in("ada").await;
     let (status, html) = app.get_text("/?q=certificate").await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -117,6 +119,7 @@ async fn search_and_category_filter_on_the_server_without_javascript(backend: Ba
 
 async fn action_page_shows_description_facts_and_form_preview(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.sign_in("dana").await;
     let (status, html) = app.get_text("/actions/create-repo").await;
     assert_eq!(status, 200);
     let snapshot = app.runway.catalog.snapshot();
@@ -147,6 +150,7 @@ async fn action_page_shows_description_facts_and_form_preview(backend: Backend) 
 
 async fn unknown_actions_and_pages_answer_404(backend: Backend) {
     let app = spawn_app(backend).await;
+    app.sign_in("dana").await;
     let (status, html) = app.get_text("/actions/no-such-action").await;
     assert_eq!(status, 404);
     assert!(html.contains("No such action"));
@@ -157,14 +161,8 @@ async fn unknown_actions_and_pages_answer_404(backend: Backend) {
 
 async fn server_functions_answer_with_json(backend: Backend) {
     let app = spawn_app(backend).await;
-    let resp = app
-        .client
-        .post(app.url("/api/catalog/list"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("")
-        .send()
-        .await
-        .expect("request");
+    app.sign_in("ada").await;
+    let resp = app.post_form("/api/catalog/list", "").await;
     assert_eq!(resp.status(), 200);
     let cards: serde_json::Value = resp.json().await.expect("json");
     assert_eq!(
@@ -173,13 +171,8 @@ async fn server_functions_answer_with_json(backend: Backend) {
     );
 
     let resp = app
-        .client
-        .post(app.url("/api/catalog/action"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("id=does-not-exist")
-        .send()
-        .await
-        .expect("request");
+        .post_form("/api/catalog/action", "id=does-not-exist")
+        .await;
     assert!(resp.status().is_server_error() || resp.status().is_client_error());
     let body = resp.text().await.expect("body");
     assert!(body.contains("NotFound"), "{body}");

@@ -25,6 +25,7 @@ async fn reload_records_added_changed_and_removed_actions(backend: Backend) {
     write_manual(dir.path(), "alpha", "Alpha", "");
     write_manual(dir.path(), "beta", "Beta", "");
     let app = spawn_app_with_catalog(backend, dir.path()).await;
+    app.sign_in("ada").await;
     let db = &app.runway.db;
 
     let stored = sql::current_actions(db).await.expect("query");
@@ -92,6 +93,7 @@ async fn broken_files_are_skipped_recorded_and_shown_to_admins(backend: Backend)
     write_manual(dir.path(), "good", "Good action", "");
     fs::write(dir.path().join("broken.yaml"), "id: broken\ntitle: Broken\nsummary: S\ncategory: C\nowner: Platform Team\nrun: {kind: teleport}\n").expect("write");
     let app = spawn_app_with_catalog(backend, dir.path()).await;
+    app.sign_in("ada").await;
 
     let snapshot = app.runway.catalog.snapshot();
     assert_eq!(snapshot.actions.keys().collect::<Vec<_>>(), vec!["good"]);
@@ -138,6 +140,7 @@ async fn descriptions_are_sanitised_before_they_reach_the_page(backend: Backend)
         "description: |\n  # Hello\n  <script>alert('x')</script>\n  [click](javascript:alert(1)) <img src=x onerror=alert(2)>\n",
     );
     let app = spawn_app_with_catalog(backend, dir.path()).await;
+    app.sign_in("ada").await;
     let (status, html) = app.get_text("/actions/sneaky").await;
     assert_eq!(status, 200);
     assert!(html.contains("<h1>Hello</h1>"), "Markdown is rendered");

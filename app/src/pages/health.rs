@@ -14,7 +14,14 @@ pub fn CatalogHealthPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match health.await {
-                    Err(e) => view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => {
+                        crate::api::set_status(match e {
+                            crate::error::AppError::Forbidden => 403,
+                            crate::error::AppError::Unauthorized => 401,
+                            _ => 503,
+                        });
+                        view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
+                    }
                     Ok(h) => {
                         let problem_count = h.problems.len();
                         view! {

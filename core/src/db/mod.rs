@@ -6,6 +6,8 @@
 //! numbering (`migrations/sqlite`, `migrations/postgres`).
 
 pub mod catalog;
+pub mod sessions;
+pub mod users;
 
 use crate::config::{backend_of, Backend};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -135,6 +135,32 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Signs in as a development demo user (`dana`, `lee`, `sam`, `ada`): the session cookie is kept
+    /// by this app's client for later requests.
+    pub async fn sign_in(&self, login: &str) {
+        let resp = self
+            .client
+            .post(self.url("/auth/dev-login"))
+            .header("origin", &self.address)
+            .form(&[("login", login), ("next", "/")])
+            .send()
+            .await
+            .expect("dev sign-in request");
+        assert_eq!(resp.status(), 303, "dev sign-in as {login} redirects home");
+    }
+
+    /// A POST from Runway's own origin, as its pages send them.
+    pub async fn post_form(&self, path: &str, body: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("origin", &self.address)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn get_text(&self, path: &str) -> (u16, String) {
         let resp = self.get(path).await;
         let status = resp.status().as_u16();
@@ -186,6 +212,7 @@ pub async fn spawn_app_with_catalog(backend: Backend, catalog_dir: &Path) -> Tes
         address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
             .build()
             .expect("client"),
         runway,

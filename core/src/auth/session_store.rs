@@ -1,0 +1,98 @@
+//! tower-sessions' store over Runway's own database, so sessions survive restarts and are shared by
+//! every `serve` replica. The cookie carries only the random session id.
+
+use crate::db::{sessions as sql, Db};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{Error, Result, SessionStore};
+
+#[derive(Clone, Debug)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Deletes expired sessions every `period`, for the life of the process.
+    pub fn spawn_cleanup(&self, period: std::time::Duration) {
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            loop {
+                tick.tick().await;
+                match sql::delete_expired(&db, Utc::now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
+                    Err(e) => tracing::warn!(error = %e, "cannot delete expired sessions"),
+                }
+            }
+        });
+    }
+}
+
+fn expiry(record: &Record) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(record.expiry_date.unix_timestamp(), 0).unwrap_or_else(Utc::now)
+}
+
+fn encode(record: &Record) -> Result<String> {
+    serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))
+}
+
+fn backend(e: impl std::fmt::Display) -> Error {
+    Error::Backend(e.to_string())
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        let data = encode(record)?;
+        // Ids are 128 random bits; a collision is astronomically unlikely, but never overwrite one.
+        loop {
+            if sql::insert(&self.db, &record.id.to_string(), &data, expiry(record))
+                .await
+                .map_err(backend)?
+            {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> Result<()> {
+        sql::upsert(
+            &self.db,
+            &record.id.to_string(),
+            &encode(record)?,
+            expiry(record),
+        )
+        .await
+        .map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> Result<Option<Record>> {
+        let Some((data, expiry)) = sql::load(&self.db, &id.to_string(), Utc::now())
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expiry.timestamp())
+            .map_err(|e| Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> Result<()> {
+        sql::delete(&self.db, &id.to_string())
+            .await
+            .map_err(backend)
+    }
+}

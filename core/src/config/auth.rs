@@ -1,0 +1,159 @@
+//! The `[auth]` settings: OpenID Connect, mapping groups to teams and roles, sessions.
+
+use runway_domain::duration::HumanDuration;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A value that must never be logged or printed (client secrets).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret value, for the one place that must send it (the token request).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "[redacted]"
+        })
+    }
+}
+
+/// Where the groups claim is read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupsSource {
+    /// The verified ID token (Keycloak, Okta, Entra ID with "groups" claim configured).
+    IdToken,
+    /// The userinfo endpoint (providers that keep the ID token small).
+    Userinfo,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The OpenID Provider's issuer URL (discovery at `<issuer>/.well-known/openid-configuration`).
+    /// Empty = development sign-in with demo users.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Where the provider sends people back; empty = `<public_url>/auth/callback`.
+    pub redirect_url: String,
+    /// Scopes to request; `openid` is always included.
+    pub scopes: Vec<String>,
+    /// The claim holding the user's groups (a list of strings).
+    pub groups_claim: String,
+    pub groups_from: GroupsSource,
+    /// Only groups starting with this prefix are teams (the prefix is removed): `team-` turns
+    /// `team-payments` into the team `payments`. Empty = every group that is a valid team name.
+    pub team_prefix: String,
+    /// Members of any of these groups are admins (the platform team).
+    pub admin_groups: Vec<String>,
+    /// A group named `<team><lead_suffix>` makes its members leads (and members) of `<team>`.
+    pub lead_suffix: String,
+    /// Explicit lead groups per team, for naming schemes the suffix cannot express:
+    /// `lead_groups = { payments = ["payments-managers"] }`.
+    pub lead_groups: BTreeMap<String, Vec<String>>,
+    /// Allow development sign-in while listening on a non-loopback address (never in production).
+    pub allow_dev_sign_in_on_network: bool,
+    /// A session ends after this long without a request (e.g. `8h`).
+    pub session_idle_timeout: String,
+    /// A session ends this long after sign-in, however active (e.g. `24h`).
+    pub session_lifetime: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: Secret::default(),
+            redirect_url: String::new(),
+            scopes: vec!["openid".into(), "profile".into(), "email".into()],
+            groups_claim: "groups".into(),
+            groups_from: GroupsSource::IdToken,
+            team_prefix: String::new(),
+            admin_groups: vec!["platform-admins".into()],
+            lead_suffix: "-leads".into(),
+            lead_groups: BTreeMap::new(),
+            allow_dev_sign_in_on_network: false,
+            session_idle_timeout: "8h".into(),
+            session_lifetime: "24h".into(),
+        }
+    }
+}
+
+impl AuthSettings {
+    /// True when no issuer is configured: the portal offers development sign-in.
+    pub fn dev_mode(&self) -> bool {
+        self.issuer.trim().is_empty()
+    }
+
+    pub fn idle_timeout(&self) -> HumanDuration {
+        HumanDuration::parse(&self.session_idle_timeout)
+            .unwrap_or(HumanDuration::from_secs(8 * 3600))
+    }
+
+    pub fn lifetime(&self) -> HumanDuration {
+        HumanDuration::parse(&self.session_lifetime).unwrap_or(HumanDuration::from_secs(24 * 3600))
+    }
+
+    pub(super) fn validate(&self) -> Result<(), String> {
+        for (key, value) in [
+            ("session_idle_timeout", &self.session_idle_timeout),
+            ("session_lifetime", &self.session_lifetime),
+        ] {
+            match HumanDuration::parse(value) {
+                Ok(d) if d.as_secs() >= 60 => {}
+                Ok(_) => {
+                    return Err(format!(
+                        "auth.{key} (RUNWAY_AUTH__{}): must be at least 1m",
+                        key.to_uppercase()
+                    ))
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "auth.{key} (RUNWAY_AUTH__{}): {e}",
+                        key.to_uppercase()
+                    ))
+                }
+            }
+        }
+        if !self.dev_mode() {
+            if !(self.issuer.starts_with("https://") || self.issuer.starts_with("http://")) {
+                return Err(format!(
+                    "auth.issuer (RUNWAY_AUTH__ISSUER): expected an https:// URL, found `{}`",
+                    self.issuer
+                ));
+            }
+            if self.client_id.is_empty() {
+                return Err(
+                    "auth.client_id (RUNWAY_AUTH__CLIENT_ID): required when auth.issuer is set"
+                        .into(),
+                );
+            }
+            if self.groups_claim.is_empty() {
+                return Err("auth.groups_claim (RUNWAY_AUTH__GROUPS_CLAIM): must name a claim, e.g. `groups`".into());
+            }
+        }
+        if !self.redirect_url.is_empty()
+            && !(self.redirect_url.starts_with("https://")
+                || self.redirect_url.starts_with("http://"))
+        {
+            return Err(format!("auth.redirect_url (RUNWAY_AUTH__REDIRECT_URL): expected an http(s) URL, found `{}`", self.redirect_url));
+        }
+        Ok(())
+    }
+}

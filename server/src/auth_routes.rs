@@ -1,0 +1,215 @@
+//! The sign-in and sign-out endpoints: OpenID Connect redirect and callback, development sign-in,
+//! sign-out (with RP-initiated logout when the provider supports it).
+
+use crate::routes::AppState;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use runway_core::auth::dev::{self, DEV_ISSUER};
+use runway_core::auth::oidc::PendingLogin;
+use runway_core::auth::return_to::safe_return_path;
+use runway_core::auth::{self, claims, keys};
+use runway_core::db::users::Identity;
+use runway_domain::user::User;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+#[derive(Debug, Deserialize)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+fn host(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::HOST).and_then(|h| h.to_str().ok())
+}
+
+fn failed(reason: &str) -> Response {
+    Redirect::to(&format!("/signin?error={reason}")).into_response()
+}
+
+fn internal(context: &str, err: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %err, "{context}");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Runway could not complete the sign-in. Please try again.",
+    )
+        .into_response()
+}
+
+/// `GET /auth/login?next=/path`: starts OIDC sign-in (or shows development sign-in).
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Query(params): Query<NextParam>,
+) -> Response {
+    let next = safe_return_path(params.next.as_deref().unwrap_or("/"));
+    let Some(oidc) = state.oidc.as_ref() else {
+        return Redirect::to(&format!("/signin?next={}", encode(&next))).into_response();
+    };
+    let redirect_url = state.runway.settings.oidc_redirect_url(host(&headers));
+    match oidc.begin(&next, &redirect_url).await {
+        Ok((url, pending)) => {
+            if let Err(e) = session.insert(keys::PENDING, &pending).await {
+                return internal("cannot store the pending sign-in", e);
+            }
+            Redirect::to(&url).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start sign-in");
+            failed("provider")
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /auth/callback`: completes OIDC sign-in. The pending login is removed first, so `state`,
+/// `nonce` and the PKCE verifier are single-use whatever happens next.
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    Query(cb): Query<Callback>,
+) -> Response {
+    let Some(oidc) = state.oidc.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let pending: Option<PendingLogin> = match session.remove(keys::PENDING).await {
+        Ok(p) => p,
+        Err(e) => return internal("cannot read the pending sign-in", e),
+    };
+    let Some(pending) = pending else {
+        tracing::warn!("sign-in callback without a pending sign-in (replayed, expired or forged)");
+        return failed("expired");
+    };
+    if let Some(error) = cb.error {
+        tracing::warn!(provider_error = %error, "the provider refused the sign-in");
+        return failed("refused");
+    }
+    let (Some(code), Some(returned_state)) = (cb.code, cb.state) else {
+        return failed("failed");
+    };
+    match oidc.complete(&pending, &code, &returned_state).await {
+        Ok(signed_in) => {
+            let user = match auth::sign_in(&state.runway.db, &signed_in.identity).await {
+                Ok(u) => u,
+                Err(e) => return internal("cannot record the sign-in", e),
+            };
+            if let Err(e) = start_session(&session, &user, Some(&signed_in.id_token)).await {
+                return internal("cannot start the session", e);
+            }
+            tracing::info!(user.id = user.id, teams = ?user.team_names(), admin = user.is_admin, "signed in");
+            Redirect::to(&pending.return_to).into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "sign-in refused");
+            failed("failed")
+        }
+    }
+}
+
+async fn start_session(
+    session: &Session,
+    user: &User,
+    id_token: Option<&str>,
+) -> Result<(), tower_sessions::session::Error> {
+    // A new id at sign-in: a session id planted before sign-in (fixation) is worthless after it.
+    session.cycle_id().await?;
+    session.insert(keys::USER_ID, user.id).await?;
+    session.insert(keys::SIGNED_IN_AT, chrono_now()).await?;
+    if let Some(token) = id_token {
+        session.insert(keys::ID_TOKEN, token).await?;
+    }
+    Ok(())
+}
+
+fn chrono_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DevLogin {
+    login: String,
+    next: Option<String>,
+}
+
+/// `POST /auth/dev-login`: development sign-in as one of the demo users (only without an issuer).
+pub async fn dev_login(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<DevLogin>,
+) -> Response {
+    if state.oidc.is_some() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let Some(demo) = dev::find(&form.login) else {
+        return (StatusCode::BAD_REQUEST, "Unknown demo user.").into_response();
+    };
+    let groups: Vec<String> = demo.groups.iter().map(|g| g.to_string()).collect();
+    let grants = claims::grants(&state.runway.settings.auth, &groups);
+    let identity = Identity {
+        issuer: DEV_ISSUER.to_string(),
+        subject: demo.login.to_string(),
+        name: demo.name.to_string(),
+        email: Some(demo.email.to_string()),
+        is_admin: grants.is_admin,
+        teams: grants.teams,
+    };
+    let user = match auth::sign_in(&state.runway.db, &identity).await {
+        Ok(u) => u,
+        Err(e) => return internal("cannot record the sign-in", e),
+    };
+    if let Err(e) = start_session(&session, &user, None).await {
+        return internal("cannot start the session", e);
+    }
+    tracing::info!(
+        user.id = user.id,
+        login = demo.login,
+        "signed in (development)"
+    );
+    Redirect::to(&safe_return_path(form.next.as_deref().unwrap_or("/"))).into_response()
+}
+
+/// `POST /auth/logout`: deletes the session and, where the provider supports it, ends the provider's
+/// session too.
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+) -> Response {
+    let id_token: Option<String> = session.get(keys::ID_TOKEN).await.ok().flatten();
+    if let Err(e) = session.flush().await {
+        return internal("cannot delete the session", e);
+    }
+    let signed_out = "/signin?signed_out=1";
+    if let Some(oidc) = state.oidc.as_ref() {
+        let back = format!(
+            "{}{signed_out}",
+            state.runway.settings.public_origin(host(&headers))
+        );
+        if let Some(url) = oidc.logout_url(id_token.as_deref(), &back).await {
+            return Redirect::to(&url).into_response();
+        }
+    }
+    Redirect::to(signed_out).into_response()
+}
+
+/// Percent-encodes a value for a query string.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

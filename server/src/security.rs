@@ -1,0 +1,176 @@
+//! Request guards and response hardening, applied to every route.
+//!
+//! - [`require_user`]: deny by default. Every path needs a signed-in user except the short list in
+//!   [`is_public`]; pages redirect to sign-in, API calls get 401. The user is attached to the request
+//!   for server functions and handlers to read.
+//! - [`same_origin`]: CSRF protection for every state-changing request (server functions, form posts
+//!   without JavaScript): refused unless `Sec-Fetch-Site` says same-origin or `Origin` is ours.
+//! - [`security_headers`]: `X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options`, HSTS
+//!   under https, and a strict default CSP for responses that did not set their own (pages set one
+//!   with a per-response nonce, see [`page_csp`]).
+
+use crate::routes::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use runway_core::auth::keys;
+use runway_core::db::users;
+use runway_domain::user::User;
+use tower_sessions::Session;
+
+/// Paths anyone may reach: signing in, health checks and static assets.
+pub fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/signin"
+            | "/auth/login"
+            | "/auth/callback"
+            | "/auth/dev-login"
+            | "/auth/logout"
+            | "/healthz"
+            | "/readyz"
+            | "/favicon.svg"
+            | "/api/auth/options"
+            | "/api/auth/whoami"
+    ) || path.starts_with("/pkg/")
+}
+
+/// Loads the signed-in user (if any) and refuses anonymous access to everything not public.
+pub async fn require_user(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let user = match signed_in_user(&state, &session).await {
+        Ok(user) => user,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load the session user");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Runway is unavailable. Please try again in a moment.",
+            )
+                .into_response();
+        }
+    };
+    let path = req.uri().path().to_string();
+    match user {
+        Some(user) => {
+            req.extensions_mut().insert(user);
+        }
+        None if is_public(&path) => {}
+        None => return sign_in_required(&req),
+    }
+    next.run(req).await
+}
+
+async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<User>, String> {
+    let Some(id) = session
+        .get::<i64>(keys::USER_ID)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    let signed_in_at = session
+        .get::<i64>(keys::SIGNED_IN_AT)
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or(0);
+    let lifetime =
+        i64::try_from(state.runway.settings.auth.lifetime().as_secs()).unwrap_or(i64::MAX);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if now.saturating_sub(signed_in_at) > lifetime {
+        // The absolute lifetime is over, however active the session was: sign in again.
+        session.flush().await.map_err(|e| e.to_string())?;
+        tracing::info!(user.id = id, "session reached its absolute lifetime");
+        return Ok(None);
+    }
+    users::load(&state.runway.db, id)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn sign_in_required(req: &Request) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/api/") || req.method() != Method::GET {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({ "error": "sign in required" })),
+        )
+            .into_response();
+    }
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    Redirect::to(&format!(
+        "/signin?next={}",
+        crate::auth_routes::encode(target)
+    ))
+    .into_response()
+}
+
+/// Refuses state-changing requests that do not come from Runway's own pages.
+pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let ours = state.runway.settings.public_origin(host);
+    let allowed = match (fetch_site, origin) {
+        (Some("same-origin"), _) => true,
+        (Some(_), _) => false,
+        (None, Some(origin)) => origin == ours,
+        (None, None) => false,
+    };
+    if !allowed {
+        tracing::warn!(method = %req.method(), path = %req.uri().path(), origin = ?origin, fetch_site = ?fetch_site, "cross-origin request refused");
+        return (
+            StatusCode::FORBIDDEN,
+            "Refused: this request did not come from Runway's own pages.",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// The Content-Security-Policy for a page whose scripts carry `nonce`.
+pub fn page_csp(nonce: &str, form_targets: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'{form_targets}; frame-ancestors 'none'"
+    )
+}
+
+/// Hardening headers on every response.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        );
+    }
+    if state.runway.settings.is_https() {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    resp
+}
