@@ -9,21 +9,40 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 fn runway() -> Result<runway_core::state::Runway, AppError> {
-    use_context::<runway_core::state::Runway>()
-        .ok_or_else(|| AppError::internal("server context missing", "Runway state not provided"))
+    use_context::<runway_core::state::Runway>().ok_or_else(|| {
+        reject(AppError::internal(
+            "server context missing",
+            "Runway state not provided",
+        ))
+    })
+}
+
+/// Sets the HTTP status that matches `e` (404, 401, 403, 503) and returns it: server functions
+/// answer with honest status codes, not a blanket 500.
+#[cfg(feature = "ssr")]
+fn reject(e: AppError) -> AppError {
+    set_status(match e {
+        AppError::NotFound => 404,
+        AppError::Unauthorized => 401,
+        AppError::Forbidden => 403,
+        AppError::Unavailable | AppError::Transport(_) => 503,
+    });
+    e
 }
 
 /// The signed-in user, attached to the request by the server's sign-in guard.
 #[cfg(feature = "ssr")]
 async fn user() -> Result<User, AppError> {
-    maybe_user().await?.ok_or(AppError::Unauthorized)
+    maybe_user()
+        .await?
+        .ok_or_else(|| reject(AppError::Unauthorized))
 }
 
 #[cfg(feature = "ssr")]
 async fn maybe_user() -> Result<Option<User>, AppError> {
     let ext: Option<axum::Extension<User>> = leptos_axum::extract()
         .await
-        .map_err(|e| AppError::internal("cannot read the request", e))?;
+        .map_err(|e| reject(AppError::internal("cannot read the request", e)))?;
     Ok(ext.map(|e| e.0))
 }
 
@@ -86,7 +105,7 @@ pub async fn get_action(id: String) -> Result<ActionDetail, AppError> {
     rw.catalog
         .snapshot()
         .detail_for(&id, &runway_core::auth::viewer(&user))
-        .ok_or(AppError::NotFound)
+        .ok_or_else(|| reject(AppError::NotFound))
 }
 
 /// The state of the last catalogue load, for the platform team.
@@ -111,7 +130,7 @@ pub struct LoadedRow {
 #[server(endpoint = "catalog/health")]
 pub async fn catalog_health() -> Result<CatalogHealthReport, AppError> {
     if !user().await?.is_admin {
-        return Err(AppError::Forbidden);
+        return Err(reject(AppError::Forbidden));
     }
     let rw = runway()?;
     let snapshot = rw.catalog.snapshot();

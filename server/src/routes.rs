@@ -52,6 +52,35 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
         .build()
 }
 
+/// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
+/// Keep in step with [`router`]: the authorization matrix test requests every route listed by
+/// [`route_inventory`] and fails on one without an expectation.
+pub const PLAIN_ROUTES: [(&str, &str); 6] = [
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/auth/login"),
+    ("GET", "/auth/callback"),
+    ("POST", "/auth/dev-login"),
+    ("POST", "/auth/logout"),
+];
+
+/// Every (method, path) the portal serves: plain routes, Leptos pages and server functions.
+pub fn route_inventory() -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = PLAIN_ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    for route in generate_route_list(App) {
+        all.push(("GET".to_string(), route.path().to_string()));
+    }
+    for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+        all.push((method.to_string(), path.to_string()));
+    }
+    all.sort();
+    all.dedup();
+    all
+}
+
 /// The cookie that carries the session id: `__Host-` prefixed (and `Secure`) under https.
 pub fn session_cookie_name(runway: &Runway) -> &'static str {
     if runway.settings.is_https() {

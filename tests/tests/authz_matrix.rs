@@ -1,0 +1,182 @@
+//! The authorization matrix: every route and server function × every kind of caller, against the
+//! expected status. A route added without a row here fails `every_route_has_a_rule`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
+mod support;
+
+use support::{spawn_app, Backend, TestApp};
+
+/// Callers: anonymous, developer of team A (payments), developer of team B (search), lead of team A,
+/// admin.
+const WHO: [Option<&str>; 5] = [None, Some("dana"), Some("sam"), Some("lee"), Some("ada")];
+
+/// (method, route pattern, concrete path, form body, expected status per caller in WHO order).
+/// `deploy-pipeline` is a beta rolled out to payments and data: team B must not learn it exists.
+/// Sign-out comes last: it ends the session.
+const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
+    ("GET", "/", "/", "", [303, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/actions/{id}",
+        "/actions/create-repo",
+        "",
+        [303, 200, 200, 200, 200],
+    ),
+    (
+        "GET",
+        "/actions/{id}",
+        "/actions/deploy-pipeline",
+        "",
+        [303, 200, 404, 200, 200],
+    ),
+    (
+        "GET",
+        "/admin/catalog",
+        "/admin/catalog",
+        "",
+        [303, 403, 403, 403, 200],
+    ),
+    ("GET", "/signin", "/signin", "", [200, 200, 200, 200, 200]),
+    ("GET", "/healthz", "/healthz", "", [200, 200, 200, 200, 200]),
+    ("GET", "/readyz", "/readyz", "", [200, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/auth/login",
+        "/auth/login",
+        "",
+        [303, 303, 303, 303, 303],
+    ),
+    (
+        "GET",
+        "/auth/callback",
+        "/auth/callback?code=x&state=y",
+        "",
+        [404, 404, 404, 404, 404],
+    ),
+    (
+        "POST",
+        "/api/auth/whoami",
+        "/api/auth/whoami",
+        "",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/auth/options",
+        "/api/auth/options",
+        "",
+        [200, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/catalog/list",
+        "/api/catalog/list",
+        "",
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/catalog/action",
+        "/api/catalog/action",
+        "id=create-repo",
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/catalog/action",
+        "/api/catalog/action",
+        "id=deploy-pipeline",
+        [401, 200, 404, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/catalog/health",
+        "/api/catalog/health",
+        "",
+        [401, 403, 403, 403, 200],
+    ),
+    (
+        "POST",
+        "/auth/dev-login",
+        "/auth/dev-login",
+        "login=dana",
+        [303, 303, 303, 303, 303],
+    ),
+    (
+        "POST",
+        "/auth/logout",
+        "/auth/logout",
+        "",
+        [303, 303, 303, 303, 303],
+    ),
+];
+
+#[tokio::test]
+async fn every_route_has_a_rule() {
+    let covered: std::collections::BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, route, ..)| (m.to_string(), route.to_string()))
+        .collect();
+    let served: std::collections::BTreeSet<(String, String)> =
+        runway_server::routes::route_inventory()
+            .into_iter()
+            .collect();
+    let missing: Vec<_> = served.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an authorization rule: {missing:?}"
+    );
+    let stale: Vec<_> = covered.difference(&served).collect();
+    assert!(
+        stale.is_empty(),
+        "rules for routes that no longer exist: {stale:?}"
+    );
+}
+
+async fn request(app: &TestApp, method: &str, path: &str, body: &str) -> u16 {
+    let url = app.url(path);
+    let req = if method == "GET" {
+        app.client.get(url)
+    } else {
+        app.client
+            .post(url)
+            .header("origin", &app.address)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_string())
+    };
+    req.send().await.unwrap().status().as_u16()
+}
+
+async fn every_caller_gets_exactly_the_expected_status(backend: Backend) {
+    let mut failures = Vec::new();
+    for (i, who) in WHO.iter().enumerate() {
+        let app = spawn_app(backend).await;
+        if let Some(login) = who {
+            app.sign_in(login).await;
+        }
+        for (method, _, path, body, expected) in MATRIX {
+            // Development sign-in as someone else would change who is asking: keep the caller.
+            let body = match (*path, who) {
+                ("/auth/dev-login", Some(login)) => format!("login={login}"),
+                _ => body.to_string(),
+            };
+            let got = request(&app, method, path, &body).await;
+            if got != expected[i] {
+                failures.push(format!(
+                    "{method} {path} as {}: expected {}, got {got}",
+                    who.unwrap_or("anonymous"),
+                    expected[i]
+                ));
+            }
+        }
+        app.stop().await;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+both_backends!(every_caller_gets_exactly_the_expected_status);
