@@ -155,9 +155,7 @@ impl Settings {
                     .into(),
             ));
         }
-        if !self.public_url.is_empty()
-            && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
-        {
+        if !(self.public_url.is_empty() || is_http_url(&self.public_url)) {
             return Err(ConfigError::Invalid(format!(
                 "public_url (RUNWAY_PUBLIC_URL): expected an http:// or https:// URL, found `{}`",
                 self.public_url
@@ -243,6 +241,11 @@ impl fmt::Debug for Settings {
             .field("auth", &self.auth)
             .finish()
     }
+}
+
+/// True for `http://…` and `https://…` URLs.
+pub fn is_http_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
 }
 
 pub fn backend_of(url: &str) -> Backend {

@@ -148,10 +148,7 @@ impl AuthSettings {
                 return Err("auth.groups_claim (RUNWAY_AUTH__GROUPS_CLAIM): must name a claim, e.g. `groups`".into());
             }
         }
-        if !self.redirect_url.is_empty()
-            && !(self.redirect_url.starts_with("https://")
-                || self.redirect_url.starts_with("http://"))
-        {
+        if !(self.redirect_url.is_empty() || super::is_http_url(&self.redirect_url)) {
             return Err(format!("auth.redirect_url (RUNWAY_AUTH__REDIRECT_URL): expected an http(s) URL, found `{}`", self.redirect_url));
         }
         Ok(())

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod oidc;
+
 use runway_core::config::Settings;
 use runway_core::state::Runway;
 use runway_server::startup::Application;
@@ -135,6 +137,11 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Forgets every cookie (Runway's and the provider's), like a fresh browser profile.
+    pub fn new_browser(&mut self) {
+        self.client = browser_client();
+    }
+
     /// Signs in as a development demo user (`dana`, `lee`, `sam`, `ada`): the session cookie is kept
     /// by this app's client for later requests.
     pub async fn sign_in(&self, login: &str) {
@@ -195,7 +202,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with_catalog(backend: Backend, catalog_dir: &Path) -> TestApp {
     let db = TestDb::new(backend).await;
-    let app = Application::build(test_settings(&db, catalog_dir))
+    let settings = test_settings(&db, catalog_dir);
+    spawn_built(db, settings).await
+}
+
+/// Starts Runway with `settings` on the given test database.
+pub async fn spawn_built(db: TestDb, settings: Settings) -> TestApp {
+    let catalog_dir = settings.catalog_dir.clone();
+    let app = Application::build(settings)
         .await
         .expect("application builds");
     let address = format!("http://{}", app.address());
@@ -210,17 +224,22 @@ pub async fn spawn_app_with_catalog(backend: Backend, catalog_dir: &Path) -> Tes
     });
     TestApp {
         address,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .expect("client"),
+        client: browser_client(),
         runway,
-        catalog_dir: catalog_dir.to_path_buf(),
+        catalog_dir,
         shutdown: Some(tx),
         server: Some(server),
         db,
     }
+}
+
+/// An HTTP client that keeps cookies and does not follow redirects (tests follow them explicitly).
+pub fn browser_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client")
 }
 
 /// Counts non-overlapping occurrences of `needle`.
