@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, startServer, launchBrowser, watchErrors, waitForHydration } from './harness.mjs';
+import { backends, startServer, launchBrowser, watchErrors, waitForHydration, devSignIn } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -19,6 +19,7 @@ for (const backend of backends) {
     const page = await context.newPage();
     const errors = watchErrors(page);
     try {
+      await devSignIn(page, server.url, 'dana');
       await page.goto(server.url + '/');
       await waitForHydration(page);
       const cards = page.locator('li.card');
@@ -72,6 +73,8 @@ test('without JavaScript, the search box is a plain GET form', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   try {
+    // Signing in is a plain form post too.
+    await devSignIn(page, server.url, 'dana');
     await page.goto(server.url + '/');
     await page.getByRole('searchbox', { name: 'Search actions' }).fill('database');
     await Promise.all([page.waitForURL(/\?q=database/), page.getByRole('button', { name: 'Search' }).click()]);
@@ -89,6 +92,7 @@ test('keyboard users reach the skip link first and see where focus is', async ()
   const server = await startServer({ backend: 'sqlite' });
   const page = await browser.newPage();
   try {
+    await devSignIn(page, server.url, 'dana');
     await page.goto(server.url + '/');
     await waitForHydration(page);
     await page.keyboard.press('Tab');

@@ -26,7 +26,7 @@ function psql(sql) {
 }
 
 /** Starts runway on 127.0.0.1:0 and resolves once it logs the address it bound. */
-export async function startServer({ backend = 'sqlite', catalogDir = path.join(root, 'catalog') } = {}) {
+export async function startServer({ backend = 'sqlite', catalogDir = path.join(root, 'catalog'), env = {} } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'runway-e2e-'));
   let databaseUrl = `sqlite://${path.join(dataDir, 'runway.db')}`;
   let pgName = null;
@@ -44,6 +44,7 @@ export async function startServer({ backend = 'sqlite', catalogDir = path.join(r
       RUNWAY_CATALOG_DIR: catalogDir,
       RUNWAY_SITE_ROOT: siteRoot,
       RUNWAY_LOG__FILTER: 'info',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -103,15 +104,18 @@ export async function launchBrowser() {
   });
 }
 
-/** Records console errors and uncaught exceptions of a page. */
+/**
+ * Records console errors, uncaught exceptions and failed requests of a page. Each entry starts with
+ * the page's URL at the time, so a test can ignore pages that are not Runway's (the provider's).
+ */
 export function watchErrors(page) {
   const errors = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    if (msg.type() === 'error') errors.push(`${page.url()} console: ${msg.text()}`);
   });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('pageerror', (err) => errors.push(`${page.url()} pageerror: ${err.message}`));
   page.on('response', (resp) => {
-    if (resp.status() >= 400) errors.push(`HTTP ${resp.status()}: ${resp.url()}`);
+    if (resp.status() >= 400) errors.push(`${resp.url()} HTTP ${resp.status()}`);
   });
   return errors;
 }
@@ -119,4 +123,43 @@ export function watchErrors(page) {
 /** Waits until the WebAssembly app has hydrated the server-rendered page. */
 export async function waitForHydration(page) {
   await page.waitForSelector('html[data-hydrated="true"]', { timeout: 30_000 });
+}
+
+/** Signs in with development sign-in as a demo user (dana, lee, sam, ada) and waits for `next`. */
+export async function devSignIn(page, serverUrl, login, next = '/') {
+  await page.goto(`${serverUrl}/signin?next=${encodeURIComponent(next)}`);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/signin')), page.locator(`button[data-login="${login}"]`).click()]);
+}
+
+/** Starts the test OpenID Provider (tests/oidc/provider.mjs) and resolves with its issuer. */
+export async function startProvider() {
+  const child = spawn(process.execPath, [path.join(root, 'tests', 'oidc', 'provider.mjs')], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  const issuer = await new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk.toString();
+      const nl = buffered.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buffered.slice(0, nl)).issuer);
+    });
+    child.on('exit', (code) => reject(new Error(`provider exited with ${code}`)));
+  });
+  return {
+    issuer,
+    async register(appUrl) {
+      const resp = await fetch(`${issuer}/__test/client`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          redirect_uri: `${appUrl}/auth/callback`,
+          post_logout_redirect_uri: `${appUrl}/signin?signed_out=1`,
+        }),
+      });
+      if (!resp.ok) throw new Error(`cannot register the client: ${resp.status}`);
+    },
+    stop() {
+      child.kill('SIGTERM');
+    },
+  };
 }

@@ -39,7 +39,8 @@ pub fn SignInPage() -> impl IntoView {
                     match options.await {
                         Ok(SignInMode::Sso) => view! {
                             <p class="lead">"Use your company account."</p>
-                            <a class="button" href=format!("/auth/login?next={}", encode(&next()))>
+                            // rel=external: a full page load to the server route, not client-side routing.
+                            <a class="button" rel="external" href=format!("/auth/login?next={}", encode(&next()))>
                                 "Sign in with SSO"
                             </a>
                         }.into_any(),
