@@ -21,6 +21,12 @@ const pgAdmin = process.env.RUNWAY_TEST_POSTGRES_URL ?? 'postgres://postgres@127
 
 export const backends = ['sqlite', 'postgres'];
 
+// Servers and providers still running when this process exits (a test failed midway) are stopped.
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 function psql(sql) {
   execFileSync('psql', [pgAdmin, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { stdio: 'pipe' });
 }
@@ -48,6 +54,8 @@ export async function startServer({ backend = 'sqlite', catalogDir = path.join(r
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   const logs = [];
   const address = await new Promise((resolve, reject) => {
     let buffered = '';
@@ -136,6 +144,8 @@ export async function startProvider() {
   const child = spawn(process.execPath, [path.join(root, 'tests', 'oidc', 'provider.mjs')], {
     stdio: ['pipe', 'pipe', 'ignore'],
   });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   const issuer = await new Promise((resolve, reject) => {
     let buffered = '';
     child.stdout.on('data', (chunk) => {
