@@ -5,6 +5,7 @@
 //! - [`auth`]: OpenID Connect and development sign-in, groups to teams and roles, sessions.
 //! - [`catalog`]: reads the catalogue directory, validates every file, keeps the loaded snapshot and
 //!   records each action version in the database.
+//! - [`queue`]: the durable job queue and the worker runtime.
 //! - [`markdown`]: renders action descriptions to sanitised HTML.
 //! - [`state`]: the [`state::Runway`] handle that the web layer and commands share.
 
@@ -13,4 +14,5 @@ pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod markdown;
+pub mod queue;
 pub mod state;

@@ -6,6 +6,7 @@
 //! numbering (`migrations/sqlite`, `migrations/postgres`).
 
 pub mod catalog;
+pub mod jobs;
 pub mod sessions;
 pub mod users;
 

@@ -246,3 +246,64 @@ pub fn browser_client() -> reqwest::Client {
 pub fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
 }
+
+/// Queue helpers: fast worker settings, draining, and a guard that fails a test leaving jobs behind.
+pub mod queue {
+    use runway_core::db::jobs;
+    use runway_core::db::Db;
+    use runway_core::queue::worker::WorkerConfig;
+    use std::time::Duration;
+
+    /// Worker settings scaled down for tests: short leases, quick polls and backoff.
+    pub fn fast_config(concurrency: usize) -> WorkerConfig {
+        WorkerConfig {
+            concurrency,
+            lease: Duration::from_millis(1_500),
+            heartbeat: Duration::from_millis(200),
+            poll_interval: Duration::from_millis(100),
+            grace: Duration::from_millis(500),
+            backoff_base: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(2),
+            completion_batch: 500,
+        }
+    }
+
+    /// Waits until the queue is empty (every job finished), or panics after `limit`.
+    pub async fn drain(db: &Db, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let left = jobs::count(db).await.expect("count jobs");
+            if left == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{left} jobs still queued or running after {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Fails the test if jobs are left in the queue when it ends (a test must drain what it starts).
+    pub struct QueueCheck(pub Db);
+
+    impl Drop for QueueCheck {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                return;
+            }
+            let db = self.0.clone();
+            let left = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(jobs::count(&db)).ok()
+            })
+            .join()
+            .ok()
+            .flatten();
+            assert_eq!(left, Some(0), "the test left jobs in the queue");
+        }
+    }
+}
