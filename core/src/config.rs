@@ -38,6 +38,94 @@ pub struct Settings {
     pub public_url: String,
     pub log: LogSettings,
     pub auth: AuthSettings,
+    pub worker: WorkerSettings,
+}
+
+/// The `[worker]` settings, used by `runway worker` and the in-process workers of `runway serve`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Whether `runway serve` also runs workers (turn off when separate `runway worker`s run).
+    pub in_process: bool,
+    /// Jobs one worker process runs at once.
+    pub concurrency: u32,
+    /// How long a claim is valid without a heartbeat (a crashed worker's jobs run again after it).
+    pub lease: String,
+    /// How often running jobs' leases are extended and cancellations noticed.
+    pub heartbeat: String,
+    /// Backstop poll for missed wake-ups and expired leases.
+    pub poll_interval: String,
+    /// On shutdown, how long running jobs may finish before they are released to other workers.
+    pub grace: String,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            in_process: true,
+            concurrency: 8,
+            lease: "30s".into(),
+            heartbeat: "5s".into(),
+            poll_interval: "1s".into(),
+            grace: "30s".into(),
+        }
+    }
+}
+
+impl WorkerSettings {
+    fn validate(&self) -> Result<(), String> {
+        if self.concurrency == 0 || self.concurrency > 1_000 {
+            return Err(
+                "worker.concurrency (RUNWAY_WORKER__CONCURRENCY): expected 1 to 1000".into(),
+            );
+        }
+        for (key, value) in [
+            ("lease", &self.lease),
+            ("heartbeat", &self.heartbeat),
+            ("poll_interval", &self.poll_interval),
+            ("grace", &self.grace),
+        ] {
+            if let Err(e) = runway_domain::duration::HumanDuration::parse(value) {
+                return Err(format!(
+                    "worker.{key} (RUNWAY_WORKER__{}): {e}",
+                    key.to_uppercase()
+                ));
+            }
+        }
+        let secs = |v: &str| {
+            runway_domain::duration::HumanDuration::parse(v)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        };
+        if secs(&self.heartbeat) == 0 || secs(&self.heartbeat) >= secs(&self.lease) {
+            return Err("worker.heartbeat (RUNWAY_WORKER__HEARTBEAT): must be at least 1s and shorter than worker.lease".into());
+        }
+        if secs(&self.poll_interval) == 0 {
+            return Err(
+                "worker.poll_interval (RUNWAY_WORKER__POLL_INTERVAL): must be at least 1s".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The worker runtime's configuration.
+    pub fn worker_config(&self) -> crate::queue::worker::WorkerConfig {
+        let d = |v: &str| {
+            std::time::Duration::from_secs(
+                runway_domain::duration::HumanDuration::parse(v)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(1),
+            )
+        };
+        crate::queue::worker::WorkerConfig {
+            concurrency: self.concurrency as usize,
+            lease: d(&self.lease),
+            heartbeat: d(&self.heartbeat),
+            poll_interval: d(&self.poll_interval),
+            grace: d(&self.grace),
+            ..crate::queue::worker::WorkerConfig::default()
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -71,6 +159,7 @@ impl Default for Settings {
                 filter: "info".to_string(),
             },
             auth: AuthSettings::default(),
+            worker: WorkerSettings::default(),
         }
     }
 }
@@ -162,6 +251,7 @@ impl Settings {
             )));
         }
         self.auth.validate().map_err(ConfigError::Invalid)?;
+        self.worker.validate().map_err(ConfigError::Invalid)?;
         if self.log.filter.parse::<LogFilterCheck>().is_err() {
             return Err(ConfigError::Invalid(format!(
                 "log.filter (RUNWAY_LOG__FILTER): `{}` is not a valid filter such as `info` or `runway=debug`",
@@ -239,6 +329,7 @@ impl fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("log", &self.log)
             .field("auth", &self.auth)
+            .field("worker", &self.worker)
             .finish()
     }
 }

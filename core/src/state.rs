@@ -3,6 +3,7 @@
 use crate::catalog::CatalogStore;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::queue::Queue;
 use std::sync::Arc;
 
 /// Everything a request handler needs. Cheap to clone.
@@ -11,15 +12,19 @@ pub struct Runway {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub catalog: Arc<CatalogStore>,
+    /// The job queue; in-process workers share its wake-up.
+    pub queue: Queue,
 }
 
 impl Runway {
     pub fn new(settings: Settings, db: Db) -> Self {
         let catalog = Arc::new(CatalogStore::new(settings.catalog_dir.clone(), db.clone()));
+        let queue = Queue::new(db.clone());
         Self {
             settings: Arc::new(settings),
             db,
             catalog,
+            queue,
         }
     }
 }

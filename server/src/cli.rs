@@ -41,6 +41,12 @@ pub enum Command {
         #[arg(long)]
         print_config: bool,
     },
+    /// Run queue workers only: claim jobs, run them, record outcomes.
+    ///
+    /// Run any number, on any machine that reaches the same Postgres (or in the same data directory
+    /// for SQLite). Settings under [worker]. SIGINT/SIGTERM: stop claiming, let running jobs finish
+    /// within worker.grace, release the rest to other workers.
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Catalogue tools.

@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> ExitCode {
             print_config: false,
         } => with_runtime(settings, serve),
         Command::Migrate => with_runtime(settings, migrate),
+        Command::Worker => with_runtime(settings, worker),
     }
 }
 
@@ -76,6 +77,33 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
     reload_catalog_on_sighup(app.runway().clone());
     app.run(shutdown_signal()).await
+}
+
+/// `runway worker`: a standalone worker process.
+async fn worker(settings: Settings) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let db = Db::connect(
+        &settings.effective_database_url(),
+        settings.worker.concurrency + 4,
+    )
+    .await
+    .context("opening the database")?;
+    db.migrate().await.context("applying migrations")?;
+    let queue = runway_core::queue::Queue::new(db.clone());
+    let worker = runway_core::queue::worker::Worker::new(
+        queue,
+        runway_core::queue::handler::Handlers::builtin(),
+        settings.worker.worker_config(),
+    );
+    let stop = tokio_util::sync::CancellationToken::new();
+    let stopper = stop.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stopper.cancel();
+    });
+    worker.run(stop).await;
+    db.close().await;
+    Ok(())
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {

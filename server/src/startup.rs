@@ -9,6 +9,8 @@ use anyhow::Context;
 use runway_core::auth::oidc::Oidc;
 use runway_core::config::Settings;
 use runway_core::db::Db;
+use runway_core::queue::handler::Handlers;
+use runway_core::queue::worker::Worker;
 use runway_core::state::Runway;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -76,20 +78,38 @@ impl Application {
         &self.runway
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the database.
+    /// Serves until `shutdown` resolves, then finishes in-flight requests, stops the in-process
+    /// workers (within their grace period) and closes the database.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = routes::router(self.runway.clone(), self.oidc.clone());
+        let stop_workers = tokio_util::sync::CancellationToken::new();
+        let workers = self.runway.settings.worker.in_process.then(|| {
+            let worker = Worker::new(
+                self.runway.queue.clone(),
+                Handlers::builtin(),
+                self.runway.settings.worker.worker_config(),
+            );
+            tokio::spawn(worker.run(stop_workers.clone()))
+        });
         tracing::info!(address = %self.address, url = %format!("http://{}", self.address), "listening");
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
+        let stop = stop_workers.clone();
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop.cancel();
+            })
             .await
-            .context("serving HTTP")?;
+            .context("serving HTTP");
+        stop_workers.cancel();
+        if let Some(w) = workers {
+            let _ = w.await;
+        }
         self.runway.db.close().await;
         tracing::info!("stopped");
-        Ok(())
+        served
     }
 }
 

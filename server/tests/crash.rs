@@ -1,0 +1,176 @@
+//! Crash safety with real processes: `runway worker`s are killed with SIGKILL at random moments while
+//! canary jobs run. Afterwards every job has finished, none is lost, and any job that ran twice is
+//! one whose worker was killed mid-run (at-least-once, never silent loss). On SQLite and Postgres.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
+use runway_core::db::jobs::{self, NewJob};
+use runway_core::db::Db;
+use runway_core::queue::{now_ms, Queue};
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Workers {
+    url: String,
+    children: Vec<Child>,
+    killed: Vec<u32>,
+}
+
+impl Workers {
+    fn start_one(&mut self) {
+        let child = Command::new(env!("CARGO_BIN_EXE_runway"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("RUNWAY_DATABASE_URL", &self.url)
+            .env("RUNWAY_WORKER__CONCURRENCY", "4")
+            .env("RUNWAY_WORKER__LEASE", "2s")
+            .env("RUNWAY_WORKER__HEARTBEAT", "1s")
+            .env("RUNWAY_WORKER__POLL_INTERVAL", "1s")
+            .env("RUNWAY_LOG__FILTER", "warn")
+            .current_dir(std::env::temp_dir())
+            .arg("worker")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("runway worker starts");
+        self.children.push(child);
+    }
+
+    fn kill_random(&mut self) {
+        let i = fastrand::usize(..self.children.len());
+        let mut child = self.children.remove(i);
+        self.killed.push(child.id());
+        let _ = child.kill(); // SIGKILL: no chance to release anything
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+        }
+        for child in &mut self.children {
+            let _ = child.wait();
+        }
+    }
+}
+
+async fn killed_workers_lose_no_jobs(url: String) {
+    let db = Db::connect(&url, 5).await.unwrap();
+    db.migrate().await.unwrap();
+    let queue = Queue::new(db.clone());
+    let batch: Vec<NewJob> = (0..300)
+        .map(|_| NewJob {
+            kind: "canary".into(),
+            action_id: None,
+            concurrency_limit: None,
+            payload: r#"{"label":"crash","sleep_ms":100}"#.into(),
+            run_at_ms: now_ms(),
+            max_attempts: 3,
+            timeout_ms: 60_000,
+        })
+        .collect();
+    let ids: HashSet<i64> = queue.enqueue(&batch).await.unwrap().into_iter().collect();
+
+    let mut workers = Workers {
+        url: url.clone(),
+        children: Vec::new(),
+        killed: Vec::new(),
+    };
+    for _ in 0..3 {
+        workers.start_one();
+    }
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(fastrand::u64(300..900))).await;
+        workers.kill_random();
+        workers.start_one();
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while jobs::count(&db).await.unwrap() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "jobs left after 120 s: {}",
+            jobs::count(&db).await.unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let runs = jobs::canary_runs(&db, "crash").await.unwrap();
+    let mut by_job: HashMap<i64, Vec<String>> = HashMap::new();
+    for (job, _, worker) in runs {
+        by_job.entry(job).or_default().push(worker);
+    }
+    let ran: HashSet<i64> = by_job.keys().copied().collect();
+    assert_eq!(ran, ids, "every job ran at least once: none lost");
+    let killed: Vec<String> = workers
+        .killed
+        .iter()
+        .map(|pid| format!("worker-{pid}-"))
+        .collect();
+    for (job, executions) in &by_job {
+        if executions.len() > 1 {
+            for earlier in &executions[..executions.len() - 1] {
+                assert!(
+                    killed.iter().any(|k| earlier.starts_with(k)),
+                    "job {job} ran again although its earlier worker {earlier} was not killed"
+                );
+            }
+        }
+    }
+    let by_killed = by_job
+        .values()
+        .flatten()
+        .filter(|w| killed.iter().any(|k| w.starts_with(k)))
+        .count();
+    assert!(
+        by_killed > 0,
+        "the kills hit workers while they were running jobs"
+    );
+    let repeated = by_job.values().filter(|e| e.len() > 1).count();
+    eprintln!(
+        "crash test: {} jobs, {} killed workers, {repeated} jobs ran again after a kill",
+        ids.len(),
+        workers.killed.len()
+    );
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_workers_lose_no_jobs_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    killed_workers_lose_no_jobs(format!(
+        "sqlite://{}",
+        dir.path().join("runway.db").display()
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_workers_lose_no_jobs_on_postgres() {
+    let admin = std::env::var("RUNWAY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let name = format!("runway_crash_{}", std::process::id());
+    let psql = |sql: &str| {
+        Command::new("psql")
+            .args([admin.as_str(), "-qc", sql])
+            .output()
+            .expect("psql")
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {name}"));
+    assert!(psql(&format!("CREATE DATABASE {name}")).status.success());
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&admin)
+        .to_string();
+    killed_workers_lose_no_jobs(format!("{base}/{name}")).await;
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
