@@ -49,6 +49,11 @@ pub enum Command {
     Worker,
     /// Apply database migrations and exit.
     Migrate,
+    /// Benchmarks that print figures (see docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Catalogue tools.
     Catalog {
         #[command(subcommand)]
@@ -65,4 +70,11 @@ pub enum CatalogCommand {
         /// The catalogue directory to check.
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Queue throughput (queue path and full request path) and enqueue-to-start latency, on the
+    /// configured database. Use a scratch database.
+    Queue(crate::bench::BenchQueue),
 }

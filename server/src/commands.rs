@@ -1,6 +1,6 @@
 //! What each subcommand does. Start-up failures are printed as one clear message and exit non-zero.
 
-use crate::cli::{CatalogCommand, Cli, Command, LogFormatArg};
+use crate::cli::{BenchCommand, CatalogCommand, Cli, Command, LogFormatArg};
 use crate::startup::{reload_catalog_on_sighup, shutdown_signal, Application};
 use crate::telemetry;
 use runway_core::config::{LogFormat, Settings};
@@ -39,6 +39,9 @@ pub fn run(cli: Cli) -> ExitCode {
         } => with_runtime(settings, serve),
         Command::Migrate => with_runtime(settings, migrate),
         Command::Worker => with_runtime(settings, worker),
+        Command::Bench {
+            command: BenchCommand::Queue(args),
+        } => with_runtime(settings, move |s| crate::bench::run(s, args)),
     }
 }
 

@@ -8,8 +8,10 @@
 //! - [`auth_routes`]: OIDC sign-in and callback, development sign-in, sign-out.
 //! - [`telemetry`]: structured logging.
 //! - [`commands`]: what each subcommand does.
+//! - [`bench`]: `runway bench queue`.
 
 pub mod auth_routes;
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod routes;

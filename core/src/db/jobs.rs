@@ -137,7 +137,42 @@ macro_rules! lock_action {
     };
 }
 
-/// Moves the requests of freshly claimed jobs to `running`, with a `started` event per attempt.
+/// Postgres: moves the requests of a claimed batch to `running`, with a `started` event each, in
+/// two statements for the whole batch.
+macro_rules! mark_started_pg {
+    ($tx:ident, $jobs:expr) => {{
+        let at = now();
+        let with_request: Vec<(i64, i64)> = $jobs
+            .iter()
+            .filter_map(|j| j.request_id.map(|r| (r, j.attempt)))
+            .collect();
+        if !with_request.is_empty() {
+            let ids: Vec<i64> = with_request.iter().map(|(r, _)| *r).collect();
+            let attempts: Vec<i64> = with_request.iter().map(|(_, a)| *a).collect();
+            sqlx::query(
+                "UPDATE requests SET status = 'running', attempts = u.a, updated_at = $3
+                 FROM UNNEST($1::bigint[], $2::bigint[]) AS u(id, a) WHERE requests.id = u.id",
+            )
+            .bind(&ids)
+            .bind(&attempts)
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO request_events (request_id, at, kind, attempt)
+                 SELECT id, $3, 'started', a FROM UNNEST($1::bigint[], $2::bigint[]) AS u(id, a)",
+            )
+            .bind(&ids)
+            .bind(&attempts)
+            .bind(at)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
+/// Moves the requests of freshly claimed jobs to `running`, with a `started` event per attempt
+/// (row by row: SQLite, and the rare concurrency-limited claims).
 macro_rules! mark_started {
     ($tx:ident, $jobs:expr) => {{
         let at = now();
@@ -156,6 +191,33 @@ macro_rules! mark_started {
 /// Enqueues jobs without request rows (the queue path), in one transaction with one wake-up.
 #[tracing::instrument(skip_all, fields(jobs = jobs.len()))]
 pub async fn enqueue(db: &Db, jobs: &[NewJob], now_ms: i64) -> Result<Vec<i64>, DbError> {
+    if let Db::Postgres(pool) = db {
+        // One statement for the whole batch: arrays in, one row per job out.
+        let mut tx = pool.begin().await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "INSERT INTO jobs (kind, action_id, concurrency_limit, payload, state, run_at, max_attempts, timeout_ms, enqueued_at)
+             SELECT k, a, c, p, 'queued', r, m, t, $8
+             FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[])
+                  WITH ORDINALITY AS j(k, a, c, p, r, m, t, n)
+             ORDER BY n
+             RETURNING id",
+        )
+        .bind(jobs.iter().map(|j| j.kind.clone()).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|j| j.action_id.clone()).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|j| j.concurrency_limit).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|j| j.payload.clone()).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|j| j.run_at_ms).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|j| j.max_attempts).collect::<Vec<_>>())
+        .bind(jobs.iter().map(|j| j.timeout_ms).collect::<Vec<_>>())
+        .bind(now_ms)
+        .fetch_all(&mut *tx)
+        .await?;
+        sqlx::query("SELECT pg_notify('runway_jobs', '')")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Ok(ids);
+    }
     let ids = on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         let mut ids = Vec::with_capacity(jobs.len());
@@ -266,7 +328,7 @@ pub async fn claim(
             ))
             .bind(worker_id).bind(lease_until).bind(now_ms).bind(limit)
             .fetch_all(&mut *tx).await?;
-            mark_started!(tx, jobs);
+            mark_started_pg!(tx, jobs);
             tx.commit().await?;
             jobs
         }
@@ -382,8 +444,42 @@ pub async fn complete(db: &Db, done: &[Completion]) -> Result<Vec<i64>, DbError>
         return Ok(Vec::new());
     }
     let at = now();
-    // The common case, a batch of successes without request rows, is one statement on Postgres.
+    // The common cases, batches of successes, are a few statements on Postgres.
     if let Db::Postgres(pool) = db {
+        if done
+            .iter()
+            .all(|c| c.outcome == Outcome::Succeeded && c.request_id.is_some())
+        {
+            let ids: Vec<i64> = done.iter().map(|c| c.id).collect();
+            let fences: Vec<i64> = done.iter().map(|c| c.fence).collect();
+            let mut tx = pool.begin().await?;
+            let applied: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(
+                "DELETE FROM jobs WHERE (id, fence) IN (SELECT * FROM UNNEST($1::bigint[], $2::bigint[])) AND state = 'running'
+                 RETURNING id, request_id, attempt",
+            )
+            .bind(&ids).bind(&fences)
+            .fetch_all(&mut *tx).await?;
+            let requests: Vec<i64> = applied.iter().filter_map(|(_, r, _)| *r).collect();
+            let attempts: Vec<i64> = applied
+                .iter()
+                .filter(|(_, r, _)| r.is_some())
+                .map(|(_, _, a)| *a)
+                .collect();
+            sqlx::query("UPDATE requests SET status = 'succeeded', updated_at = $2, finished_at = $2 WHERE id = ANY($1)")
+                .bind(&requests).bind(at)
+                .execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO request_events (request_id, at, kind, attempt)
+                 SELECT id, $3, 'succeeded', a FROM UNNEST($1::bigint[], $2::bigint[]) AS u(id, a)",
+            )
+            .bind(&requests)
+            .bind(&attempts)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(applied.into_iter().map(|(id, ..)| id).collect());
+        }
         if done
             .iter()
             .all(|c| c.outcome == Outcome::Succeeded && c.request_id.is_none())

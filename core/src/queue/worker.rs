@@ -29,6 +29,9 @@ pub struct WorkerConfig {
     pub backoff_max: Duration,
     /// At most this many outcomes are recorded per transaction.
     pub completion_batch: usize,
+    /// Jobs claimed ahead of free slots and kept in a local buffer (leases held), so that one claim
+    /// serves many slots under load. 0 = claim only for free slots.
+    pub prefetch: usize,
 }
 
 impl Default for WorkerConfig {
@@ -42,6 +45,7 @@ impl Default for WorkerConfig {
             backoff_base: Duration::from_secs(5),
             backoff_max: Duration::from_secs(600),
             completion_batch: 500,
+            prefetch: 0,
         }
     }
 }
@@ -66,6 +70,8 @@ struct Held {
     cancel: CancellationToken,
     /// Set when the cancellation came from a cancelled request (recorded as `cancelled`).
     cancelled_by_request: Arc<std::sync::atomic::AtomicBool>,
+    /// False while the job waits in the local prefetch buffer for a slot.
+    started: Arc<std::sync::atomic::AtomicBool>,
 }
 
 type HeldMap = Arc<Mutex<HashMap<i64, Held>>>;
@@ -147,47 +153,69 @@ impl Worker {
             tokio::pin!(freed);
             freed.as_mut().enable();
 
-            let free = slots.available_permits();
+            // Room for more: free slots plus the local prefetch buffer, minus what we already hold.
+            let holding = held.lock().unwrap_or_else(PoisonError::into_inner).len();
+            let room = (self.config.concurrency + self.config.prefetch).saturating_sub(holding);
+            // While the local buffer still has work, top it up in large batches rather than after
+            // every finished job: fewer, bigger claims under load.
+            let buffer_low =
+                holding < self.config.concurrency || room >= (self.config.prefetch / 2).max(1);
             let mut claimed_all = false;
-            if free > 0 {
+            if room > 0 && buffer_low {
                 match sql::claim(
                     &db,
                     &self.id,
-                    free as i64,
+                    room as i64,
                     now_ms(),
                     self.config.lease.as_millis() as i64,
                 )
                 .await
                 {
                     Ok(jobs) => {
-                        claimed_all = jobs.len() == free;
+                        claimed_all = jobs.len() == room;
                         for job in jobs {
-                            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                                break;
-                            };
                             self.stats.claimed.fetch_add(1, Ordering::Relaxed);
                             let cancel = CancellationToken::new();
                             let by_request = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                            let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
                             held.lock().unwrap_or_else(PoisonError::into_inner).insert(
                                 job.id,
                                 Held {
                                     fence: job.fence,
                                     cancel: cancel.clone(),
                                     cancelled_by_request: by_request.clone(),
+                                    started: started.clone(),
                                 },
                             );
                             let ctx = JobContext {
                                 job,
                                 worker_id: self.id.clone(),
                                 db: db.clone(),
-                                cancel,
+                                cancel: cancel.clone(),
                             };
                             let handlers = self.handlers.clone();
                             let config = self.config.clone();
                             let held = held.clone();
                             let done_tx = done_tx.clone();
                             let slot_freed = slot_freed.clone();
+                            let slots = slots.clone();
                             tokio::spawn(async move {
+                                // Wait for a slot (prefetched jobs wait here, leases kept alive by the
+                                // heartbeat); give up if the job is released or cancelled meanwhile.
+                                let permit = tokio::select! {
+                                    p = slots.acquire_owned() => p,
+                                    () = cancel.cancelled() => {
+                                        if by_request.load(Ordering::SeqCst) {
+                                            // Cancelled before it started: record it as cancelled.
+                                            let c = Completion { id: ctx.job.id, fence: ctx.job.fence, request_id: ctx.job.request_id, attempt: ctx.job.attempt, outcome: Outcome::Cancelled };
+                                            held.lock().unwrap_or_else(PoisonError::into_inner).remove(&c.id);
+                                            let _ = done_tx.send(c);
+                                        }
+                                        return;
+                                    }
+                                };
+                                let Ok(permit) = permit else { return };
+                                started.store(true, Ordering::SeqCst);
                                 let completion =
                                     run_one(ctx, &handlers, &config, &by_request).await;
                                 held.lock()
@@ -216,27 +244,20 @@ impl Worker {
             }
         }
 
-        // Graceful shutdown: no more claims; let running jobs finish within the grace period.
+        // Graceful shutdown: no more claims. Prefetched jobs that have not started go back at once;
+        // running jobs may finish within the grace period; whatever is left then is released too.
         tracing::info!(worker = %self.id, "worker stopping: finishing running jobs");
+        let waiting = self.held_where(&held, false);
+        self.give_back(&db, &held, &waiting).await;
         let all = self.config.concurrency as u32;
-        let finished = tokio::time::timeout(self.config.grace, slots.acquire_many(all)).await;
-        if finished.is_err() {
-            let leftovers: Vec<(i64, i64)> = {
-                let map = held.lock().unwrap_or_else(PoisonError::into_inner);
-                map.iter().map(|(id, h)| (*id, h.fence)).collect()
-            };
-            // Release first (fenced), then stop the handlers: their late completions are fenced out.
-            match sql::release(&db, &self.id, &leftovers, now_ms()).await {
-                Ok(n) => {
-                    self.stats.released.fetch_add(n, Ordering::Relaxed);
-                    tracing::warn!(worker = %self.id, released = n, "grace period over: released unfinished jobs");
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot release jobs; their leases will expire and they will be rescued")
-                }
-            }
-            for h in held.lock().unwrap_or_else(PoisonError::into_inner).values() {
-                h.cancel.cancel();
+        if tokio::time::timeout(self.config.grace, slots.acquire_many(all))
+            .await
+            .is_err()
+        {
+            let running = self.held_where(&held, true);
+            self.give_back(&db, &held, &running).await;
+            if !running.is_empty() {
+                tracing::warn!(worker = %self.id, released = running.len(), "grace period over: released unfinished jobs");
             }
         }
         drop(done_tx);
@@ -247,6 +268,40 @@ impl Worker {
             let _ = l.await;
         }
         tracing::info!(worker = %self.id, "worker stopped");
+    }
+}
+
+impl Worker {
+    /// (id, fence) of held jobs that have (or have not) started.
+    fn held_where(&self, held: &HeldMap, started: bool) -> Vec<(i64, i64)> {
+        held.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|(_, h)| h.started.load(Ordering::SeqCst) == started)
+            .map(|(id, h)| (*id, h.fence))
+            .collect()
+    }
+
+    /// Releases `jobs` to other workers (fenced), then stops their handlers: any late completion
+    /// they send is fenced out.
+    async fn give_back(&self, db: &Db, held: &HeldMap, jobs: &[(i64, i64)]) {
+        if jobs.is_empty() {
+            return;
+        }
+        match sql::release(db, &self.id, jobs, now_ms()).await {
+            Ok(n) => {
+                self.stats.released.fetch_add(n, Ordering::Relaxed);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot release jobs; their leases will expire and they will be rescued")
+            }
+        }
+        let map = held.lock().unwrap_or_else(PoisonError::into_inner);
+        for (id, _) in jobs {
+            if let Some(h) = map.get(id) {
+                h.cancel.cancel();
+            }
+        }
     }
 }
 

@@ -265,6 +265,7 @@ pub mod queue {
             backoff_base: Duration::from_millis(200),
             backoff_max: Duration::from_secs(2),
             completion_batch: 500,
+            prefetch: 0,
         }
     }
 
