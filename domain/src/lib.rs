@@ -8,6 +8,7 @@
 //! - [`spec`]: the action specification: inputs, executor, approval policy, rollout.
 //! - [`parse`]: reads one catalogue YAML file into an [`spec::ActionSpec`], reporting *every* problem
 //!   with its line and field path.
+//! - [`request`]: the request lifecycle states.
 //! - [`problem`]: one located problem in a catalogue file.
 //! - [`user`]: the signed-in user, their teams and role.
 //! - [`view`]: what the catalogue pages show (cards, action details) and the search that filters them.
@@ -16,6 +17,7 @@ pub mod duration;
 pub mod ids;
 pub mod parse;
 pub mod problem;
+pub mod request;
 pub mod spec;
 pub mod user;
 pub mod view;

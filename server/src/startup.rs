@@ -105,7 +105,12 @@ impl Application {
             .context("serving HTTP");
         stop_workers.cancel();
         if let Some(w) = workers {
-            let _ = w.await;
+            // The worker finishes within its grace period; never let a stuck task hold shutdown.
+            let limit = self.runway.settings.worker.worker_config().grace
+                + std::time::Duration::from_secs(10);
+            if tokio::time::timeout(limit, w).await.is_err() {
+                tracing::error!("in-process worker did not stop in time; exiting anyway (its jobs will be rescued)");
+            }
         }
         self.runway.db.close().await;
         tracing::info!("stopped");

@@ -13,6 +13,7 @@ use runway_core::db::Db;
 use runway_core::queue::handler::{Handler, Handlers, JobContext};
 use runway_core::queue::worker::{self, Worker, WorkerConfig};
 use runway_core::queue::{now_ms, Queue};
+use runway_domain::request::RequestStatus;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -74,7 +75,7 @@ async fn wait_for_status(db: &Db, request_id: i64, status: &str) {
         if jobs::request_status(db, request_id)
             .await
             .unwrap()
-            .is_some_and(|(s, ..)| s == status)
+            .is_some_and(|(s, ..)| s.as_str() == status)
         {
             return;
         }
@@ -210,7 +211,7 @@ async fn a_stale_worker_cannot_record_anything(backend: Backend) {
             .unwrap()
             .unwrap()
             .0,
-        "running",
+        RequestStatus::Running,
         "B still runs it"
     );
     assert_eq!(
@@ -225,7 +226,7 @@ async fn a_stale_worker_cannot_record_anything(backend: Backend) {
             .unwrap()
             .unwrap()
             .0,
-        "succeeded"
+        RequestStatus::Succeeded
     );
 }
 
@@ -282,6 +283,7 @@ async fn failed_attempts_retry_with_backoff_then_succeed_or_fail_for_good(backen
         .unwrap()
         .unwrap();
     assert_eq!((status.as_str(), attempts), ("failed", 2));
+    assert!(status.is_final());
     let errors: Vec<String> = serde_json::from_str(&errors).unwrap();
     assert_eq!(
         errors.len(),
@@ -356,7 +358,7 @@ async fn cancelling_removes_queued_jobs_and_stops_running_ones(backend: Backend)
             .unwrap()
             .unwrap()
             .0,
-        "cancelled"
+        RequestStatus::Cancelled
     );
 
     let running = queue
@@ -416,7 +418,7 @@ async fn shutdown_lets_jobs_finish_then_releases_the_rest(backend: Backend) {
             .unwrap()
             .unwrap()
             .0,
-        "succeeded",
+        RequestStatus::Succeeded,
         "finished within the grace period"
     );
     assert_eq!(stats.released.load(Ordering::Relaxed), 1);
@@ -426,7 +428,7 @@ async fn shutdown_lets_jobs_finish_then_releases_the_rest(backend: Backend) {
             .unwrap()
             .unwrap()
             .0,
-        "queued",
+        RequestStatus::Queued,
         "released for other workers"
     );
     assert!(jobs::request_event_kinds(&db, slow.request_id)
@@ -599,3 +601,28 @@ both_backends!(
     idle_workers_start_new_jobs_without_waiting_for_a_poll,
     a_request_and_its_job_exist_together_or_not_at_all,
 );
+
+/// `runway serve` runs an in-process worker: a submitted request runs without any other process, and
+/// the server still stops promptly.
+async fn the_portal_runs_jobs_in_process_and_stops_cleanly(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let mut settings = support::test_settings(&db, &support::demo_catalog());
+    settings.worker.in_process = true;
+    let app = support::spawn_built(db, settings).await;
+    let check = QueueCheck(app.runway.db.clone());
+    let submitted = app
+        .runway
+        .queue
+        .submit(&request(canary("in-process", serde_json::json!({})), None))
+        .await
+        .unwrap();
+    wait_for_status(&app.runway.db, submitted.request_id, "succeeded").await;
+    drop(check); // checked while the database is still open
+    let stopped = tokio::time::timeout(Duration::from_secs(20), app.stop()).await;
+    assert!(
+        stopped.is_ok(),
+        "serve with an in-process worker stops within 20 s"
+    );
+}
+
+both_backends!(the_portal_runs_jobs_in_process_and_stops_cleanly);

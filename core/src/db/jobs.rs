@@ -9,6 +9,7 @@
 use super::{Db, DbError};
 use crate::on_pool;
 use chrono::{DateTime, Utc};
+use runway_domain::request::RequestStatus;
 
 /// A job to put on the queue (the queue path, without a request row).
 #[derive(Debug, Clone)]
@@ -626,7 +627,7 @@ pub async fn cancel(db: &Db, request_id: i64, actor_id: Option<i64>) -> Result<C
         let status: Option<String> = sqlx::query_scalar("SELECT status FROM requests WHERE id = $1")
             .bind(request_id).fetch_optional(&mut *tx).await?;
         let Some(status) = status else { return Ok(Cancelled::NotFound) };
-        if matches!(status.as_str(), "succeeded" | "failed" | "cancelled" | "rejected" | "expired") {
+        if status.parse::<RequestStatus>().is_ok_and(RequestStatus::is_final) {
             return Ok(Cancelled::AlreadyFinal);
         }
         let removed = sqlx::query("DELETE FROM jobs WHERE request_id = $1 AND state = 'queued'")
@@ -657,16 +658,22 @@ pub async fn count(db: &Db) -> Result<i64, DbError> {
     Ok(n)
 }
 
-/// A request's status and attempt count.
+/// A request's status, attempt count and (once failed) every attempt's error as JSON.
 #[tracing::instrument(skip_all)]
 pub async fn request_status(
     db: &Db,
     request_id: i64,
-) -> Result<Option<(String, i64, String)>, DbError> {
+) -> Result<Option<(RequestStatus, i64, String)>, DbError> {
     let row = on_pool!(db, pool => sqlx::query_as::<_, (String, i64, String)>(
         "SELECT status, attempts, errors FROM requests WHERE id = $1"
     ).bind(request_id).fetch_optional(pool).await)?;
-    Ok(row)
+    row.map(|(status, attempts, errors)| {
+        let status = status
+            .parse()
+            .map_err(|e: runway_domain::request::UnknownStatus| DbError::Corrupt(e.to_string()))?;
+        Ok((status, attempts, errors))
+    })
+    .transpose()
 }
 
 /// The kinds of a request's events, oldest first.

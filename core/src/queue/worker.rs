@@ -495,7 +495,11 @@ fn spawn_listener(
     let pool = pool.clone();
     Some(tokio::spawn(async move {
         loop {
-            let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+            let connected = tokio::select! {
+                c = sqlx::postgres::PgListener::connect_with(&pool) => c,
+                () = stop.cancelled() => return,
+            };
+            let mut listener = match connected {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot LISTEN for jobs; relying on polling");
@@ -505,7 +509,11 @@ fn spawn_listener(
                     }
                 }
             };
-            if let Err(e) = listener.listen("runway_jobs").await {
+            let listening = tokio::select! {
+                l = listener.listen("runway_jobs") => l,
+                () = stop.cancelled() => return,
+            };
+            if let Err(e) = listening {
                 tracing::error!(error = %e, "cannot LISTEN for jobs; relying on polling");
             }
             loop {

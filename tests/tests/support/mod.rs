@@ -193,6 +193,8 @@ pub fn test_settings(db: &TestDb, catalog_dir: &Path) -> Settings {
     s.catalog_dir = catalog_dir.to_path_buf();
     s.data_dir = std::env::temp_dir().join("runway-test-data");
     s.database_max_connections = 5;
+    // HTTP stories run without background workers; queue tests start their own.
+    s.worker.in_process = false;
     s
 }
 
