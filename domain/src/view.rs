@@ -186,9 +186,36 @@ pub fn categories(cards: &[ActionCard]) -> Vec<String> {
     cats
 }
 
+/// Percent-encodes a value for a URL query string or path (RFC 3986 unreserved characters and `/`
+/// are kept). Used for links the server and the browser both build, e.g. `/signin?next=…`.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(
+            encode_query_value("/actions/x?y=1&z=a b"),
+            "/actions/x%3Fy%3D1%26z%3Da%20b"
+        );
+        assert_eq!(
+            encode_query_value("Code & delivery"),
+            "Code%20%26%20delivery"
+        );
+    }
 
     fn card(title: &str, category: &str, tags: &[&str]) -> ActionCard {
         ActionCard {

@@ -12,6 +12,7 @@ use runway_core::auth::return_to::safe_return_path;
 use runway_core::auth::{self, claims, keys};
 use runway_core::db::users::Identity;
 use runway_domain::user::User;
+use runway_domain::view::encode_query_value;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -46,7 +47,8 @@ pub async fn login(
 ) -> Response {
     let next = safe_return_path(params.next.as_deref().unwrap_or("/"));
     let Some(oidc) = state.oidc.as_ref() else {
-        return Redirect::to(&format!("/signin?next={}", encode(&next))).into_response();
+        return Redirect::to(&format!("/signin?next={}", encode_query_value(&next)))
+            .into_response();
     };
     let redirect_url = state.runway.settings.oidc_redirect_url(host(&headers));
     match oidc.begin(&next, &redirect_url).await {
@@ -198,18 +200,4 @@ pub async fn logout(
         }
     }
     Redirect::to(signed_out).into_response()
-}
-
-/// Percent-encodes a value for a query string.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

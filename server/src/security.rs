@@ -109,7 +109,7 @@ fn sign_in_required(req: &Request) -> Response {
         .unwrap_or("/");
     Redirect::to(&format!(
         "/signin?next={}",
-        crate::auth_routes::encode(target)
+        runway_domain::view::encode_query_value(target)
     ))
     .into_response()
 }

@@ -263,9 +263,9 @@ async fn failed_attempts_retry_with_backoff_then_succeed_or_fail_for_good(backen
     assert_eq!(starts.len(), 3, "failed twice, then succeeded");
     for (i, gap) in starts.windows(2).map(|w| w[1] - w[0]).enumerate() {
         let (lo, hi) = runway_core::queue::backoff::bounds_ms(i as i64 + 1, base, max);
-        // The poll interval (100 ms) and scheduling may add a little; never less than the lower bound.
+        // The poll interval (100 ms) and a busy machine may add a little; never less than the lower bound.
         assert!(
-            gap >= lo && gap <= hi + 400,
+            gap >= lo && gap <= hi + 1_500,
             "retry {} came after {gap} ms, expected {lo}..={hi}",
             i + 1
         );

@@ -8,7 +8,7 @@ use crate::api::list_actions;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use runway_domain::view::{categories, filter, ActionCard};
+use runway_domain::view::{categories, encode_query_value, filter, ActionCard};
 
 #[component]
 pub fn CatalogPage() -> impl IntoView {
@@ -64,10 +64,10 @@ fn CatalogResults(
         let mut params = Vec::new();
         let q = search.get();
         if !q.trim().is_empty() {
-            params.push(format!("q={}", encode(q.trim())));
+            params.push(format!("q={}", encode_query_value(q.trim())));
         }
         if let Some(c) = cat {
-            params.push(format!("category={}", encode(c)));
+            params.push(format!("category={}", encode_query_value(c)));
         }
         if params.is_empty() {
             "/".to_string()
@@ -166,19 +166,4 @@ fn Card(card: ActionCard) -> impl IntoView {
             </article>
         </li>
     }
-}
-
-/// Percent-encodes a query-string value.
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

@@ -4,6 +4,7 @@ use crate::api::{sign_in_options, SignInMode};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use runway_domain::view::encode_query_value;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -40,7 +41,7 @@ pub fn SignInPage() -> impl IntoView {
                         Ok(SignInMode::Sso) => view! {
                             <p class="lead">"Use your company account."</p>
                             // rel=external: a full page load to the server route, not client-side routing.
-                            <a class="button" rel="external" href=format!("/auth/login?next={}", encode(&next()))>
+                            <a class="button" rel="external" href=format!("/auth/login?next={}", encode_query_value(&next()))>
                                 "Sign in with SSO"
                             </a>
                         }.into_any(),
@@ -72,17 +73,4 @@ pub fn SignInPage() -> impl IntoView {
             </Suspense>
         </section>
     }
-}
-
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
