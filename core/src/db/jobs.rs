@@ -314,38 +314,41 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let lease_until = now_ms + lease_ms;
+    // The same claim on both backends; Postgres adds SKIP LOCKED so concurrent claimers pass over
+    // each other's rows instead of waiting (SQLite's single writer needs no row locks).
+    let sql = format!(
+        "UPDATE jobs SET state = 'running', worker_id = $1, lease_until = $2, fence = fence + 1, attempt = attempt + 1
+         WHERE id IN (
+             SELECT id FROM jobs
+             WHERE state = 'queued' AND run_at <= $3 AND concurrency_limit IS NULL
+             ORDER BY run_at, id
+             LIMIT $4 {})
+         RETURNING {CLAIM_COLUMNS}",
+        if matches!(db, Db::Postgres(_)) { "FOR UPDATE SKIP LOCKED" } else { "" }
+    );
     let mut claimed = match db {
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await?;
-            let jobs: Vec<ClaimedJob> = sqlx::query_as(&format!(
-                "UPDATE jobs SET state = 'running', worker_id = $1, lease_until = $2, fence = fence + 1, attempt = attempt + 1
-                 WHERE id IN (
-                     SELECT id FROM jobs
-                     WHERE state = 'queued' AND run_at <= $3 AND concurrency_limit IS NULL
-                     ORDER BY run_at, id
-                     LIMIT $4
-                     FOR UPDATE SKIP LOCKED)
-                 RETURNING {CLAIM_COLUMNS}"
-            ))
-            .bind(worker_id).bind(lease_until).bind(now_ms).bind(limit)
-            .fetch_all(&mut *tx).await?;
+            let jobs: Vec<ClaimedJob> = sqlx::query_as(&sql)
+                .bind(worker_id)
+                .bind(lease_until)
+                .bind(now_ms)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
             mark_started_pg!(tx, jobs);
             tx.commit().await?;
             jobs
         }
         Db::Sqlite(pool) => {
             let mut tx = pool.begin().await?;
-            let jobs: Vec<ClaimedJob> = sqlx::query_as(&format!(
-                "UPDATE jobs SET state = 'running', worker_id = $1, lease_until = $2, fence = fence + 1, attempt = attempt + 1
-                 WHERE id IN (
-                     SELECT id FROM jobs
-                     WHERE state = 'queued' AND run_at <= $3 AND concurrency_limit IS NULL
-                     ORDER BY run_at, id
-                     LIMIT $4)
-                 RETURNING {CLAIM_COLUMNS}"
-            ))
-            .bind(worker_id).bind(lease_until).bind(now_ms).bind(limit)
-            .fetch_all(&mut *tx).await?;
+            let jobs: Vec<ClaimedJob> = sqlx::query_as(&sql)
+                .bind(worker_id)
+                .bind(lease_until)
+                .bind(now_ms)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
             mark_started!(tx, jobs);
             tx.commit().await?;
             jobs

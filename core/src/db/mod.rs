@@ -127,28 +127,14 @@ impl Db {
     /// True when every migration this build knows has been applied (for `/readyz`).
     #[tracing::instrument(skip_all)]
     pub async fn migrations_applied(&self) -> Result<bool, DbError> {
-        let (expected, applied): (i64, Option<i64>) = match self {
-            Db::Sqlite(pool) => (
-                SQLITE_MIGRATIONS
-                    .iter()
-                    .map(|m| m.version)
-                    .max()
-                    .unwrap_or(0),
-                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-                    .fetch_one(pool)
-                    .await?,
-            ),
-            Db::Postgres(pool) => (
-                POSTGRES_MIGRATIONS
-                    .iter()
-                    .map(|m| m.version)
-                    .max()
-                    .unwrap_or(0),
-                sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-                    .fetch_one(pool)
-                    .await?,
-            ),
+        let migrator = match self {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
         };
+        let expected = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT MAX(version) FROM _sqlx_migrations WHERE success"
+        ).fetch_one(pool).await)?;
         Ok(applied == Some(expected))
     }
 
