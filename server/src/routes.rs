@@ -64,13 +64,26 @@ pub const PLAIN_ROUTES: [(&str, &str); 6] = [
     ("POST", "/auth/logout"),
 ];
 
+/// The Leptos page routes, generated once per process.
+///
+/// `generate_route_list` runs the app with resource loading suppressed through a *process-global*
+/// flag (leptos issue #4773): a resource first polled by a page render on another thread at that
+/// moment never resolves, and its response hangs forever. Generating the list exactly once, before
+/// any router exists, means no render can ever overlap it, even with several servers in one process
+/// (the integration tests run many).
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Every (method, path) the portal serves: plain routes, Leptos pages and server functions.
 pub fn route_inventory() -> Vec<(String, String)> {
     let mut all: Vec<(String, String)> = PLAIN_ROUTES
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
-    for route in generate_route_list(App) {
+    for route in page_routes() {
         all.push(("GET".to_string(), route.path().to_string()));
     }
     for (path, method) in leptos::server_fn::axum::server_fn_paths() {
@@ -109,7 +122,7 @@ fn page_context(runway: Runway, form_targets: String) -> impl Fn() + Clone + Sen
 /// Builds the complete router.
 pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
     let leptos = leptos_options(&runway);
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     // RP-initiated logout redirects from our sign-out form to the provider: CSP form-action allows it.
     let form_targets = if runway.settings.auth.dev_mode() {
         String::new()
