@@ -240,6 +240,8 @@ pub fn browser_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
+        // A hung response fails its test in a minute instead of stalling the whole run.
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .expect("client")
 }
