@@ -13,6 +13,7 @@ pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod exec;
 pub mod markdown;
 pub mod queue;
 pub mod state;

@@ -10,6 +10,7 @@
 //!   with its line and field path.
 //! - [`request`]: the request lifecycle states.
 //! - [`problem`]: one located problem in a catalogue file.
+//! - [`template`]: fills `{{field}}` references in run templates (argv, env, URLs, JSON bodies).
 //! - [`user`]: the signed-in user, their teams and role.
 //! - [`view`]: what the catalogue pages show (cards, action details) and the search that filters them.
 
@@ -19,5 +20,6 @@ pub mod parse;
 pub mod problem;
 pub mod request;
 pub mod spec;
+pub mod template;
 pub mod user;
 pub mod view;

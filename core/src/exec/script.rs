@@ -1,0 +1,1 @@
+//! The script executor (being written).
