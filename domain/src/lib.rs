@@ -4,6 +4,7 @@
 //! validates with exactly the code the server runs.
 //!
 //! - [`ids`]: validated identifiers (action ids, team names, field names).
+//! - [`form`]: request forms: the one validation the browser and the server both run.
 //! - [`duration`]: human durations such as `90s`, `15m`, `1h30m`.
 //! - [`spec`]: the action specification: inputs, executor, approval policy, rollout.
 //! - [`parse`]: reads one catalogue YAML file into an [`spec::ActionSpec`], reporting *every* problem
@@ -15,6 +16,7 @@
 //! - [`view`]: what the catalogue pages show (cards, action details) and the search that filters them.
 
 pub mod duration;
+pub mod form;
 pub mod ids;
 pub mod parse;
 pub mod problem;
