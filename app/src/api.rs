@@ -4,7 +4,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use runway_domain::problem::Problem;
 use runway_domain::user::User;
-use runway_domain::view::{ActionCard, ActionDetail};
+use runway_domain::view::{ActionCard, ActionDetail, InboxItem, RequestView};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -102,10 +102,35 @@ pub async fn list_actions() -> Result<Vec<ActionCard>, AppError> {
 pub async fn get_action(id: String) -> Result<ActionDetail, AppError> {
     let user = user().await?;
     let rw = runway()?;
-    rw.catalog
+    let mut detail = rw
+        .catalog
         .snapshot()
         .detail_for(&id, &runway_core::auth::viewer(&user))
+        .ok_or_else(|| reject(AppError::NotFound))?;
+    detail.form_key = uuid::Uuid::new_v4().simple().to_string();
+    Ok(detail)
+}
+
+/// One request's page: `NotFound` unless the caller may see it (requester, its team, the owning
+/// team, admins).
+#[server(endpoint = "requests/get")]
+pub async fn get_request(id: i64) -> Result<RequestView, AppError> {
+    let user = user().await?;
+    let rw = runway()?;
+    runway_core::requests::view(&rw, &user, id)
+        .await
+        .map_err(|e| reject(AppError::internal("cannot load a request", e)))?
         .ok_or_else(|| reject(AppError::NotFound))
+}
+
+/// The caller's fulfilment inbox: open manual requests of actions their teams own.
+#[server(endpoint = "requests/inbox")]
+pub async fn get_inbox() -> Result<Vec<InboxItem>, AppError> {
+    let user = user().await?;
+    let rw = runway()?;
+    runway_core::requests::inbox(&rw, &user)
+        .await
+        .map_err(|e| reject(AppError::internal("cannot load the inbox", e)))
 }
 
 /// The state of the last catalogue load, for the platform team.

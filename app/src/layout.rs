@@ -49,6 +49,9 @@ fn SignedInNav(user: User) -> impl IntoView {
                 <li>
                     <A href="/" exact=true>"Catalogue"</A>
                 </li>
+                <li>
+                    <A href="/inbox">"Inbox"</A>
+                </li>
                 {user.is_admin.then(|| view! {
                     <li>
                         <A href="/admin/catalog">"Catalogue health"</A>

@@ -62,6 +62,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::catalog::CatalogPage ssr=SsrMode::Async />
                     <Route path=path!("/actions/:id") view=pages::action::ActionPage ssr=SsrMode::Async />
+                    <Route path=path!("/requests/:id") view=pages::request::RequestPage ssr=SsrMode::Async />
+                    <Route path=path!("/inbox") view=pages::inbox::InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/catalog") view=pages::health::CatalogHealthPage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=pages::signin::SignInPage ssr=SsrMode::Async />
                 </Routes>

@@ -10,7 +10,9 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 
 mod auth;
+mod executors;
 pub use auth::{AuthSettings, GroupsSource, Secret};
+pub use executors::{ScriptsSettings, WebhooksSettings};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
@@ -39,6 +41,18 @@ pub struct Settings {
     pub log: LogSettings,
     pub auth: AuthSettings,
     pub worker: WorkerSettings,
+    /// Key that seals secret inputs (while their job waits) and secret outputs (until shown): 32
+    /// bytes, base64. Empty = a key generated once in `<data_dir>/secrets.key`. Every `serve` and
+    /// `worker` of one installation needs the same key.
+    pub secrets_key: Secret,
+    pub scripts: ScriptsSettings,
+    pub webhooks: WebhooksSettings,
+    /// Values for `{{config.<name>}}` references in catalogue templates (`deploy_url = "https://…"`).
+    /// From the environment: `RUNWAY_CATALOG_VARS__DEPLOY_URL=…`.
+    pub catalog_vars: std::collections::BTreeMap<String, String>,
+    /// Serve the built-in demo receivers under `/demo/` (a CI system and a secret store that the demo
+    /// catalogue's webhook actions call). For demos and tests only.
+    pub demo_receivers: bool,
 }
 
 /// The `[worker]` settings, used by `runway worker` and the in-process workers of `runway serve`.
@@ -160,6 +174,11 @@ impl Default for Settings {
             },
             auth: AuthSettings::default(),
             worker: WorkerSettings::default(),
+            secrets_key: Secret::default(),
+            scripts: ScriptsSettings::default(),
+            webhooks: WebhooksSettings::default(),
+            catalog_vars: std::collections::BTreeMap::new(),
+            demo_receivers: false,
         }
     }
 }
@@ -252,6 +271,13 @@ impl Settings {
         }
         self.auth.validate().map_err(ConfigError::Invalid)?;
         self.worker.validate().map_err(ConfigError::Invalid)?;
+        self.scripts.validate().map_err(ConfigError::Invalid)?;
+        self.webhooks.validate().map_err(ConfigError::Invalid)?;
+        if !self.secrets_key.expose().is_empty() {
+            crate::crypto::SecretBox::from_base64(self.secrets_key.expose()).map_err(|e| {
+                ConfigError::Invalid(format!("secrets_key (RUNWAY_SECRETS_KEY): {e}"))
+            })?;
+        }
         if self.log.filter.parse::<LogFilterCheck>().is_err() {
             return Err(ConfigError::Invalid(format!(
                 "log.filter (RUNWAY_LOG__FILTER): `{}` is not a valid filter such as `info` or `runway=debug`",
@@ -281,6 +307,17 @@ impl Settings {
         shown.public_url = self.public_origin(None);
         if !shown.auth.client_secret.expose().is_empty() {
             shown.auth.client_secret = Secret::new("[redacted]");
+        }
+        if !shown.secrets_key.expose().is_empty() {
+            shown.secrets_key = Secret::new("[redacted]");
+        }
+        if !shown.webhooks.signing_secret.expose().is_empty() {
+            shown.webhooks.signing_secret = Secret::new("[redacted]");
+        }
+        for (k, v) in shown.scripts.env.iter_mut() {
+            if k.to_ascii_lowercase().contains("url") || k.to_ascii_lowercase().contains("pass") {
+                *v = redact_url(v);
+            }
         }
         toml::to_string(&shown).unwrap_or_else(|e| format!("# cannot show settings: {e}\n"))
     }
@@ -330,6 +367,12 @@ impl fmt::Debug for Settings {
             .field("log", &self.log)
             .field("auth", &self.auth)
             .field("worker", &self.worker)
+            .field("secrets_key", &self.secrets_key)
+            .field("scripts.run_as_user", &self.scripts.run_as_user)
+            .field("webhooks.signing_secret", &self.webhooks.signing_secret)
+            .field("webhooks.allow_hosts", &self.webhooks.allow_hosts)
+            .field("catalog_vars", &self.catalog_vars)
+            .field("demo_receivers", &self.demo_receivers)
             .finish()
     }
 }

@@ -12,8 +12,10 @@
 pub mod auth;
 pub mod catalog;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod exec;
 pub mod markdown;
 pub mod queue;
+pub mod requests;
 pub mod state;

@@ -2,6 +2,7 @@
 
 use crate::catalog::CatalogStore;
 use crate::config::Settings;
+use crate::crypto::SecretBox;
 use crate::db::Db;
 use crate::queue::Queue;
 use std::sync::Arc;
@@ -14,17 +15,22 @@ pub struct Runway {
     pub catalog: Arc<CatalogStore>,
     /// The job queue; in-process workers share its wake-up.
     pub queue: Queue,
+    /// Seals secret inputs and outputs at rest.
+    pub secrets: Arc<SecretBox>,
 }
 
 impl Runway {
-    pub fn new(settings: Settings, db: Db) -> Self {
+    /// Fails only when the secrets key is unusable (malformed, or its file cannot be created).
+    pub fn new(settings: Settings, db: Db) -> Result<Self, String> {
+        let secrets = Arc::new(SecretBox::from_settings(&settings)?);
         let catalog = Arc::new(CatalogStore::new(settings.catalog_dir.clone(), db.clone()));
         let queue = Queue::new(db.clone());
-        Self {
+        Ok(Self {
             settings: Arc::new(settings),
             db,
             catalog,
             queue,
-        }
+            secrets,
+        })
     }
 }

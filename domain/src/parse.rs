@@ -10,7 +10,7 @@ use crate::ids::{ActionId, FieldName, TeamName};
 use crate::problem::Problem;
 use crate::spec::{
     ActionSpec, ApprovalPolicy, Condition, FieldKind, FieldSpec, HttpMethod, RunSpec, SelectOption,
-    Visibility,
+    Visibility, WebhookPoll,
 };
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoaderOptions, Node};
@@ -23,6 +23,11 @@ pub const MAX_TIMEOUT_SECS: u64 = 24 * 3_600;
 pub const MAX_RETRIES: u32 = 10;
 /// Timeout used when a file does not say.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 15 * 60;
+
+/// The keys of a webhook's `poll` mapping.
+const POLL_KEYS: &[&str] = &["status_url", "status", "success", "failure", "interval"];
+/// The longest time between two status requests of a polling webhook.
+pub const MAX_POLL_INTERVAL_SECS: u64 = 3_600;
 
 const TOP_KEYS: &[&str] = &[
     "id",
@@ -1050,7 +1055,11 @@ impl Reader {
                 })
             }
             Some("webhook") => {
-                self.check_keys(m, "run", &["kind", "method", "url", "headers", "body"]);
+                self.check_keys(
+                    m,
+                    "run",
+                    &["kind", "method", "url", "headers", "body", "poll"],
+                );
                 let method = match self.opt_text(m, "run", "method").as_deref() {
                     None | Some("POST") => Some(HttpMethod::Post),
                     Some("GET") => Some(HttpMethod::Get),
@@ -1070,9 +1079,15 @@ impl Reader {
                 let url = self.req_text(m, "run", "url", 2_000);
                 if let Some(u) = &url {
                     let line = m.get_node("url").and_then(line_of);
-                    if !(u.starts_with("https://") || u.starts_with("http://"))
-                        || u.len() <= "https://".len()
-                    {
+                    // A configuration reference may supply the scheme and host
+                    // (`{{config.ci_url}}/deploy`); the executor checks the rendered URL again.
+                    let from_config = u
+                        .strip_prefix("{{")
+                        .and_then(|rest| rest.split_once("}}"))
+                        .is_some_and(|(name, _)| config_key(name.trim()).is_some());
+                    let literal = (u.starts_with("https://") || u.starts_with("http://"))
+                        && u.len() > "https://".len();
+                    if !(from_config || literal) {
                         self.push(
                             line,
                             "run.url",
@@ -1132,11 +1147,13 @@ impl Reader {
                     self.json_refs(&v, line_of(b), "run.body", fields);
                     v
                 });
+                let poll = self.webhook_poll(m);
                 Some(RunSpec::Webhook {
                     method: method?,
                     url: url?,
                     headers,
                     body,
+                    poll: poll?,
                 })
             }
             Some("manual") => {
@@ -1165,6 +1182,97 @@ impl Reader {
         }
     }
 
+    /// `run.poll`: `true` for the defaults, or a mapping overriding some of them. `Some(None)` = no
+    /// polling; `None` = an invalid setting was reported.
+    fn webhook_poll(&mut self, m: &MarkedMappingNode) -> Option<Option<WebhookPoll>> {
+        let path = "run.poll";
+        let expected = "expected `true` or a mapping with any of: status_url, status, success, failure, interval";
+        let Some(node) = m.get_node("poll") else {
+            return Some(None);
+        };
+        let pm = match node {
+            Node::Scalar(s) => {
+                return match s.as_str().trim() {
+                    "true" => Some(Some(WebhookPoll::default())),
+                    "false" | "" => Some(None),
+                    other => {
+                        self.push(scalar_line(s), path, format!("{expected}, found `{other}`"));
+                        None
+                    }
+                };
+            }
+            Node::Sequence(seq) => {
+                self.push(line_of_seq(seq), path, expected);
+                return None;
+            }
+            Node::Mapping(pm) => pm,
+        };
+        self.check_keys(pm, path, POLL_KEYS);
+        let before = self.problems.len();
+        let mut poll = WebhookPoll::default();
+        for (key, target) in [
+            ("status_url", &mut poll.status_url),
+            ("status", &mut poll.status),
+        ] {
+            if let Some(pointer) = self.opt_text(pm, path, key) {
+                if pointer.starts_with('/') {
+                    *target = pointer;
+                } else {
+                    let line = pm.get_node(key).and_then(line_of);
+                    let msg =
+                        format!("expected a JSON pointer such as `/data/{key}`, found `{pointer}`");
+                    self.push(line, &join(path, key), msg);
+                }
+            }
+        }
+        for (key, target) in [
+            ("success", &mut poll.success),
+            ("failure", &mut poll.failure),
+        ] {
+            if pm.get_node(key).is_none() {
+                continue;
+            }
+            let items = self.text_list(pm, path, key);
+            // A mapping was already reported by `text_list`.
+            if items.is_empty() && !matches!(pm.get_node(key), Some(Node::Mapping(_))) {
+                let line = key_line(pm, key);
+                self.push(
+                    line,
+                    &join(path, key),
+                    "must list at least one status value",
+                );
+            }
+            let mut values = Vec::new();
+            for (i, (value, line)) in items.into_iter().enumerate() {
+                if value.is_empty() {
+                    self.push(line, &format!("{path}.{key}[{i}]"), "must not be empty");
+                } else if !values.contains(&value) {
+                    values.push(value);
+                }
+            }
+            *target = values;
+        }
+        // One status cannot mean both; the clash is reported where the file lists it.
+        let clash_key = if pm.get_node("failure").is_some() {
+            "failure"
+        } else {
+            "success"
+        };
+        for value in poll.failure.iter().filter(|f| poll.success.contains(f)) {
+            let msg = format!("`{value}` is listed as both a success and a failure status");
+            self.push(key_line(pm, clash_key), &join(path, clash_key), msg);
+        }
+        match self.opt_duration(pm, path, "interval") {
+            Some(d) if d.as_secs() == 0 || d.as_secs() > MAX_POLL_INTERVAL_SECS => {
+                let line = pm.get_node("interval").and_then(line_of);
+                self.push(line, &join(path, "interval"), "must be between 1s and 1h");
+            }
+            Some(d) => poll.interval = d,
+            None => {}
+        }
+        (self.problems.len() == before).then_some(Some(poll))
+    }
+
     /// Reports references to secret fields in a place where the value would leak.
     fn no_secret_refs(
         &mut self,
@@ -1187,7 +1295,9 @@ impl Reader {
         }
     }
 
-    /// Checks `{{name}}` references in a template and returns the names found.
+    /// Checks `{{name}}` references in a template and returns the names found. Configuration
+    /// references (`{{config.name}}`) are filled from Runway's settings at run time, so only their
+    /// form is checked.
     fn template_refs(
         &mut self,
         text: &str,
@@ -1198,7 +1308,9 @@ impl Reader {
         match template_fields(text) {
             Ok(names) => {
                 for name in &names {
-                    if !fields.iter().any(|f| f.name.as_str() == name) {
+                    let known = config_key(name).is_some()
+                        || fields.iter().any(|f| f.name.as_str() == name);
+                    if !known {
                         self.push(
                             line,
                             path,
@@ -1240,7 +1352,18 @@ pub fn anchored(pattern: &str) -> String {
     format!("^(?:{pattern})$")
 }
 
-/// The field names referenced as `{{name}}` in a template, or a message for a malformed one.
+/// What a template reference starts with when it names a configuration variable, not a field:
+/// `{{config.ci_url}}`. The executor's caller puts these into the values map under the full name
+/// (`config.ci_url`), so rendering needs no special case.
+pub const CONFIG_PREFIX: &str = "config.";
+
+/// The configuration variable a reference names (`ci_url` for `config.ci_url`), if it is one.
+pub fn config_key(reference: &str) -> Option<&str> {
+    reference.strip_prefix(CONFIG_PREFIX)
+}
+
+/// The names referenced as `{{name}}` in a template (field names, and configuration references
+/// with their `config.` prefix), or a message for a malformed one.
 pub fn template_fields(text: &str) -> Result<Vec<String>, String> {
     let mut names = Vec::new();
     let mut rest = text;
@@ -1250,7 +1373,14 @@ pub fn template_fields(text: &str) -> Result<Vec<String>, String> {
             return Err("unclosed `{{` in template".to_string());
         };
         let name = after[..end].trim();
-        if FieldName::parse(name).is_err() {
+        if let Some(key) = config_key(name) {
+            if FieldName::parse(key).is_err() {
+                return Err(format!(
+                    "`{{{{{name}}}}}` is not a configuration reference (after `{CONFIG_PREFIX}`, {})",
+                    FieldName::RULE
+                ));
+            }
+        } else if FieldName::parse(name).is_err() {
             return Err(format!(
                 "`{{{{{name}}}}}` is not a field reference ({})",
                 FieldName::RULE

@@ -50,6 +50,22 @@ impl RequestStatus {
         }
     }
 
+    /// What people read: "Waiting for approval", "Running", "Succeeded".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Submitted => "Submitted",
+            Self::PendingApproval => "Waiting for approval",
+            Self::Approved => "Approved",
+            Self::Rejected => "Rejected",
+            Self::Expired => "Expired",
+            Self::Queued => "Queued",
+            Self::Running => "Running",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+
     /// Final states never change again (and free the request's idempotency key).
     pub fn is_final(self) -> bool {
         matches!(

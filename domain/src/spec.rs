@@ -108,6 +108,10 @@ pub enum RunSpec {
         headers: BTreeMap<String, String>,
         /// JSON template; string values may contain `{{field}}` references (JSON-encoded on use).
         body: Option<serde_json::Value>,
+        /// For systems that answer "accepted" and finish later: where to find the run's status.
+        /// `None` = the first 2xx answer is the result. Absent in specs stored before it existed.
+        #[serde(default)]
+        poll: Option<WebhookPoll>,
     },
     /// A person on the owning team fulfils it from their inbox.
     Manual { instructions: Option<String> },
@@ -150,6 +154,36 @@ impl ExecutorKind {
     }
 }
 
+/// How a webhook follows a long-running job after the call was accepted: the answer names a status
+/// URL, which is fetched every `interval` until the status field reads one of `success` or
+/// `failure` (or the action's timeout passes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookPoll {
+    /// JSON pointer (RFC 6901) to the status URL in the first answer's body.
+    pub status_url: String,
+    /// JSON pointer to the status in each status answer's body.
+    pub status: String,
+    /// Status values that mean the job finished well.
+    pub success: Vec<String>,
+    /// Status values that mean the job failed.
+    pub failure: Vec<String>,
+    /// Time between two status requests.
+    pub interval: HumanDuration,
+}
+
+impl Default for WebhookPoll {
+    fn default() -> Self {
+        let strings = |xs: &[&str]| xs.iter().map(|x| (*x).to_string()).collect();
+        Self {
+            status_url: "/status_url".to_string(),
+            status: "/status".to_string(),
+            success: strings(&["succeeded", "success"]),
+            failure: strings(&["failed", "failure", "error", "cancelled"]),
+            interval: HumanDuration::from_secs(5),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
@@ -158,6 +192,19 @@ pub enum HttpMethod {
     Put,
     Patch,
     Delete,
+}
+
+impl HttpMethod {
+    /// The method as sent on the wire (`POST`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
 }
 
 /// One input of an action's form.

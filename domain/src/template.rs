@@ -10,6 +10,9 @@
 //!
 //! A reference to a field with no value (optional and empty, or hidden by `visible_if`) renders as
 //! the empty string (or `null` as a whole JSON value).
+//!
+//! Configuration references (`{{config.ci_url}}`) need nothing special: names are looked up
+//! verbatim, so the caller adds each catalogue variable to the values under `config.<name>`.
 
 use serde_json::{Map, Value};
 
@@ -94,6 +97,30 @@ mod tests {
         );
         assert_eq!(render_text("x{{missing}}y", &v), "xy");
         assert_eq!(render_text("no refs", &v), "no refs");
+    }
+
+    #[test]
+    fn config_references_render_from_their_full_key() {
+        // The caller adds configuration under `config.<name>`, next to the request's fields.
+        let mut v = values();
+        v.insert("config.ci_url".into(), json!("https://ci.example.internal"));
+        v.insert("config.retries".into(), json!(3));
+        assert_eq!(
+            render_text("{{config.ci_url}}/pipelines/{{ name }}", &v),
+            "https://ci.example.internal/pipelines/a b; rm -rf /"
+        );
+        assert_eq!(
+            render_text("{{ config.ci_url }}/x", &v),
+            "https://ci.example.internal/x"
+        );
+        assert_eq!(render_text("{{config.unset}}", &v), "");
+        assert_eq!(
+            render_json(
+                &json!({"ci": "{{config.ci_url}}", "n": "{{ config.retries }}", "at": "at {{config.ci_url}}"}),
+                &v
+            ),
+            json!({"ci": "https://ci.example.internal", "n": 3, "at": "at https://ci.example.internal"})
+        );
     }
 
     #[test]

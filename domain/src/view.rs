@@ -52,6 +52,85 @@ pub struct ActionDetail {
     pub fields: Vec<FieldPreview>,
     /// First 12 hex digits of the content hash: the version a request will record.
     pub version: String,
+    /// The form itself: the field specs the browser validates against.
+    pub inputs: Vec<FieldSpec>,
+    /// The viewer's teams (for `team` fields). Filled in by the server function.
+    pub teams: Vec<String>,
+    /// A fresh idempotency key for this form: a double click or a resubmitted page sends the same key.
+    pub form_key: String,
+}
+
+/// One request as its page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestView {
+    pub id: i64,
+    pub action_id: String,
+    pub action_title: String,
+    /// `queued`, `running`, `succeeded`… (see [`crate::request::RequestStatus`]).
+    pub status: String,
+    pub status_label: String,
+    pub is_final: bool,
+    pub executor: String,
+    pub requester: String,
+    pub team: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    /// Wall-clock time from submission to the end, in words ("2 minutes").
+    pub lead_time: Option<String>,
+    pub version: String,
+    /// (label, value) of each input; secret fields show that they were not stored.
+    pub inputs: Vec<(String, String)>,
+    /// A link that opens the form again with these inputs (secrets left out).
+    pub run_again: String,
+    pub events: Vec<EventView>,
+    pub log: Vec<LogLineView>,
+    pub outputs: Vec<OutputView>,
+    pub errors: Vec<String>,
+    /// For manual requests: the instructions, who took it, and their note.
+    pub instructions: Option<String>,
+    pub assignee: Option<String>,
+    pub note: Option<String>,
+    /// May the viewer take / close this manual request?
+    pub can_fulfil: bool,
+    pub is_requester: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventView {
+    pub at: String,
+    pub kind: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogLineView {
+    pub id: i64,
+    pub stream: String,
+    pub line: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputView {
+    pub name: String,
+    pub label: String,
+    /// `text`, `link` or `secret`.
+    pub kind: String,
+    /// The value (not for secrets).
+    pub value: Option<String>,
+    /// For secrets: still waiting to be revealed by the requester.
+    pub secret_waiting: bool,
+}
+
+/// A manual request in a fulfilment inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxItem {
+    pub id: i64,
+    pub action_title: String,
+    pub requester: String,
+    pub team: Option<String>,
+    pub status: String,
+    pub assignee: Option<String>,
+    pub created_at: String,
 }
 
 /// One row of the form preview on the action page.
@@ -260,4 +339,42 @@ mod tests {
         );
         assert_eq!(categories(&cards), vec!["Security", "Source code"]);
     }
+}
+
+/// Parses a query string or form body (`a=1&b=x+y&b=%C3%A9`) into `(name, value)` pairs in order:
+/// `+` is a space, `%XX` a byte; invalid escapes are kept as written, invalid UTF-8 replaced.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    fn decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < b.len() => {
+                    let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+                    match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                        Some(v) => {
+                            out.push(v);
+                            i += 3;
+                            continue;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(p), String::new()),
+        })
+        .collect()
 }

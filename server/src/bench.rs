@@ -108,7 +108,9 @@ async fn throughput(
                     team: Some("bench".into()),
                     inputs: "{}".into(),
                     idempotency_key: Some(format!("bench-{}-{i}", now_ms())),
-                    job: noop_job(),
+                    executor: "noop".into(),
+                    job: Some(noop_job()),
+                    needs_approval: false,
                 })
                 .await?;
         }

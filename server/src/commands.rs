@@ -92,10 +92,11 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     .await
     .context("opening the database")?;
     db.migrate().await.context("applying migrations")?;
-    let queue = runway_core::queue::Queue::new(db.clone());
+    let runway = runway_core::state::Runway::new(settings.clone(), db.clone())
+        .map_err(|e| anyhow::anyhow!("secrets_key (RUNWAY_SECRETS_KEY): {e}"))?;
     let worker = runway_core::queue::worker::Worker::new(
-        queue,
-        runway_core::queue::handler::Handlers::builtin(),
+        runway.queue.clone(),
+        runway_core::exec::handler::handlers(&runway),
         settings.worker.worker_config(),
     );
     let stop = tokio_util::sync::CancellationToken::new();

@@ -6,6 +6,8 @@
 //! - [`routes`]: the axum router: Leptos pages and server functions, health endpoints, static files.
 //! - [`security`]: sign-in required by default, CSRF (same-origin) checks, security headers.
 //! - [`auth_routes`]: OIDC sign-in and callback, development sign-in, sign-out.
+//! - [`request_routes`]: form posts about requests: submit, take, fulfil, reveal a secret once.
+//! - [`demo_ci`]: built-in demo receivers (a CI system, a secret store) for the demo catalogue.
 //! - [`telemetry`]: structured logging.
 //! - [`commands`]: what each subcommand does.
 //! - [`bench`]: `runway bench queue`.
@@ -14,6 +16,8 @@ pub mod auth_routes;
 pub mod bench;
 pub mod cli;
 pub mod commands;
+pub mod demo_ci;
+pub mod request_routes;
 pub mod routes;
 pub mod security;
 pub mod startup;

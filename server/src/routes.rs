@@ -17,7 +17,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::{auth_routes, security};
+use crate::{auth_routes, request_routes, security};
 use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use runway_core::auth::oidc::Oidc;
@@ -55,8 +55,12 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 6] = [
+pub const PLAIN_ROUTES: [(&str, &str); 10] = [
     ("GET", "/healthz"),
+    ("POST", "/actions/{id}/submit"),
+    ("POST", "/requests/{id}/take"),
+    ("POST", "/requests/{id}/fulfil"),
+    ("POST", "/requests/{id}/secrets/{name}"),
     ("GET", "/readyz"),
     ("GET", "/auth/login"),
     ("GET", "/auth/callback"),
@@ -149,6 +153,13 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(idle)));
 
+    let demo = if runway.settings.demo_receivers {
+        let secret = runway.settings.webhooks.signing_secret.expose();
+        crate::demo_ci::router((!secret.is_empty()).then(|| secret.to_string()))
+    } else {
+        Router::new()
+    };
+
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -156,6 +167,10 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         .route("/auth/callback", get(auth_routes::callback))
         .route("/auth/dev-login", post(auth_routes::dev_login))
         .route("/auth/logout", post(auth_routes::logout))
+        .route("/actions/{id}/submit", post(request_routes::submit))
+        .route("/requests/{id}/take", post(request_routes::take))
+        .route("/requests/{id}/fulfil", post(request_routes::fulfil))
+        .route("/requests/{id}/secrets/{name}", post(request_routes::reveal))
         .nest_service("/pkg", ServeDir::new(pkg_dir))
         .leptos_routes_with_context(&state, routes, page_context(runway.clone(), form_targets.clone()), {
             let leptos = leptos.clone();
@@ -169,8 +184,11 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         .layer(from_fn_with_state(state.clone(), security::require_user))
         .layer(from_fn_with_state(state.clone(), security::same_origin))
         .layer(sessions)
-        .layer(from_fn_with_state(state.clone(), security::security_headers))
-        .with_state(state)
+        .with_state(state.clone())
+        // The demo receivers are called by Runway's own webhook executor, not by a signed-in
+        // browser: outside the sign-in and CSRF checks, and they verify webhook signatures instead.
+        .merge(demo)
+        .layer(from_fn_with_state(state, security::security_headers))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req

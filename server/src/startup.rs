@@ -9,7 +9,6 @@ use anyhow::Context;
 use runway_core::auth::oidc::Oidc;
 use runway_core::config::Settings;
 use runway_core::db::Db;
-use runway_core::queue::handler::Handlers;
 use runway_core::queue::worker::Worker;
 use runway_core::state::Runway;
 use std::net::SocketAddr;
@@ -51,7 +50,8 @@ impl Application {
         } else {
             Some(Oidc::new(settings.auth.clone()).context("setting up OpenID Connect")?)
         };
-        let runway = Runway::new(settings, db);
+        let runway = Runway::new(settings, db)
+            .map_err(|e| anyhow::anyhow!("secrets_key (RUNWAY_SECRETS_KEY): {e}"))?;
         runway
             .catalog
             .reload()
@@ -89,7 +89,7 @@ impl Application {
         let workers = self.runway.settings.worker.in_process.then(|| {
             let worker = Worker::new(
                 self.runway.queue.clone(),
-                Handlers::builtin(),
+                runway_core::exec::handler::handlers(&self.runway),
                 self.runway.settings.worker.worker_config(),
             );
             tokio::spawn(worker.run(stop_workers.clone()))

@@ -52,7 +52,9 @@ fn request(job: NewJob, key: Option<&str>) -> NewRequest {
         team: Some("payments".into()),
         inputs: "{}".into(),
         idempotency_key: key.map(str::to_string),
-        job,
+        executor: job.kind.clone(),
+        job: Some(job),
+        needs_approval: false,
     }
 }
 

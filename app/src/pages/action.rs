@@ -2,9 +2,10 @@
 
 use crate::api::{get_action, set_status};
 use crate::error::AppError;
+use crate::pages::form::RequestForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_location, use_params_map};
 use runway_domain::view::{ActionDetail, FieldPreview};
 
 #[component]
@@ -44,6 +45,8 @@ pub fn ActionPage() -> impl IntoView {
 #[component]
 fn ActionView(d: ActionDetail) -> impl IntoView {
     let card = d.card;
+    let query = runway_domain::view::parse_query(&use_location().search.get_untracked());
+    let invalid = query.iter().any(|(k, v)| k == "_invalid" && v == "1");
     let beta = (!d.beta_teams.is_empty()).then(|| d.beta_teams.join(", "));
     view! {
         <Title text=card.title.clone() />
@@ -103,16 +106,22 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                     </dl>
                 </aside>
             </div>
-            <section class="form-preview" aria-labelledby="form-preview-heading">
-                <h2 id="form-preview-heading">"What you will be asked"</h2>
+            <section class="request-section" id="form" aria-labelledby="form-heading">
+                <h2 id="form-heading">"Request it"</h2>
+                {d.inputs.is_empty().then(|| view! { <p class="muted">"This action needs no input."</p> })}
+                <RequestForm action_id=card.id.clone() fields=d.inputs teams=d.teams query=query.clone() invalid form_key=d.form_key />
+            </section>
+            <details class="form-preview">
+                <summary>"Field reference"</summary>
                 {if d.fields.is_empty() {
                     view! { <p class="muted">"Nothing: this action needs no input."</p> }.into_any()
                 } else {
                     view! { <FieldTable fields=d.fields /> }.into_any()
                 }}
-            </section>
+            </details>
         </article>
     }
+    .into_any()
 }
 
 #[component]

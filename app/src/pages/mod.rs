@@ -2,6 +2,9 @@
 
 pub mod action;
 pub mod catalog;
+pub mod form;
 pub mod health;
+pub mod inbox;
 pub mod not_found;
+pub mod request;
 pub mod signin;

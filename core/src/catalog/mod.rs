@@ -117,6 +117,9 @@ impl Catalog {
             },
             fields: spec.inputs.iter().map(FieldPreview::from).collect(),
             version: action.content_hash.chars().take(12).collect(),
+            inputs: spec.inputs.clone(),
+            teams: viewer.teams.clone(),
+            form_key: String::new(),
         })
     }
 }

@@ -32,7 +32,13 @@ pub struct NewRequest {
     pub team: Option<String>,
     pub inputs: String,
     pub idempotency_key: Option<String>,
-    pub job: NewJob,
+    /// `script`, `webhook` or `manual` (or a test kind).
+    pub executor: String,
+    /// The job to run now. `None` for requests that wait: for a person (manual actions sit `queued`
+    /// in the fulfilment inbox) or for approval (`pending_approval`).
+    pub job: Option<NewJob>,
+    /// Waits for approval before anything runs.
+    pub needs_approval: bool,
 }
 
 /// What a submit did.
@@ -247,15 +253,16 @@ pub async fn submit(db: &Db, req: &NewRequest, now_ms: i64) -> Result<Submitted,
     let at = now();
     let result = on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
+        let status = if req.needs_approval { "pending_approval" } else { "queued" };
         let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, idempotency_key, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $7)
+            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, idempotency_key, executor, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $8, $6, $9, $7, $7)
              ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL AND status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected', 'expired')
              DO NOTHING
              RETURNING id",
         )
         .bind(&req.action_id).bind(&req.action_hash).bind(req.requester_id).bind(&req.team)
-        .bind(&req.inputs).bind(&req.idempotency_key).bind(at)
+        .bind(&req.inputs).bind(&req.idempotency_key).bind(at).bind(status).bind(&req.executor)
         .fetch_optional(&mut *tx).await?;
         let Some(request_id) = inserted else {
             let existing: i64 = sqlx::query_scalar(
@@ -266,19 +273,21 @@ pub async fn submit(db: &Db, req: &NewRequest, now_ms: i64) -> Result<Submitted,
             tx.commit().await?;
             return Ok(Submitted { request_id: existing, created: false });
         };
-        for kind in ["submitted", "queued"] {
+        let second = if req.needs_approval { "approval_requested" } else { "queued" };
+        for kind in ["submitted", second] {
             sqlx::query("INSERT INTO request_events (request_id, at, kind, actor_id) VALUES ($1, $2, $3, $4)")
                 .bind(request_id).bind(at).bind(kind).bind(req.requester_id)
                 .execute(&mut *tx).await?;
         }
-        let j = &req.job;
-        sqlx::query(
-            "INSERT INTO jobs (request_id, kind, action_id, concurrency_limit, payload, state, run_at, max_attempts, timeout_ms, enqueued_at)
-             VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9)",
-        )
-        .bind(request_id).bind(&j.kind).bind(&j.action_id).bind(j.concurrency_limit).bind(&j.payload)
-        .bind(j.run_at_ms).bind(j.max_attempts).bind(j.timeout_ms).bind(now_ms)
-        .execute(&mut *tx).await?;
+        if let (Some(j), false) = (&req.job, req.needs_approval) {
+            sqlx::query(
+                "INSERT INTO jobs (request_id, kind, action_id, concurrency_limit, payload, state, run_at, max_attempts, timeout_ms, enqueued_at)
+                 VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9)",
+            )
+            .bind(request_id).bind(&j.kind).bind(&j.action_id).bind(j.concurrency_limit).bind(&j.payload)
+            .bind(j.run_at_ms).bind(j.max_attempts).bind(j.timeout_ms).bind(now_ms)
+            .execute(&mut *tx).await?;
+        }
         notify_in_tx!(tx);
         tx.commit().await?;
         Ok::<_, sqlx::Error>(Submitted { request_id, created: true })

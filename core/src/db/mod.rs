@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod jobs;
+pub mod requests;
 pub mod sessions;
 pub mod users;
 

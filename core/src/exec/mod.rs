@@ -5,6 +5,7 @@
 //! Shared pieces: [`LogSink`] (where output lines go), [`Redactor`] (removes secret values from
 //! everything logged), and [`Output`] (what a run reports back: values, links and secrets).
 
+pub mod handler;
 pub mod script;
 pub mod webhook;
 

@@ -297,3 +297,174 @@ fn dates_must_exist_on_the_calendar() {
     assert!(!is_iso_date("2023-13-01"));
     assert!(!is_iso_date("23-01-01"));
 }
+
+const WEBHOOK_HEAD: &str = "id: a\ntitle: A\nsummary: S\ncategory: C\nowner: platform\nrun:\n  kind: webhook\n  url: https://ci.example.com/hooks\n";
+
+fn webhook_poll(poll_yaml: &str) -> Option<WebhookPoll> {
+    let text = format!("{WEBHOOK_HEAD}{poll_yaml}");
+    match parse_action("a.yaml", &text) {
+        Ok(ActionSpec {
+            run: RunSpec::Webhook { poll, .. },
+            ..
+        }) => poll,
+        other => panic!("webhook expected for:\n{text}\ngot {other:?}"),
+    }
+}
+
+#[test]
+fn webhook_poll_is_off_unless_asked_and_true_means_the_defaults() {
+    assert_eq!(webhook_poll(""), None);
+    assert_eq!(webhook_poll("  poll: false\n"), None);
+    let poll = webhook_poll("  poll: true\n").expect("poll");
+    assert_eq!(poll, WebhookPoll::default());
+    assert_eq!(poll.status_url, "/status_url");
+    assert_eq!(poll.status, "/status");
+    assert_eq!(poll.success, vec!["succeeded", "success"]);
+    assert_eq!(
+        poll.failure,
+        vec!["failed", "failure", "error", "cancelled"]
+    );
+    assert_eq!(poll.interval.as_secs(), 5);
+}
+
+#[test]
+fn webhook_poll_mapping_overrides_only_what_it_names() {
+    let poll = webhook_poll(
+        "  poll:\n    status_url: /links/status\n    success: done\n    failure: [broken, \"timed out\"]\n    interval: 30s\n",
+    )
+    .expect("poll");
+    assert_eq!(
+        poll,
+        WebhookPoll {
+            status_url: "/links/status".into(),
+            status: "/status".into(),
+            success: vec!["done".into()],
+            failure: vec!["broken".into(), "timed out".into()],
+            interval: HumanDuration::from_secs(30),
+        }
+    );
+    let poll = webhook_poll("  poll: {status: /pipeline/state}\n").expect("poll");
+    assert_eq!(poll.status, "/pipeline/state");
+    assert_eq!(poll.success, WebhookPoll::default().success);
+}
+
+#[test]
+fn broken_webhook_poll_settings_report_exact_located_problems() {
+    // WEBHOOK_HEAD is 8 lines; `poll` is on line 9.
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "  poll: yes\n",
+            vec!["a.yaml:9: run.poll: expected `true` or a mapping with any of: status_url, status, success, failure, interval, found `yes`"],
+        ),
+        (
+            "  poll: [status]\n",
+            vec!["a.yaml:9: run.poll: expected `true` or a mapping with any of: status_url, status, success, failure, interval"],
+        ),
+        (
+            "  poll:\n    status_url: /s\n    every: 5s\n",
+            vec!["a.yaml:11: run.poll.every: unknown field; expected one of: status_url, status, success, failure, interval"],
+        ),
+        (
+            "  poll:\n    status_url: status_url\n    status: $.status\n",
+            vec![
+                "a.yaml:10: run.poll.status_url: expected a JSON pointer such as `/data/status_url`, found `status_url`",
+                "a.yaml:11: run.poll.status: expected a JSON pointer such as `/data/status`, found `$.status`",
+            ],
+        ),
+        (
+            "  poll:\n    success: []\n    failure: [failed, \"\"]\n",
+            vec![
+                "a.yaml:10: run.poll.success: must list at least one status value",
+                "a.yaml:11: run.poll.failure[1]: must not be empty",
+            ],
+        ),
+        (
+            "  poll:\n    failure: [failed, success]\n",
+            vec!["a.yaml:10: run.poll.failure: `success` is listed as both a success and a failure status"],
+        ),
+        (
+            "  poll:\n    success: {done: true}\n",
+            vec!["a.yaml:10: run.poll.success: expected a list of values"],
+        ),
+        (
+            "  poll:\n    interval: 0s\n",
+            vec!["a.yaml:10: run.poll.interval: must be between 1s and 1h"],
+        ),
+        (
+            "  poll:\n    interval: 2h\n",
+            vec!["a.yaml:10: run.poll.interval: must be between 1s and 1h"],
+        ),
+        (
+            "  poll:\n    interval: often\n",
+            vec!["a.yaml:10: run.poll.interval: expected a duration such as `30s`, `15m`, `1h30m` or `2d`, found `often`"],
+        ),
+        (
+            "  pol: true\n",
+            vec!["a.yaml:9: run.pol: unknown field; expected one of: kind, method, url, headers, body, poll"],
+        ),
+    ];
+    for (poll_yaml, expected) in cases {
+        let text = format!("{WEBHOOK_HEAD}{poll_yaml}");
+        assert_eq!(problems(&text), expected, "for spec:\n{text}");
+    }
+}
+
+#[test]
+fn config_references_are_accepted_in_webhooks_and_script_args() {
+    let webhook = r#"id: a
+title: A
+summary: S
+category: C
+owner: platform
+inputs:
+  - {name: service, label: Service, type: string}
+run:
+  kind: webhook
+  url: "{{config.ci_url}}/pipelines/{{service}}"
+  headers: {Authorization: "Bearer {{ config.ci_token }}"}
+  body: {service: "{{service}}", callback: "{{config.public_url}}"}
+"#;
+    let spec = parse_action("a.yaml", webhook).expect("valid spec");
+    let RunSpec::Webhook { url, .. } = spec.run else {
+        panic!("webhook expected")
+    };
+    assert_eq!(url, "{{config.ci_url}}/pipelines/{{service}}");
+    let script = format!(
+        "{HEAD}run:\n  kind: script\n  command: scripts/x.sh\n  args: [\"--registry={{{{config.registry}}}}\"]\n"
+    );
+    assert!(
+        parse_action("a.yaml", &script).is_ok(),
+        "{:?}",
+        problems(&script)
+    );
+    assert_eq!(
+        template_fields("{{config.ci_url}}/{{name}}"),
+        Ok(vec!["config.ci_url".to_string(), "name".to_string()])
+    );
+    assert_eq!(config_key("config.ci_url"), Some("ci_url"));
+    assert_eq!(config_key("ci_url"), None);
+}
+
+#[test]
+fn malformed_config_references_are_located_problems() {
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            format!("{HEAD}run: {{kind: webhook, url: \"https://{{{{config.CI-Host}}}}/x\"}}\n"),
+            vec!["a.yaml:6: run.url: `{{config.CI-Host}}` is not a configuration reference (after `config.`, use 1-48 lowercase letters, digits and underscores, starting with a letter)"],
+        ),
+        (
+            format!("{HEAD}run:\n  kind: script\n  command: scripts/x.sh\n  args: [\"{{{{config.}}}}\", \"{{{{configs.x}}}}\"]\n"),
+            vec![
+                "a.yaml:9: run.args[0]: `{{config.}}` is not a configuration reference (after `config.`, use 1-48 lowercase letters, digits and underscores, starting with a letter)",
+                "a.yaml:9: run.args[1]: `{{configs.x}}` is not a field reference (use 1-48 lowercase letters, digits and underscores, starting with a letter)",
+            ],
+        ),
+        (
+            format!("{HEAD}inputs:\n  - {{name: host, label: H, type: string}}\nrun: {{kind: webhook, url: \"{{{{host}}}}/x\"}}\n"),
+            vec!["a.yaml:8: run.url: expected an http:// or https:// URL, found `{{host}}/x`"],
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(problems(&text), expected, "for spec:\n{text}");
+    }
+}

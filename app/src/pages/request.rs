@@ -1,0 +1,208 @@
+//! One request: status, inputs, timeline, log and outputs; for manual requests, the fulfilment
+//! controls. While the request is not final the page refreshes its data every two seconds.
+
+use crate::api::{get_request, set_status};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use runway_domain::view::{OutputView, RequestView};
+
+#[component]
+pub fn RequestPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let tick = RwSignal::new(0u32);
+    let data = Resource::new(move || (id(), tick.get()), |(id, _)| get_request(id));
+    // Refresh while the request is still moving (browser only; effects do not run on the server).
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                let moving = data
+                    .get_untracked()
+                    .and_then(|r| r.ok())
+                    .is_some_and(|r| !r.is_final);
+                if moving {
+                    tick.update(|t| *t = t.wrapping_add(1));
+                }
+            },
+            std::time::Duration::from_secs(2),
+        );
+        on_cleanup(move || {
+            if let Ok(h) = handle {
+                h.clear();
+            }
+        });
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(r) => view! { <RequestBody r /> }.into_any(),
+                    Err(AppError::NotFound) => {
+                        set_status(404);
+                        view! {
+                            <Title text="Request not found" />
+                            <section class="notice">
+                                <h1>"No such request"</h1>
+                                <p>"This request does not exist, or you may not see it. " <a href="/">"Back to the catalogue"</a></p>
+                            </section>
+                        }.into_any()
+                    }
+                    Err(e) => {
+                        set_status(503);
+                        view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RequestBody(r: RequestView) -> impl IntoView {
+    let title = format!("Request #{}: {}", r.id, r.action_title);
+    let status_class = format!("status status-{}", r.status);
+    let id = r.id;
+    let outputs = r.outputs.clone();
+    let is_requester = r.is_requester;
+    view! {
+        <Title text=title.clone() />
+        <article class="request-page" data-status=r.status.clone()>
+            <nav class="breadcrumb" aria-label="Breadcrumb">
+                <a href=format!("/actions/{}", r.action_id)>{r.action_title.clone()}</a>
+                " / "
+                <span aria-current="page">{format!("Request #{}", r.id)}</span>
+            </nav>
+            <header class="action-header">
+                <h1>{title}</h1>
+                <p>
+                    <span class=status_class data-testid="request-status">{r.status_label.clone()}</span>
+                    {r.lead_time.clone().map(|t| view! { <span class="muted">{format!(" · took {t}")}</span> })}
+                </p>
+                <p class="muted">
+                    {format!("Requested by {}", r.requester)}
+                    {r.team.clone().map(|t| format!(" for {t}"))}
+                    {format!(" · version {}", r.version)}
+                </p>
+            </header>
+            {(!r.errors.is_empty()).then(|| view! {
+                <section class="notice notice-error" role="alert">
+                    <h2>"What went wrong"</h2>
+                    <ul>{r.errors.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ul>
+                </section>
+            })}
+            {(!outputs.is_empty()).then(|| view! {
+                <section class="outputs" aria-labelledby="outputs-heading">
+                    <h2 id="outputs-heading">"Results"</h2>
+                    <dl data-testid="outputs">
+                        {outputs.into_iter().map(|o| view! { <OutputRow o id is_requester /> }).collect_view()}
+                    </dl>
+                </section>
+            })}
+            {r.can_fulfil.then(|| view! { <Fulfil r=r.clone() /> })}
+            {r.note.clone().map(|n| view! { <section><h2>"Note from the platform team"</h2><p class="note">{n}</p></section> })}
+            <section aria-labelledby="inputs-heading">
+                <h2 id="inputs-heading">"What was asked"</h2>
+                <dl class="inputs">
+                    {r.inputs.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
+                </dl>
+                <p><a href=r.run_again.clone() rel="external">"Run again with these values"</a></p>
+            </section>
+            <section aria-labelledby="timeline-heading">
+                <h2 id="timeline-heading">"Timeline"</h2>
+                <ol class="timeline" data-testid="timeline">
+                    {r.events.iter().map(|e| view! {
+                        <li data-kind=e.kind.clone()><time datetime=e.at.clone()>{e.at.replace('T', " ").chars().take(19).collect::<String>()}</time>" "{e.text.clone()}</li>
+                    }).collect_view()}
+                </ol>
+            </section>
+            <section aria-labelledby="log-heading">
+                <h2 id="log-heading">"Log"</h2>
+                {if r.log.is_empty() {
+                    view! { <p class="muted">"No output yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <pre class="log" data-testid="log">
+                            {r.log.iter().map(|l| view! { <span class=format!("log-{}", l.stream)>{l.line.clone()}"\n"</span> }).collect_view()}
+                        </pre>
+                    }.into_any()
+                }}
+            </section>
+        </article>
+    }
+    .into_any()
+}
+
+#[component]
+fn OutputRow(o: OutputView, id: i64, is_requester: bool) -> impl IntoView {
+    let value = match (o.kind.as_str(), o.value.clone()) {
+        ("link", Some(v)) => {
+            view! { <a href=v.clone() rel="external noopener noreferrer">{v.clone()}</a> }
+                .into_any()
+        }
+        ("secret", _) if o.secret_waiting && is_requester => view! {
+            <form method="post" action=format!("/requests/{id}/secrets/{}", o.name) class="reveal">
+                <button type="submit">"Reveal (shown once, then deleted)"</button>
+            </form>
+        }
+        .into_any(),
+        ("secret", _) if o.secret_waiting => {
+            view! { <span class="muted">"Secret: only the requester can see it, once."</span> }
+                .into_any()
+        }
+        ("secret", _) => {
+            view! { <span class="muted">"Secret: already shown or expired, and deleted."</span> }
+                .into_any()
+        }
+        (_, Some(v)) if v.contains('\n') => view! { <pre>{v}</pre> }.into_any(),
+        (_, v) => view! { <span>{v.unwrap_or_default()}</span> }.into_any(),
+    };
+    view! {
+        <dt>{o.label.clone()}</dt>
+        <dd data-output=o.name.clone()>{value}</dd>
+    }
+}
+
+#[component]
+fn Fulfil(r: RequestView) -> impl IntoView {
+    let id = r.id;
+    view! {
+        <section class="fulfil" aria-labelledby="fulfil-heading">
+            <h2 id="fulfil-heading">"Fulfil this request"</h2>
+            {r.instructions.clone().map(|i| view! { <pre class="instructions">{i}</pre> })}
+            {match r.status.as_str() {
+                "queued" => view! {
+                    <form method="post" action=format!("/requests/{id}/take")>
+                        <button type="submit" class="primary">"Take it"</button>
+                    </form>
+                }.into_any(),
+                "running" => view! {
+                    <p class="muted">{format!("Taken by {}", r.assignee.clone().unwrap_or_default())}</p>
+                    <form method="post" action=format!("/requests/{id}/fulfil") class="request-form">
+                        <div class="field">
+                            <label for="note" class="field-label">"Note to the requester"</label>
+                            <textarea id="note" name="note" rows="3" required=true></textarea>
+                        </div>
+                        <div class="field">
+                            <label for="outputs" class="field-label">"Results, one per line: name = value"</label>
+                            <textarea id="outputs" name="outputs" rows="3" placeholder="console_url = https://…"></textarea>
+                            <p class="help muted">"Values starting with http:// or https:// become links. Write secret: before a value to share it once."</p>
+                        </div>
+                        <div class="form-actions">
+                            <button type="submit" name="outcome" value="done" class="primary">"Mark done"</button>
+                            <button type="submit" name="outcome" value="failed" class="secondary">"Mark failed"</button>
+                        </div>
+                    </form>
+                }.into_any(),
+                _ => ().into_any(),
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,237 @@
+//! SQL for what requests show and produce: detail, timeline, logs, outputs, manual fulfilment.
+
+use super::{Db, DbError};
+use crate::on_pool;
+use chrono::{DateTime, Utc};
+
+/// A request row with the names of the people on it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RequestRow {
+    pub id: i64,
+    pub action_id: String,
+    pub action_hash: String,
+    pub requester_id: Option<i64>,
+    pub requester_name: Option<String>,
+    pub team: Option<String>,
+    pub inputs: String,
+    pub status: String,
+    pub executor: String,
+    pub attempts: i64,
+    pub errors: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+const ROW: &str = "SELECT r.id, r.action_id, r.action_hash, r.requester_id, u.name AS requester_name, r.team, r.inputs,
+        r.status, r.executor, r.attempts, r.errors, r.assignee_id, a.name AS assignee_name, r.note,
+        r.created_at, r.updated_at, r.finished_at
+     FROM requests r LEFT JOIN users u ON u.id = r.requester_id LEFT JOIN users a ON a.id = r.assignee_id";
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<RequestRow>, DbError> {
+    let sql = format!("{ROW} WHERE r.id = $1");
+    Ok(
+        on_pool!(db, pool => sqlx::query_as::<_, RequestRow>(&sql).bind(id).fetch_optional(pool).await)?,
+    )
+}
+
+/// Open manual requests (waiting in an inbox or taken), oldest first.
+pub async fn open_manual(db: &Db) -> Result<Vec<RequestRow>, DbError> {
+    let sql = format!(
+        "{ROW} WHERE r.executor = 'manual' AND r.status IN ('queued', 'running') ORDER BY r.id LIMIT 500"
+    );
+    Ok(on_pool!(db, pool => sqlx::query_as::<_, RequestRow>(&sql).fetch_all(pool).await)?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub actor_name: Option<String>,
+    pub attempt: Option<i64>,
+    pub detail: Option<String>,
+}
+
+pub async fn events(db: &Db, request_id: i64) -> Result<Vec<EventRow>, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_as::<_, EventRow>(
+        "SELECT e.id, e.at, e.kind, u.name AS actor_name, e.attempt, e.detail
+         FROM request_events e LEFT JOIN users u ON u.id = e.actor_id
+         WHERE e.request_id = $1 ORDER BY e.id"
+    ).bind(request_id).fetch_all(pool).await)?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LogRow {
+    pub id: i64,
+    pub attempt: i64,
+    pub stream: String,
+    pub line: String,
+}
+
+/// Appends log lines (already redacted) of one attempt.
+pub async fn append_logs(
+    db: &Db,
+    request_id: i64,
+    attempt: i64,
+    lines: &[(&str, String)],
+) -> Result<(), DbError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let at = Utc::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        for (stream, line) in lines {
+            sqlx::query("INSERT INTO request_logs (request_id, attempt, at, stream, line) VALUES ($1, $2, $3, $4, $5)")
+                .bind(request_id).bind(attempt).bind(at).bind(*stream).bind(line)
+                .execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    })?;
+    Ok(())
+}
+
+/// Log lines after `after_id`, oldest first, at most `limit`.
+pub async fn logs(
+    db: &Db,
+    request_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<LogRow>, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_as::<_, LogRow>(
+        "SELECT id, attempt, stream, line FROM request_logs WHERE request_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+    ).bind(request_id).bind(after_id).bind(limit).fetch_all(pool).await)?)
+}
+
+/// An output as stored: secrets carry their sealed value until shown.
+#[derive(Debug, Clone)]
+pub struct NewOutput {
+    pub name: String,
+    pub label: Option<String>,
+    pub kind: String,
+    pub value: Option<String>,
+    pub sealed: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutputRow {
+    pub name: String,
+    pub label: Option<String>,
+    pub kind: String,
+    pub value: Option<String>,
+    /// True while a secret output's sealed value is still stored (not yet shown, not expired).
+    pub secret_waiting: bool,
+    pub secret_gone: Option<DateTime<Utc>>,
+}
+
+/// Replaces the request's outputs (a retried attempt reports them afresh).
+pub async fn save_outputs(db: &Db, request_id: i64, outputs: &[NewOutput]) -> Result<(), DbError> {
+    let at = Utc::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("DELETE FROM request_outputs WHERE request_id = $1").bind(request_id).execute(&mut *tx).await?;
+        for o in outputs {
+            sqlx::query("INSERT INTO request_outputs (request_id, name, label, kind, value, sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(request_id).bind(&o.name).bind(&o.label).bind(&o.kind).bind(&o.value).bind(&o.sealed).bind(at)
+                .execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    })?;
+    Ok(())
+}
+
+pub async fn outputs(db: &Db, request_id: i64) -> Result<Vec<OutputRow>, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_as::<_, OutputRow>(
+        "SELECT name, label, kind, value, (sealed IS NOT NULL) AS secret_waiting, secret_gone
+         FROM request_outputs WHERE request_id = $1 ORDER BY created_at, name"
+    ).bind(request_id).fetch_all(pool).await)?)
+}
+
+/// Takes a secret output's sealed value out of the database: returns it once, and never again.
+pub async fn take_secret_output(
+    db: &Db,
+    request_id: i64,
+    name: &str,
+) -> Result<Option<String>, DbError> {
+    let at = Utc::now();
+    Ok(on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let sealed: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT sealed FROM request_outputs WHERE request_id = $1 AND name = $2 AND kind = 'secret'"
+        ).bind(request_id).bind(name).fetch_optional(&mut *tx).await?;
+        let changed = sqlx::query(
+            "UPDATE request_outputs SET sealed = NULL, secret_gone = $3 WHERE request_id = $1 AND name = $2 AND sealed IS NOT NULL"
+        ).bind(request_id).bind(name).bind(at).execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(if changed == 1 { sealed.flatten() } else { None })
+    })?)
+}
+
+/// Deletes secret outputs nobody looked at within `max_age`. Returns how many.
+pub async fn expire_secret_outputs(db: &Db, max_age: chrono::Duration) -> Result<u64, DbError> {
+    let now = Utc::now();
+    let cutoff = now - max_age;
+    Ok(on_pool!(db, pool => sqlx::query(
+        "UPDATE request_outputs SET sealed = NULL, secret_gone = $2 WHERE sealed IS NOT NULL AND created_at < $1"
+    ).bind(cutoff).bind(now).execute(pool).await.map(|r| r.rows_affected()))?)
+}
+
+/// Somebody on the owning team takes a waiting manual request. False if it was not waiting.
+pub async fn take(db: &Db, request_id: i64, actor_id: i64) -> Result<bool, DbError> {
+    let at = Utc::now();
+    Ok(on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE requests SET status = 'running', assignee_id = $2, updated_at = $3, attempts = 1
+             WHERE id = $1 AND executor = 'manual' AND status = 'queued'"
+        ).bind(request_id).bind(actor_id).bind(at).execute(&mut *tx).await?.rows_affected();
+        if changed == 1 {
+            sqlx::query("INSERT INTO request_events (request_id, at, kind, actor_id, attempt) VALUES ($1, $2, 'assigned', $3, 1)")
+                .bind(request_id).bind(at).bind(actor_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(changed == 1)
+    })?)
+}
+
+/// Closes a taken manual request as done or failed, with a note and outputs. False if it was not
+/// running (someone else closed it, or it was cancelled).
+pub async fn fulfil(
+    db: &Db,
+    request_id: i64,
+    actor_id: i64,
+    succeeded: bool,
+    note: &str,
+    outputs: &[NewOutput],
+) -> Result<bool, DbError> {
+    let at = Utc::now();
+    let status = if succeeded { "succeeded" } else { "failed" };
+    let errors = if succeeded {
+        "[]".to_string()
+    } else {
+        serde_json::json!([note]).to_string()
+    };
+    Ok(on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE requests SET status = $2, note = $3, errors = $4, updated_at = $5, finished_at = $5
+             WHERE id = $1 AND executor = 'manual' AND status = 'running'"
+        ).bind(request_id).bind(status).bind(note).bind(&errors).bind(at).execute(&mut *tx).await?.rows_affected();
+        if changed == 1 {
+            sqlx::query("INSERT INTO request_events (request_id, at, kind, actor_id, attempt, detail) VALUES ($1, $2, $3, $4, 1, $5)")
+                .bind(request_id).bind(at).bind(status).bind(actor_id).bind(note).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM request_outputs WHERE request_id = $1").bind(request_id).execute(&mut *tx).await?;
+            for o in outputs {
+                sqlx::query("INSERT INTO request_outputs (request_id, name, label, kind, value, sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(request_id).bind(&o.name).bind(&o.label).bind(&o.kind).bind(&o.value).bind(&o.sealed).bind(at)
+                    .execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(changed == 1)
+    })?)
+}

@@ -1,0 +1,232 @@
+//! The queue handler for `script` and `webhook` jobs: loads the request and the exact action
+//! version it was submitted against, opens its sealed secrets, runs the executor, and stores the
+//! log and outputs.
+
+use super::{LogSink, Redactor, Stream};
+use crate::db::catalog::version_spec;
+use crate::db::requests as sql;
+use crate::db::Db;
+use crate::queue::handler::{Handler, JobContext};
+use crate::requests::{seal_outputs, JobPayload, PAYLOAD_SEAL_ID};
+use crate::state::Runway;
+use async_trait::async_trait;
+use runway_domain::spec::{ActionSpec, RunSpec};
+use runway_domain::template::{render_json, render_text};
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+/// Runs the `script` and `webhook` jobs of requests.
+pub struct ActionHandler {
+    rw: Runway,
+    script: super::script::ScriptSettings,
+    webhook: super::webhook::WebhookSettings,
+}
+
+impl ActionHandler {
+    pub fn new(rw: Runway) -> Self {
+        let s = &rw.settings;
+        let script = s.scripts.executor(std::env::temp_dir().join("runway-runs"));
+        let webhook = s.webhooks.executor();
+        Self {
+            rw,
+            script,
+            webhook,
+        }
+    }
+}
+
+/// Stores each line in the request's log as it arrives.
+struct DbSink {
+    db: Db,
+    request_id: i64,
+    attempt: i64,
+}
+
+#[async_trait]
+impl LogSink for DbSink {
+    async fn line(&self, stream: Stream, text: &str) {
+        if let Err(e) = sql::append_logs(
+            &self.db,
+            self.request_id,
+            self.attempt,
+            &[(stream.as_str(), text.to_string())],
+        )
+        .await
+        {
+            tracing::warn!(request = self.request_id, error = %e, "cannot store a log line");
+        }
+    }
+}
+
+#[async_trait]
+impl Handler for ActionHandler {
+    async fn run(&self, ctx: &JobContext) -> Result<(), String> {
+        let request_id = ctx.job.request_id.ok_or("this job has no request to run")?;
+        let rw = &self.rw;
+        let internal = |what: &str, e: &dyn std::fmt::Display| {
+            tracing::error!(request = request_id, error = %e, "{what}");
+            format!("Runway could not {what}; the platform team can see why in the server log")
+        };
+        let row = sql::get(&rw.db, request_id)
+            .await
+            .map_err(|e| internal("load the request", &e))?
+            .ok_or("the request no longer exists")?;
+        let spec_json = version_spec(&rw.db, &row.action_id, &row.action_hash)
+            .await
+            .map_err(|e| internal("load the action version", &e))?
+            .ok_or("the action version this request was submitted against is not recorded")?;
+        let spec: ActionSpec = serde_json::from_str(&spec_json)
+            .map_err(|e| internal("read the action version", &e))?;
+        let mut values: Map<String, Value> = serde_json::from_str(&row.inputs)
+            .map_err(|e| internal("read the request's inputs", &e))?;
+        let payload: JobPayload = serde_json::from_str(&ctx.job.payload).unwrap_or_default();
+        let mut redactor = Redactor::default();
+        if let Some(sealed) = &payload.sealed_secrets {
+            let plain = rw
+                .secrets
+                .open(PAYLOAD_SEAL_ID, sealed)
+                .map_err(|e| internal("open the request's secret inputs", &e))?;
+            let secrets: Map<String, Value> = serde_json::from_slice(&plain)
+                .map_err(|e| internal("read the request's secret inputs", &e))?;
+            for v in secrets.values() {
+                redactor.add(&runway_domain::template::value_text(Some(v)));
+            }
+            values.extend(secrets);
+        }
+        if let Some(s) = &self.webhook.signing_secret {
+            redactor.add(s);
+        }
+        let sink = DbSink {
+            db: rw.db.clone(),
+            request_id,
+            attempt: ctx.job.attempt,
+        };
+        if let Some(missing) = missing_catalog_var(rw, &spec) {
+            let msg = format!(
+                "the action uses the catalogue variable `{{{{config.{missing}}}}}`, which is not configured \
+                 (set catalog_vars.{missing} or RUNWAY_CATALOG_VARS__{})",
+                missing.to_uppercase()
+            );
+            sink.line(Stream::System, &msg).await;
+            return Err(msg);
+        }
+        let timeout = Duration::from_millis(u64::try_from(ctx.job.timeout_ms).unwrap_or(0));
+        let result = match &spec.run {
+            RunSpec::Script { command, args } => {
+                let catalog_dir = rw.catalog.dir().to_path_buf();
+                let program = std::path::absolute(catalog_dir.join(command))
+                    .map_err(|e| internal("find the script", &e))?;
+                let rendered = render_with_vars(rw, &values, |v| {
+                    args.iter().map(|a| render_text(a, v)).collect::<Vec<_>>()
+                })?;
+                let run = super::script::ScriptRun {
+                    program,
+                    args: rendered,
+                    inputs: values.clone(),
+                    timeout,
+                    state_dir: Some(
+                        std::path::absolute(
+                            rw.settings.data_dir.join("state").join(spec.id.as_str()),
+                        )
+                        .map_err(|e| internal("find the state directory", &e))?,
+                    ),
+                    request_id,
+                    action_id: spec.id.to_string(),
+                };
+                super::script::run(&self.script, &run, &sink, &redactor, &ctx.cancel).await
+            }
+            RunSpec::Webhook {
+                method,
+                url,
+                headers,
+                body,
+                poll,
+            } => {
+                let call = render_with_vars(rw, &values, |v| super::webhook::WebhookCall {
+                    method: *method,
+                    url: render_text(url, v),
+                    headers: headers
+                        .iter()
+                        .map(|(k, t)| (k.clone(), render_text(t, v)))
+                        .collect(),
+                    body: body.as_ref().map(|b| render_json(b, v)),
+                    message_id: format!("msg_runway_request_{request_id}"),
+                    poll: poll.clone(),
+                    deadline: timeout,
+                })?;
+                super::webhook::call(&self.webhook, &call, &sink, &redactor, &ctx.cancel).await
+            }
+            RunSpec::Manual { .. } => {
+                Err("manual requests are fulfilled by a person, not a worker".to_string())
+            }
+        };
+        match result {
+            Ok(outputs) => {
+                let rows = seal_outputs(rw, request_id, &outputs)
+                    .map_err(|e| internal("seal the secret outputs", &e))?;
+                sql::save_outputs(&rw.db, request_id, &rows)
+                    .await
+                    .map_err(|e| internal("store the outputs", &e))?;
+                Ok(())
+            }
+            Err(e) => {
+                let e = redactor.redact(&e);
+                sink.line(
+                    Stream::System,
+                    &format!("attempt {} failed: {e}", ctx.job.attempt),
+                )
+                .await;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Renders with the request's values plus `config.<name>` catalogue variables. A template that
+/// names a variable the configuration lacks is an error that says which.
+fn render_with_vars<T>(
+    rw: &Runway,
+    values: &Map<String, Value>,
+    render: impl FnOnce(&Map<String, Value>) -> T,
+) -> Result<T, String> {
+    let mut all = values.clone();
+    for (k, v) in &rw.settings.catalog_vars {
+        all.insert(format!("config.{k}"), Value::String(v.clone()));
+    }
+    Ok(render(&all))
+}
+
+/// The first `{{config.<name>}}` the action's run section uses that the configuration lacks.
+fn missing_catalog_var(rw: &Runway, spec: &ActionSpec) -> Option<String> {
+    let text = serde_json::to_string(&spec.run).ok()?;
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let end = after.find("}}")?;
+        if let Some(name) = after[..end].trim().strip_prefix("config.") {
+            if !rw.settings.catalog_vars.contains_key(name) {
+                return Some(name.to_string());
+            }
+        }
+        rest = &after[end + 2..];
+    }
+    None
+}
+
+/// Every handler a Runway worker runs: the executors, plus the built-in test handlers.
+pub fn handlers(rw: &Runway) -> crate::queue::handler::Handlers {
+    let mut h = crate::queue::handler::Handlers::builtin();
+    let shared = std::sync::Arc::new(ActionHandler::new(rw.clone()));
+    h.register("script", SharedHandler(shared.clone()));
+    h.register("webhook", SharedHandler(shared));
+    h
+}
+
+struct SharedHandler(std::sync::Arc<ActionHandler>);
+
+#[async_trait]
+impl Handler for SharedHandler {
+    async fn run(&self, ctx: &JobContext) -> Result<(), String> {
+        self.0.run(ctx).await
+    }
+}

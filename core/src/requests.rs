@@ -1,0 +1,401 @@
+//! Requests: submitting a form, and what people do with requests afterwards (seeing them,
+//! fulfilling manual ones, revealing secret outputs). The web layer calls these after it knows who
+//! is asking; every function here checks that the caller may do what they ask.
+
+use crate::auth::viewer;
+use crate::db::jobs::{NewJob, NewRequest};
+use crate::db::requests::{self as sql, NewOutput, RequestRow};
+use crate::state::Runway;
+use runway_domain::form::{self, FieldErrors, RawValues};
+use runway_domain::spec::{ActionSpec, ApprovalPolicy, FieldKind, RunSpec};
+use runway_domain::user::User;
+use serde::{Deserialize, Serialize};
+
+/// Why a submission did not create a request.
+#[derive(Debug)]
+pub enum SubmitError {
+    /// No such action, or not visible to this user.
+    NotFound,
+    /// The form has mistakes: one message per field.
+    Invalid(FieldErrors),
+    /// Something on our side; logged, shown generically.
+    Internal(String),
+}
+
+/// What the job of a script or webhook request carries: the request's secret inputs, sealed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct JobPayload {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_secrets: Option<String>,
+}
+
+/// The additional authenticated data for secrets sealed before the request has an id.
+pub const PAYLOAD_SEAL_ID: i64 = 0;
+
+/// Validates `raw` against the action's form and records the request (and its job, unless it waits
+/// for approval or for a person). A repeated `idempotency_key` returns the request it created.
+pub async fn submit(
+    rw: &Runway,
+    user: &User,
+    action_id: &str,
+    raw: &RawValues,
+    idempotency_key: Option<String>,
+) -> Result<i64, SubmitError> {
+    let catalog = rw.catalog.snapshot();
+    let who = viewer(user);
+    let action = catalog
+        .actions
+        .get(action_id)
+        .filter(|a| who.may_see(&a.spec))
+        .ok_or(SubmitError::NotFound)?
+        .clone();
+    let teams: Vec<String> = user.teams.iter().map(|m| m.team.clone()).collect();
+    let valid = form::validate(&action.spec.inputs, raw, &teams).map_err(SubmitError::Invalid)?;
+    let team = request_team(&action.spec, &valid.values, &teams);
+    let inputs = serde_json::Value::Object(valid.values.clone()).to_string();
+    let sealed_secrets = if valid.secrets.is_empty() {
+        None
+    } else {
+        let plain = serde_json::Value::Object(valid.secrets.clone()).to_string();
+        Some(
+            rw.secrets
+                .seal(PAYLOAD_SEAL_ID, plain.as_bytes())
+                .map_err(SubmitError::Internal)?,
+        )
+    };
+    let spec = &action.spec;
+    let executor = spec.run.kind().as_str().to_string();
+    let job = match spec.run {
+        RunSpec::Manual { .. } => None,
+        _ => Some(NewJob {
+            kind: executor.clone(),
+            action_id: Some(spec.id.to_string()),
+            concurrency_limit: spec.concurrency.map(i64::from),
+            payload: serde_json::to_string(&JobPayload { sealed_secrets })
+                .map_err(|e| SubmitError::Internal(e.to_string()))?,
+            run_at_ms: crate::queue::now_ms(),
+            max_attempts: i64::from(spec.retries) + 1,
+            timeout_ms: i64::try_from(spec.timeout.as_secs().saturating_mul(1000))
+                .unwrap_or(i64::MAX),
+        }),
+    };
+    let submitted = rw
+        .queue
+        .submit(&NewRequest {
+            action_id: spec.id.to_string(),
+            action_hash: action.content_hash.clone(),
+            requester_id: Some(user.id),
+            team,
+            inputs,
+            idempotency_key: idempotency_key.map(|k| format!("{}:{k}", user.id)),
+            executor,
+            job,
+            needs_approval: !matches!(spec.approval, ApprovalPolicy::None),
+        })
+        .await
+        .map_err(|e| SubmitError::Internal(e.to_string()))?;
+    Ok(submitted.request_id)
+}
+
+/// The team a request is for: the form's first team field, else the requester's only (or first) team.
+fn request_team(
+    spec: &ActionSpec,
+    values: &serde_json::Map<String, serde_json::Value>,
+    teams: &[String],
+) -> Option<String> {
+    spec.inputs
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Team))
+        .find_map(|f| values.get(f.name.as_str()).and_then(|v| v.as_str()))
+        .map(str::to_string)
+        .or_else(|| teams.first().cloned())
+}
+
+/// May `user` see this request? The requester, members of the request's team, members of the team
+/// that owns the action (they fulfil it), and admins.
+pub fn may_see(rw: &Runway, user: &User, row: &RequestRow) -> bool {
+    if user.is_admin || row.requester_id == Some(user.id) {
+        return true;
+    }
+    let in_team = |t: &str| user.teams.iter().any(|m| m.team == t);
+    if row.team.as_deref().is_some_and(in_team) {
+        return true;
+    }
+    owner_of(rw, &row.action_id).is_some_and(|o| in_team(&o))
+}
+
+/// The team that owns (and fulfils) an action, from the current catalogue.
+pub fn owner_of(rw: &Runway, action_id: &str) -> Option<String> {
+    rw.catalog
+        .snapshot()
+        .actions
+        .get(action_id)
+        .map(|a| a.spec.owner.to_string())
+}
+
+/// May `user` fulfil this manual request? Members of the owning team, and admins.
+pub fn may_fulfil(rw: &Runway, user: &User, row: &RequestRow) -> bool {
+    user.is_admin
+        || owner_of(rw, &row.action_id).is_some_and(|o| user.teams.iter().any(|m| m.team == o))
+}
+
+/// Reveals a secret output to its requester, once: the sealed value is deleted as it is read.
+pub async fn reveal_secret(
+    rw: &Runway,
+    user: &User,
+    request_id: i64,
+    name: &str,
+) -> Result<Option<String>, String> {
+    let Some(row) = sql::get(&rw.db, request_id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    if row.requester_id != Some(user.id) {
+        return Ok(None);
+    }
+    let Some(sealed) = sql::take_secret_output(&rw.db, request_id, name)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(None);
+    };
+    let plain = rw.secrets.open(request_id, &sealed)?;
+    Ok(Some(String::from_utf8_lossy(&plain).into_owned()))
+}
+
+/// Turns reported outputs into rows, sealing secret ones for `request_id`.
+pub fn seal_outputs(
+    rw: &Runway,
+    request_id: i64,
+    outputs: &[crate::exec::Output],
+) -> Result<Vec<NewOutput>, String> {
+    outputs
+        .iter()
+        .map(|o| {
+            let kind = match o.kind {
+                crate::exec::OutputKind::Text => "text",
+                crate::exec::OutputKind::Link => "link",
+                crate::exec::OutputKind::Secret => "secret",
+            };
+            let (value, sealed) = if o.kind == crate::exec::OutputKind::Secret {
+                (None, Some(rw.secrets.seal(request_id, o.value.as_bytes())?))
+            } else {
+                (Some(o.value.clone()), None)
+            };
+            Ok(NewOutput {
+                name: o.name.clone(),
+                label: o.label.clone(),
+                kind: kind.to_string(),
+                value,
+                sealed,
+            })
+        })
+        .collect()
+}
+
+/// The request page's data, if `user` may see request `id`.
+pub async fn view(
+    rw: &Runway,
+    user: &User,
+    id: i64,
+) -> Result<Option<runway_domain::view::RequestView>, crate::db::DbError> {
+    use runway_domain::view::{EventView, LogLineView, OutputView, RequestView};
+    let Some(row) = sql::get(&rw.db, id).await? else {
+        return Ok(None);
+    };
+    if !may_see(rw, user, &row) {
+        return Ok(None);
+    }
+    let spec: Option<ActionSpec> =
+        crate::db::catalog::version_spec(&rw.db, &row.action_id, &row.action_hash)
+            .await?
+            .and_then(|j| serde_json::from_str(&j).ok());
+    let values: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&row.inputs).unwrap_or_default();
+    let mut inputs = Vec::new();
+    let mut raw: RawValues = Vec::new();
+    if let Some(spec) = &spec {
+        for f in &spec.inputs {
+            let label = f.label.clone();
+            if matches!(f.kind, FieldKind::Secret { .. }) {
+                inputs.push((label, "(secret: not stored)".to_string()));
+                continue;
+            }
+            let Some(v) = values.get(f.name.as_str()) else {
+                continue;
+            };
+            let shown = match (&f.kind, v) {
+                (FieldKind::Boolean, serde_json::Value::Bool(b)) => {
+                    if *b { "Yes" } else { "No" }.to_string()
+                }
+                (FieldKind::Multiselect { .. }, serde_json::Value::Array(items)) => items
+                    .iter()
+                    .map(|i| runway_domain::template::value_text(Some(i)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => runway_domain::template::value_text(Some(v)),
+            };
+            match v {
+                serde_json::Value::Array(items) => {
+                    for i in items {
+                        raw.push((
+                            f.name.to_string(),
+                            runway_domain::template::value_text(Some(i)),
+                        ));
+                    }
+                }
+                other => raw.push((
+                    f.name.to_string(),
+                    runway_domain::template::value_text(Some(other)),
+                )),
+            }
+            inputs.push((label, shown));
+        }
+    }
+    let run_again = match &spec {
+        Some(s) => {
+            let q = form::prefill_query(&s.inputs, &raw);
+            if q.is_empty() {
+                format!("/actions/{}", row.action_id)
+            } else {
+                format!("/actions/{}?{q}", row.action_id)
+            }
+        }
+        None => format!("/actions/{}", row.action_id),
+    };
+    let events = sql::events(&rw.db, id)
+        .await?
+        .into_iter()
+        .map(|e| EventView {
+            at: e.at.to_rfc3339(),
+            text: event_text(&e),
+            kind: e.kind,
+        })
+        .collect();
+    let log = sql::logs(&rw.db, id, 0, 5_000)
+        .await?
+        .into_iter()
+        .map(|l| LogLineView {
+            id: l.id,
+            stream: l.stream,
+            line: l.line,
+        })
+        .collect();
+    let outputs = sql::outputs(&rw.db, id)
+        .await?
+        .into_iter()
+        .map(|o| OutputView {
+            label: o.label.clone().unwrap_or_else(|| o.name.replace('_', " ")),
+            name: o.name,
+            value: (o.kind != "secret").then_some(o.value).flatten(),
+            kind: o.kind,
+            secret_waiting: o.secret_waiting,
+        })
+        .collect();
+    let status: Option<runway_domain::request::RequestStatus> = row.status.parse().ok();
+    let lead_time = row.finished_at.map(|f| {
+        let secs = (f - row.created_at).num_seconds().max(0);
+        runway_domain::duration::HumanDuration::from_secs(u64::try_from(secs).unwrap_or(0))
+            .to_string()
+    });
+    Ok(Some(RequestView {
+        id,
+        action_title: spec
+            .as_ref()
+            .map(|s| s.title.clone())
+            .unwrap_or_else(|| row.action_id.clone()),
+        action_id: row.action_id.clone(),
+        status_label: status
+            .map(|s| s.label().to_string())
+            .unwrap_or_else(|| row.status.clone()),
+        is_final: status.is_some_and(|s| s.is_final()),
+        status: row.status.clone(),
+        executor: row.executor.clone(),
+        requester: row
+            .requester_name
+            .clone()
+            .unwrap_or_else(|| "someone".into()),
+        team: row.team.clone(),
+        created_at: row.created_at.to_rfc3339(),
+        finished_at: row.finished_at.map(|f| f.to_rfc3339()),
+        lead_time,
+        version: row.action_hash.chars().take(12).collect(),
+        inputs,
+        run_again,
+        events,
+        log,
+        outputs,
+        errors: serde_json::from_str(&row.errors).unwrap_or_default(),
+        instructions: spec.as_ref().and_then(|s| match &s.run {
+            RunSpec::Manual { instructions } => instructions.clone(),
+            _ => None,
+        }),
+        assignee: row.assignee_name.clone(),
+        note: row.note.clone(),
+        can_fulfil: row.executor == "manual" && may_fulfil(rw, user, &row),
+        is_requester: row.requester_id == Some(user.id),
+    }))
+}
+
+fn event_text(e: &sql::EventRow) -> String {
+    let who = e.actor_name.clone().unwrap_or_default();
+    let by = if who.is_empty() {
+        String::new()
+    } else {
+        format!(" by {who}")
+    };
+    let attempt = e
+        .attempt
+        .map(|a| format!(" (attempt {a})"))
+        .unwrap_or_default();
+    match e.kind.as_str() {
+        "submitted" => format!("Submitted{by}"),
+        "queued" => "Queued".to_string(),
+        "approval_requested" => "Waiting for approval".to_string(),
+        "started" => format!("Started{attempt}"),
+        "assigned" => format!("Taken{by}"),
+        "attempt_failed" => format!(
+            "Attempt failed{attempt}: {}",
+            e.detail.clone().unwrap_or_default()
+        ),
+        "retry_scheduled" => "Retry scheduled".to_string(),
+        "rescued" => "Worker lost; put back on the queue".to_string(),
+        "released" => "Released at worker shutdown; will run again".to_string(),
+        "succeeded" => match &e.detail {
+            Some(note) if !note.is_empty() => format!("Done{by}: {note}"),
+            _ => format!("Succeeded{by}"),
+        },
+        "failed" => format!("Failed{by}"),
+        "cancel_requested" => format!("Cancellation asked{by}"),
+        "cancelled" => format!("Cancelled{by}"),
+        other => format!("{other}{by}"),
+    }
+}
+
+/// Open manual requests `user` may fulfil: those of actions their teams own (all, for admins).
+pub async fn inbox(
+    rw: &Runway,
+    user: &User,
+) -> Result<Vec<runway_domain::view::InboxItem>, crate::db::DbError> {
+    let catalog = rw.catalog.snapshot();
+    Ok(sql::open_manual(&rw.db)
+        .await?
+        .into_iter()
+        .filter(|r| may_fulfil(rw, user, r))
+        .map(|r| runway_domain::view::InboxItem {
+            id: r.id,
+            action_title: catalog
+                .actions
+                .get(&r.action_id)
+                .map(|a| a.spec.title.clone())
+                .unwrap_or_else(|| r.action_id.clone()),
+            requester: r.requester_name.unwrap_or_else(|| "someone".into()),
+            team: r.team,
+            status: r.status,
+            assignee: r.assignee_name,
+            created_at: r.created_at.to_rfc3339(),
+        })
+        .collect())
+}

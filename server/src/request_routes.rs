@@ -1,0 +1,290 @@
+//! Plain form posts about requests: submitting an action's form, taking and closing manual
+//! requests, and revealing a secret output once. Each works without JavaScript (a form posts, the
+//! answer is a redirect or a small page) and sits behind the sign-in guard and the CSRF check.
+
+use crate::routes::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
+use runway_core::db::requests as sql;
+use runway_core::exec::{parse_outputs, Output, OutputKind};
+use runway_core::requests::{self, SubmitError};
+use runway_domain::form::RawValues;
+use runway_domain::spec::FieldKind;
+use runway_domain::user::User;
+use runway_domain::view::{encode_query_value, parse_query};
+
+fn body_values(body: &Bytes) -> RawValues {
+    parse_query(&String::from_utf8_lossy(body))
+}
+
+/// A small page for answers that are not a redirect (errors, a revealed secret).
+fn page(status: StatusCode, title: &str, body_html: String) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Runway</title><link rel=\"stylesheet\" href=\"/pkg/runway.css\"></head>\
+         <body><main id=\"main\" class=\"container\"><h1>{title}</h1>{body_html}</main></body></html>",
+        title = escape(title)
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn not_found() -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "<p>This does not exist, or you may not see it. <a href=\"/\">Back to the catalogue</a></p>".into(),
+    )
+}
+
+fn unavailable(what: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "{what}");
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Runway is unavailable",
+        "<p>Something went wrong on our side; nothing was lost. Please try again in a moment.</p>"
+            .into(),
+    )
+}
+
+/// `POST /actions/{id}/submit`: validate and create the request, then show it; on mistakes, back to
+/// the form with the values kept (secrets excepted) and every error shown.
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(action_id): Path<String>,
+    Extension(user): Extension<User>,
+    body: Bytes,
+) -> Response {
+    let rw = &state.runway;
+    let posted = body_values(&body);
+    let key = posted
+        .iter()
+        .rev()
+        .find(|(k, _)| k == runway_app::pages::form::KEY_FIELD)
+        .map(|(_, v)| v.clone())
+        .filter(|k| !k.is_empty() && k.len() <= 64);
+    let fields: RawValues = posted
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with('_'))
+        .collect();
+    match requests::submit(rw, &user, &action_id, &fields, key).await {
+        Ok(id) => Redirect::to(&format!("/requests/{id}")).into_response(),
+        Err(SubmitError::NotFound) => not_found(),
+        Err(SubmitError::Invalid(_)) => {
+            let secret_names: Vec<String> = rw
+                .catalog
+                .snapshot()
+                .actions
+                .get(&action_id)
+                .map(|a| {
+                    a.spec
+                        .inputs
+                        .iter()
+                        .filter(|f| matches!(f.kind, FieldKind::Secret { .. }))
+                        .map(|f| f.name.to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut query: Vec<String> = fields
+                .iter()
+                .filter(|(k, _)| !secret_names.contains(k))
+                .map(|(k, v)| format!("{}={}", encode_query_value(k), encode_query_value(v)))
+                .collect();
+            query.push("_invalid=1".into());
+            Redirect::to(&format!(
+                "/actions/{}?{}#form",
+                encode_query_value(&action_id),
+                query.join("&")
+            ))
+            .into_response()
+        }
+        Err(SubmitError::Internal(e)) => unavailable("cannot submit a request", e),
+    }
+}
+
+/// `POST /requests/{id}/take`: someone on the owning team takes a waiting manual request.
+pub async fn take(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Extension(user): Extension<User>,
+) -> Response {
+    let rw = &state.runway;
+    let row = match sql::get(&rw.db, id).await {
+        Ok(Some(row)) if requests::may_see(rw, &user, &row) => row,
+        Ok(_) => return not_found(),
+        Err(e) => return unavailable("cannot load a request", e),
+    };
+    if row.executor != "manual" || !requests::may_fulfil(rw, &user, &row) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Not yours to fulfil",
+            format!(
+                "<p>Only the team that owns this action (or an admin) can fulfil it. <a href=\"/requests/{id}\">Back to the request</a></p>"
+            ),
+        );
+    }
+    if let Err(e) = sql::take(&rw.db, id, user.id).await {
+        return unavailable("cannot take a request", e);
+    }
+    Redirect::to(&format!("/requests/{id}")).into_response()
+}
+
+/// Parses the fulfilment form's results: one `name = value` per line; `secret:` before a value
+/// makes it a secret output, http(s) URLs become links.
+pub fn parse_result_lines(text: &str) -> Result<Vec<Output>, String> {
+    let mut outputs = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let Some((name, value)) = line.split_once('=') else {
+            return Err(format!(
+                "line {}: write `name = value`, such as `console_url = https://…`",
+                i + 1
+            ));
+        };
+        let value = value.trim();
+        let (kind, value) = match value.strip_prefix("secret:") {
+            Some(v) => (OutputKind::Secret, v.trim()),
+            None if value.starts_with("https://") || value.starts_with("http://") => {
+                (OutputKind::Link, value)
+            }
+            None => (OutputKind::Text, value),
+        };
+        outputs.push(Output {
+            name: name.trim().to_string(),
+            label: None,
+            value: value.to_string(),
+            kind,
+        });
+    }
+    // The same checks as an executor's outputs file.
+    let json = serde_json::json!({ "outputs": outputs }).to_string();
+    parse_outputs(&json)
+}
+
+/// `POST /requests/{id}/fulfil`: close a taken manual request as done or failed.
+pub async fn fulfil(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Extension(user): Extension<User>,
+    body: Bytes,
+) -> Response {
+    let rw = &state.runway;
+    let row = match sql::get(&rw.db, id).await {
+        Ok(Some(row)) if requests::may_see(rw, &user, &row) => row,
+        Ok(_) => return not_found(),
+        Err(e) => return unavailable("cannot load a request", e),
+    };
+    if row.executor != "manual" || !requests::may_fulfil(rw, &user, &row) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Not yours to fulfil",
+            format!("<p>Only the team that owns this action (or an admin) can fulfil it. <a href=\"/requests/{id}\">Back</a></p>"),
+        );
+    }
+    let form = body_values(&body);
+    let get = |name: &str| {
+        form.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let note = get("note");
+    let succeeded = match get("outcome").as_str() {
+        "done" => true,
+        "failed" => false,
+        _ => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "Choose done or failed",
+                format!("<p>Use the <em>Mark done</em> or <em>Mark failed</em> button. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+            )
+        }
+    };
+    if note.is_empty() || note.len() > 10_000 {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "A note is needed",
+            format!("<p>Tell the requester what you did (at most 10,000 characters). <a href=\"/requests/{id}\">Back to the request</a></p>"),
+        );
+    }
+    let outputs = match parse_result_lines(&get("outputs")) {
+        Ok(o) => o,
+        Err(e) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "The results need fixing",
+                format!(
+                    "<p>{}</p><p><a href=\"/requests/{id}\">Back to the request</a></p>",
+                    escape(&e)
+                ),
+            )
+        }
+    };
+    let rows = match requests::seal_outputs(rw, id, &outputs) {
+        Ok(r) => r,
+        Err(e) => return unavailable("cannot seal outputs", e),
+    };
+    if let Err(e) = sql::fulfil(&rw.db, id, user.id, succeeded, &note, &rows).await {
+        return unavailable("cannot close a request", e);
+    }
+    Redirect::to(&format!("/requests/{id}")).into_response()
+}
+
+/// `POST /requests/{id}/secrets/{name}`: shows a secret output to its requester, once.
+pub async fn reveal(
+    State(state): State<AppState>,
+    Path((id, name)): Path<(i64, String)>,
+    Extension(user): Extension<User>,
+) -> Response {
+    match requests::reveal_secret(&state.runway, &user, id, &name).await {
+        Ok(Some(value)) => page(
+            StatusCode::OK,
+            "Your secret",
+            format!(
+                "<p>Copy it now: it has been deleted from Runway and cannot be shown again.</p>\
+                 <pre class=\"secret\" data-testid=\"secret-value\">{}</pre><p><a href=\"/requests/{id}\">Back to the request</a></p>",
+                escape(&value)
+            ),
+        ),
+        Ok(None) => page(
+            StatusCode::NOT_FOUND,
+            "Nothing to show",
+            format!("<p>This secret was already shown (or expired unseen after 24 hours), or it is not yours. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+        ),
+        Err(e) => unavailable("cannot reveal a secret output", e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_lines_become_outputs() {
+        let o = parse_result_lines(
+            "console_url = https://console.example/x\n\nrole = reader\npassword = secret: s3cr3t\n",
+        )
+        .expect("valid");
+        assert_eq!(o.len(), 3);
+        assert_eq!(o[0].kind, OutputKind::Link);
+        assert_eq!(o[1].value, "reader");
+        assert_eq!(o[2].kind, OutputKind::Secret);
+        assert_eq!(o[2].value, "s3cr3t");
+        assert!(parse_result_lines("no equals sign").is_err());
+        assert!(parse_result_lines("Bad Name = x").is_err());
+    }
+}

@@ -1,0 +1,251 @@
+//! Requests end to end over HTTP, with real workers, real scripts and the real demo receivers: the
+//! demo catalogue's actions do their work, forms refuse mistakes per field, double submits create
+//! one request, and secret outputs are shown once.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
+mod support;
+
+use base64::Engine as _;
+use support::{spawn_built, test_settings, Backend, TestApp, TestDb};
+
+/// A copy of the demo catalogue and a data directory that the scripts' unprivileged user can read
+/// (the checkout itself may sit under a directory only root may enter).
+struct Dirs {
+    catalog: tempfile::TempDir,
+    data: tempfile::TempDir,
+}
+
+fn open_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    d
+}
+
+fn copy_catalog(to: &std::path::Path) {
+    let from = support::demo_catalog();
+    std::fs::create_dir_all(to.join("scripts")).expect("scripts dir");
+    for entry in std::fs::read_dir(&from).expect("catalog") {
+        let p = entry.expect("entry").path();
+        if p.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&p, to.join(p.file_name().expect("name"))).expect("copy yaml");
+        }
+    }
+    for entry in std::fs::read_dir(from.join("scripts")).expect("scripts") {
+        let p = entry.expect("entry").path();
+        std::fs::copy(&p, to.join("scripts").join(p.file_name().expect("name")))
+            .expect("copy script");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(to.join("scripts"), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Runway with in-process workers, the demo receivers, and the demo catalogue's variables pointing
+/// at them.
+async fn spawn_working(backend: Backend) -> (TestApp, Dirs) {
+    let dirs = Dirs {
+        catalog: open_dir(),
+        data: open_dir(),
+    };
+    copy_catalog(dirs.catalog.path());
+    let db = TestDb::new(backend).await;
+    let mut s = test_settings(&db, dirs.catalog.path());
+    let port = free_port();
+    s.listen = format!("127.0.0.1:{port}").parse().expect("addr");
+    s.data_dir = dirs.data.path().to_path_buf();
+    s.worker.in_process = true;
+    s.worker.poll_interval = "1s".into();
+    s.demo_receivers = true;
+    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    s.webhooks.signing_secret = runway_core::config::Secret::new(format!("whsec_{key}"));
+    s.webhooks.allow_hosts = vec!["127.0.0.1".into()];
+    s.catalog_vars
+        .insert("ci_url".into(), format!("http://127.0.0.1:{port}/demo/ci"));
+    s.catalog_vars.insert(
+        "secrets_url".into(),
+        format!("http://127.0.0.1:{port}/demo/secrets"),
+    );
+    (spawn_built(db, s).await, dirs)
+}
+
+/// Submits a form and returns the redirect target.
+async fn submit(app: &TestApp, action: &str, body: &str) -> String {
+    let resp = app
+        .post_form(&format!("/actions/{action}/submit"), body)
+        .await;
+    assert_eq!(resp.status(), 303, "a submit answers with a redirect");
+    resp.headers()
+        .get("location")
+        .expect("location")
+        .to_str()
+        .expect("ascii")
+        .to_string()
+}
+
+fn request_id(location: &str) -> i64 {
+    location
+        .strip_prefix("/requests/")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("expected /requests/<id>, got {location}"))
+}
+
+/// Waits until the request is final and returns its page.
+async fn wait_final(app: &TestApp, id: i64) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status, html) = app.get_text(&format!("/requests/{id}")).await;
+        assert_eq!(status, 200);
+        let final_state = [
+            "data-status=\"succeeded\"",
+            "data-status=\"failed\"",
+            "data-status=\"cancelled\"",
+        ]
+        .iter()
+        .any(|s| html.contains(s));
+        if final_state {
+            return html;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "request {id} did not finish:\n{html}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+const REPO_FORM: &str = "_key=k1&name=billing-api&description=Bills+customers+every+month&team=payments&template=service&visibility=internal&default_branch=main&ci=false&ci=true";
+
+async fn create_repo_runs_the_script_and_reports_the_clone_url(backend: Backend) {
+    let (app, dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let location = submit(&app, "create-repo", REPO_FORM).await;
+    let id = request_id(&location);
+    // The same form posted again (a double click) is the same request.
+    assert_eq!(submit(&app, "create-repo", REPO_FORM).await, location);
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    assert!(html.contains("data-output=\"clone_url\""), "{html}");
+    let repo = dirs
+        .data
+        .path()
+        .join("state/create-repo/repositories/billing-api.git");
+    assert!(repo.join("HEAD").is_file(), "bare repository created");
+    let log = std::process::Command::new("git")
+        .args(["--git-dir"])
+        .arg(&repo)
+        .args(["show", "HEAD:CODEOWNERS"])
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_PARAMETERS", "'safe.directory=*'")
+        .output()
+        .expect("git");
+    assert!(
+        String::from_utf8_lossy(&log.stdout).contains("@payments"),
+        "CODEOWNERS names the team: {log:?}"
+    );
+    // A second repository with the same name is refused with a clear message, as a failed request.
+    let again = request_id(&submit(&app, "create-repo", &REPO_FORM.replace("k1", "k2")).await);
+    let html = wait_final(&app, again).await;
+    assert!(html.contains("data-status=\"failed\""), "{html}");
+    assert!(html.contains("already exists"), "{html}");
+    app.stop().await;
+}
+
+async fn mistakes_come_back_per_field_with_the_values_kept(backend: Backend) {
+    let (app, _dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let location = submit(
+        &app,
+        "create-repo",
+        "_key=k3&name=Bad+Name&description=short&team=search&template=service&visibility=internal&default_branch=main",
+    )
+    .await;
+    assert!(location.starts_with("/actions/create-repo?"), "{location}");
+    assert!(location.contains("_invalid=1"));
+    let (status, html) = app.get_text(location.split('#').next().unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Must match the pattern"), "name error shown");
+    assert!(
+        html.contains("Must be at least 10 characters."),
+        "description error shown"
+    );
+    assert!(
+        html.contains("Choose one of your teams: payments."),
+        "team error shown"
+    );
+    assert!(html.contains("value=\"Bad Name\""), "the value is kept");
+    assert!(html.contains("aria-invalid=\"true\""));
+    // Nothing was created.
+    let count: i64 = runway_core::on_pool!(&app.runway.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM requests").fetch_one(pool).await).unwrap();
+    assert_eq!(count, 0);
+    app.stop().await;
+}
+
+async fn certificates_are_signed_and_the_key_is_shown_once(backend: Backend) {
+    let (app, _dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let id = request_id(
+        &submit(
+            &app,
+            "tls-certificate",
+            "_key=c1&common_name=payments-api.prod.example.internal&dns_names=payments.prod.example.internal&validity_days=30&key_type=ecdsa-p256&team=payments&own_csr=false",
+        )
+        .await,
+    );
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    assert!(html.contains("BEGIN CERTIFICATE"), "certificate shown");
+    assert!(!html.contains("PRIVATE KEY"), "the key is not on the page");
+    let reveal = format!("/requests/{id}/secrets/private_key");
+    let first = app.post_form(&reveal, "").await;
+    assert_eq!(first.status(), 200);
+    let text = first.text().await.unwrap();
+    assert!(text.contains("PRIVATE KEY"), "{text}");
+    let second = app.post_form(&reveal, "").await;
+    assert_eq!(second.status(), 404, "shown once, then deleted");
+    // Nobody else can see the request at all.
+    let mut other = app;
+    other.new_browser();
+    other.sign_in("sam").await;
+    let (status, _) = other.get_text(&format!("/requests/{id}")).await;
+    assert_eq!(status, 404);
+    other.stop().await;
+}
+
+async fn deploy_pipeline_calls_the_signed_webhook_and_follows_the_run(backend: Backend) {
+    let (app, _dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let id = request_id(
+        &submit(
+            &app,
+            "deploy-pipeline",
+            "_key=d1&service=payments-api&environment=staging&git_ref=main&dry_run=false",
+        )
+        .await,
+    );
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    assert!(html.contains("data-output=\"pipeline\""), "{html}");
+    assert!(html.contains("answered 202"), "the call is logged: {html}");
+    app.stop().await;
+}
+
+both_backends!(
+    create_repo_runs_the_script_and_reports_the_clone_url,
+    mistakes_come_back_per_field_with_the_values_kept,
+    certificates_are_signed_and_the_key_is_shown_once,
+    deploy_pipeline_calls_the_signed_webhook_and_follows_the_run,
+);
