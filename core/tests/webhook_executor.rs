@@ -136,6 +136,7 @@ async fn job_status(
 }
 
 /// Binds first, then serves: the address is ready before the test uses it.
+#[expect(clippy::expect_used, reason = "set-up failures are test failures")]
 async fn serve() -> (SocketAddr, Recorder) {
     let rec = Recorder::default();
     let app = Router::new()

@@ -249,3 +249,95 @@ both_backends!(
     certificates_are_signed_and_the_key_is_shown_once,
     deploy_pipeline_calls_the_signed_webhook_and_follows_the_run,
 );
+
+const MANUAL_ACTION: &str = r#"id: grant-dashboard
+title: Grant a dashboard
+summary: A person on the search team creates a dashboard for you.
+category: Observability
+owner: search
+inputs:
+  - name: dashboard
+    label: Dashboard name
+    type: string
+    required: true
+  - name: team
+    label: Team
+    type: team
+    required: true
+run:
+  kind: manual
+  instructions: Create the dashboard and send the link.
+"#;
+
+async fn manual_requests_are_fulfilled_by_the_owning_team(backend: Backend) {
+    let (app, dirs) = spawn_working(backend).await;
+    std::fs::write(
+        dirs.catalog.path().join("grant-dashboard.yaml"),
+        MANUAL_ACTION,
+    )
+    .unwrap();
+    app.runway.catalog.reload().await.unwrap();
+    let mut app = app;
+    app.sign_in("dana").await;
+    let id = request_id(
+        &submit(
+            &app,
+            "grant-dashboard",
+            "_key=m1&dashboard=Checkout+latency&team=payments",
+        )
+        .await,
+    );
+    let (_, html) = app.get_text(&format!("/requests/{id}")).await;
+    assert!(html.contains("data-status=\"queued\""), "{html}");
+    // The requester's team does not own the action: no taking it.
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/take"), "")
+            .await
+            .status(),
+        403
+    );
+
+    app.new_browser();
+    app.sign_in("sam").await;
+    let (_, inbox) = app.get_text("/inbox").await;
+    assert!(
+        inbox.contains(&format!("/requests/{id}")),
+        "in the owning team's inbox: {inbox}"
+    );
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/take"), "")
+            .await
+            .status(),
+        303
+    );
+    let bad = app
+        .post_form(
+            &format!("/requests/{id}/fulfil"),
+            "outcome=done&note=ok&outputs=not+a+pair",
+        )
+        .await;
+    assert_eq!(bad.status(), 400, "a malformed result line is refused");
+    assert!(bad.text().await.unwrap().contains("line 1"));
+    let done = app
+        .post_form(
+            &format!("/requests/{id}/fulfil"),
+            "outcome=done&note=Created+it&outputs=dashboard_url+%3D+https%3A%2F%2Fgrafana.example%2Fd%2F1",
+        )
+        .await;
+    assert_eq!(done.status(), 303);
+    let (_, html) = app.get_text(&format!("/requests/{id}")).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    assert!(
+        html.contains("href=\"https://grafana.example/d/1\""),
+        "link output: {html}"
+    );
+    assert!(html.contains("Created it"), "the note is shown");
+    // The requester's team lead sees it too.
+    app.new_browser();
+    app.sign_in("lee").await;
+    let (status, _) = app.get_text(&format!("/requests/{id}")).await;
+    assert_eq!(status, 200, "the requester's team lead sees the request");
+    app.stop().await;
+}
+
+both_backends!(manual_requests_are_fulfilled_by_the_owning_team);
