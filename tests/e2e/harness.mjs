@@ -8,7 +8,7 @@
 //   CHROMIUM              the browser executable (default /usr/bin/chromium)
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,12 @@ function psql(sql) {
 /** Starts runway on 127.0.0.1:0 and resolves once it logs the address it bound. */
 export async function startServer({ backend = 'sqlite', catalogDir = path.join(root, 'catalog'), env = {} } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'runway-e2e-'));
+  // Scripts run as an unprivileged user when the tests run as root: give them a readable copy of
+  // the catalogue and a data directory they can enter.
+  chmodSync(dataDir, 0o755);
+  const catalogCopy = path.join(dataDir, 'catalog');
+  cpSync(catalogDir, catalogCopy, { recursive: true });
+  chmodSync(catalogCopy, 0o755);
   let databaseUrl = `sqlite://${path.join(dataDir, 'runway.db')}`;
   let pgName = null;
   if (backend === 'postgres') {
@@ -47,7 +53,7 @@ export async function startServer({ backend = 'sqlite', catalogDir = path.join(r
       RUNWAY_LISTEN: '127.0.0.1:0',
       RUNWAY_DATA_DIR: dataDir,
       RUNWAY_DATABASE_URL: databaseUrl,
-      RUNWAY_CATALOG_DIR: catalogDir,
+      RUNWAY_CATALOG_DIR: catalogCopy,
       RUNWAY_SITE_ROOT: siteRoot,
       RUNWAY_LOG__FILTER: 'info',
       ...env,
