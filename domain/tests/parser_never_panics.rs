@@ -2,6 +2,11 @@
 //! random YAML-ish text, and random mutations of the shipped demo files must all give either an
 //! action or a list of located problems.
 
+#![allow(
+    clippy::expect_used,
+    reason = "test code: a failed expectation is a failed test"
+)]
+
 use proptest::prelude::*;
 use runway_domain::parse::parse_action;
 

@@ -571,7 +571,9 @@ async fn a_request_and_its_job_exist_together_or_not_at_all(backend: Backend) {
     // A job that violates the schema (state is fine, but max_attempts must be given) fails the whole
     // transaction: neither the request nor the job remains.
     let mut bad = request(canary("tx", serde_json::json!({})), None);
-    bad.job.kind = String::new();
+    if let Some(job) = bad.job.as_mut() {
+        job.kind = String::new();
+    }
     bad.requester_id = Some(999_999); // no such user: the request insert violates its foreign key
     assert!(queue.submit(&bad).await.is_err());
     let requests: i64 = runway_core::on_pool!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM requests").fetch_one(pool).await.unwrap());

@@ -386,13 +386,16 @@ impl Drop for WorkDir {
     }
 }
 
-/// Kills the script's process group with SIGKILL when dropped, so no process outlives a run whose
-/// future was dropped (a worker shutting down hard).
-struct GroupGuard(Pid);
+/// Kills the script's process group with SIGKILL when dropped while armed, so no process outlives
+/// a run whose future was dropped half-way (a worker shutting down hard). Disarmed once
+/// [`supervise`] has killed the group itself: the number could be reused after that.
+struct GroupGuard(Option<Pid>);
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
-        signal_group(self.0, Signal::SIGKILL);
+        if let Some(pgid) = self.0.take() {
+            signal_group(pgid, Signal::SIGKILL);
+        }
     }
 }
 
@@ -450,7 +453,7 @@ async fn execute(
         Some(id) => Pid::from_raw(id),
         None => return Err("the script's process vanished as it started".to_string()),
     };
-    let _group = GroupGuard(pgid);
+    let mut group = GroupGuard(Some(pgid));
 
     let log = RunLog {
         sink,
@@ -494,6 +497,7 @@ async fn execute(
             () = &mut io, if !io_done => io_done = true,
         }
     };
+    group.0 = None;
     if !io_done
         && tokio::time::timeout(DRAIN_AFTER_EXIT, &mut io)
             .await
@@ -585,6 +589,7 @@ async fn supervise(
     let ended = tokio::select! {
         biased;
         status = child.wait() => {
+            // Whatever the script left running in its group (the group outlives its leader).
             signal_group(pgid, Signal::SIGKILL);
             return Ended::Exited(status);
         }

@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, reason = "test code")]
 use super::*;
 use crate::ids::FieldName;
 use crate::parse::parse_action;
