@@ -123,6 +123,34 @@ pub async fn get_request(id: i64) -> Result<RequestView, AppError> {
         .ok_or_else(|| reject(AppError::NotFound))
 }
 
+/// Requests the caller may approve now.
+#[server(endpoint = "requests/approvals")]
+pub async fn get_approvals() -> Result<Vec<InboxItem>, AppError> {
+    let user = user().await?;
+    let rw = runway()?;
+    runway_core::requests::approvals_inbox(&rw, &user)
+        .await
+        .map_err(|e| reject(AppError::internal("cannot load approvals", e)))
+}
+
+/// How many things wait for the caller: approvals and fulfilment (for the navigation badges).
+#[server(endpoint = "requests/counts")]
+pub async fn nav_counts() -> Result<(usize, usize), AppError> {
+    let user = user().await?;
+    let rw = runway()?;
+    let approvals = runway_core::requests::approvals_inbox(&rw, &user)
+        .await
+        .map_err(|e| reject(AppError::internal("cannot count approvals", e)))?
+        .len();
+    let inbox = runway_core::requests::inbox(&rw, &user)
+        .await
+        .map_err(|e| reject(AppError::internal("cannot count the inbox", e)))?
+        .iter()
+        .filter(|i| i.assignee.is_none())
+        .count();
+    Ok((approvals, inbox))
+}
+
 /// The caller's fulfilment inbox: open manual requests of actions their teams own.
 #[server(endpoint = "requests/inbox")]
 pub async fn get_inbox() -> Result<Vec<InboxItem>, AppError> {

@@ -1,6 +1,6 @@
 //! The frame around every page: product name, navigation, who is signed in.
 
-use crate::api::whoami;
+use crate::api::{nav_counts, whoami};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use runway_domain::user::User;
@@ -43,6 +43,7 @@ fn SignedInNav(user: User) -> impl IntoView {
             .join(", ")
     };
     let role = user.role_label();
+    let counts = Resource::new(|| (), |_| async { nav_counts().await.unwrap_or((0, 0)) });
     view! {
         <nav class="main-nav" aria-label="Main">
             <ul>
@@ -50,7 +51,10 @@ fn SignedInNav(user: User) -> impl IntoView {
                     <A href="/" exact=true>"Catalogue"</A>
                 </li>
                 <li>
-                    <A href="/inbox">"Inbox"</A>
+                    <A href="/approvals">"Approvals" <Badge n=move || counts.get().map(|c| c.0) /></A>
+                </li>
+                <li>
+                    <A href="/inbox">"Inbox" <Badge n=move || counts.get().map(|c| c.1) /></A>
                 </li>
                 {user.is_admin.then(|| view! {
                     <li>
@@ -80,5 +84,15 @@ pub fn Footer() -> impl IntoView {
                 </p>
             </div>
         </footer>
+    }
+}
+
+/// A count next to a navigation link, shown when above zero.
+#[component]
+fn Badge(n: impl Fn() -> Option<usize> + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || n().filter(|c| *c > 0).map(|c| view! { <span class="badge badge-count" aria-label=format!("{c} waiting")>{c}</span> })}
+        </Transition>
     }
 }

@@ -50,6 +50,8 @@ pub struct Settings {
     /// Values for `{{config.<name>}}` references in catalogue templates (`deploy_url = "https://…"`).
     /// From the environment: `RUNWAY_CATALOG_VARS__DEPLOY_URL=…`.
     pub catalog_vars: std::collections::BTreeMap<String, String>,
+    /// Requests still waiting for approval after this long end as `expired` (a duration: `7d`).
+    pub approval_timeout: String,
     /// Serve the built-in demo receivers under `/demo/` (a CI system and a secret store that the demo
     /// catalogue's webhook actions call). For demos and tests only.
     pub demo_receivers: bool,
@@ -178,6 +180,7 @@ impl Default for Settings {
             scripts: ScriptsSettings::default(),
             webhooks: WebhooksSettings::default(),
             catalog_vars: std::collections::BTreeMap::new(),
+            approval_timeout: "7d".into(),
             demo_receivers: false,
         }
     }
@@ -273,6 +276,12 @@ impl Settings {
         self.worker.validate().map_err(ConfigError::Invalid)?;
         self.scripts.validate().map_err(ConfigError::Invalid)?;
         self.webhooks.validate().map_err(ConfigError::Invalid)?;
+        executors::duration(
+            "approval_timeout",
+            "RUNWAY_APPROVAL_TIMEOUT",
+            &self.approval_timeout,
+        )
+        .map_err(ConfigError::Invalid)?;
         if !self.secrets_key.expose().is_empty() {
             crate::crypto::SecretBox::from_base64(self.secrets_key.expose()).map_err(|e| {
                 ConfigError::Invalid(format!("secrets_key (RUNWAY_SECRETS_KEY): {e}"))
@@ -298,6 +307,12 @@ impl Settings {
 
     pub fn backend(&self) -> Backend {
         backend_of(&self.effective_database_url())
+    }
+
+    /// How long a request may wait for approval.
+    pub fn approval_timeout(&self) -> std::time::Duration {
+        executors::duration("", "", &self.approval_timeout)
+            .unwrap_or(std::time::Duration::from_secs(7 * 86_400))
     }
 
     /// The settings as TOML with secrets redacted, for `runway serve --print-config`.
@@ -372,6 +387,7 @@ impl fmt::Debug for Settings {
             .field("webhooks.signing_secret", &self.webhooks.signing_secret)
             .field("webhooks.allow_hosts", &self.webhooks.allow_hosts)
             .field("catalog_vars", &self.catalog_vars)
+            .field("approval_timeout", &self.approval_timeout)
             .field("demo_receivers", &self.demo_receivers)
             .finish()
     }

@@ -205,7 +205,13 @@ pub async fn view(
     let Some(row) = sql::get(&rw.db, id).await? else {
         return Ok(None);
     };
-    if !may_see(rw, user, &row) {
+    let policy = policy_of(rw, &row).await?;
+    let can_approve = may_approve(&policy, user, &row)
+        && !crate::db::approvals::decisions(&rw.db, id)
+            .await?
+            .iter()
+            .any(|(who, _)| *who == user.id);
+    if !(may_see(rw, user, &row) || can_approve) {
         return Ok(None);
     }
     let spec: Option<ActionSpec> =
@@ -336,6 +342,8 @@ pub async fn view(
         note: row.note.clone(),
         can_fulfil: row.executor == "manual" && may_fulfil(rw, user, &row),
         is_requester: row.requester_id == Some(user.id),
+        can_approve,
+        approval: policy.in_words(),
     }))
 }
 
@@ -361,6 +369,18 @@ fn event_text(e: &sql::EventRow) -> String {
             e.detail.clone().unwrap_or_default()
         ),
         "retry_scheduled" => "Retry scheduled".to_string(),
+        "approved" | "rejected" => {
+            let verb = if e.kind == "approved" {
+                "Approved"
+            } else {
+                "Rejected"
+            };
+            match e.detail.as_deref().filter(|d| !d.is_empty()) {
+                Some(comment) => format!("{verb}{by}: {comment}"),
+                None => format!("{verb}{by}"),
+            }
+        }
+        "expired" => "Expired: nobody approved it in time".to_string(),
         "rescued" => "Worker lost; put back on the queue".to_string(),
         "released" => "Released at worker shutdown; will run again".to_string(),
         "succeeded" => match &e.detail {
@@ -398,4 +418,155 @@ pub async fn inbox(
             created_at: r.created_at.to_rfc3339(),
         })
         .collect())
+}
+
+/// May `user` approve (or reject) this request under `policy`? Never their own request; team-lead
+/// policies need a lead of the request's team; group policies a member of one of the groups.
+pub fn may_approve(policy: &ApprovalPolicy, user: &User, row: &RequestRow) -> bool {
+    if row.requester_id == Some(user.id) || row.status != "pending_approval" {
+        return false;
+    }
+    match policy {
+        ApprovalPolicy::None => false,
+        ApprovalPolicy::TeamLead { .. } => row
+            .team
+            .as_deref()
+            .is_some_and(|t| user.teams.iter().any(|m| m.team == t && m.is_lead)),
+        ApprovalPolicy::Groups { groups, .. } => {
+            user.teams.iter().any(|m| groups.contains(&m.team))
+        }
+    }
+}
+
+fn approvals_needed(policy: &ApprovalPolicy) -> i64 {
+    match policy {
+        ApprovalPolicy::None => 0,
+        ApprovalPolicy::TeamLead { count } | ApprovalPolicy::Groups { count, .. } => {
+            i64::from(*count)
+        }
+    }
+}
+
+/// The approval policy recorded with the action version a request was submitted against.
+pub async fn policy_of(
+    rw: &Runway,
+    row: &RequestRow,
+) -> Result<ApprovalPolicy, crate::db::DbError> {
+    let spec: Option<ActionSpec> =
+        crate::db::catalog::version_spec(&rw.db, &row.action_id, &row.action_hash)
+            .await?
+            .and_then(|j| serde_json::from_str(&j).ok());
+    Ok(spec.map(|s| s.approval).unwrap_or(ApprovalPolicy::None))
+}
+
+/// Why a decision was not taken.
+#[derive(Debug)]
+pub enum DecideError {
+    /// No such request, or the caller may not see it.
+    NotFound,
+    /// The caller may see it but not decide (their own request, or not an approver).
+    NotAllowed,
+    /// Not waiting for approval any more, or the caller already decided.
+    TooLate(String),
+    Internal(String),
+}
+
+/// Records an approval or rejection by `user`, with a comment.
+pub async fn decide(
+    rw: &Runway,
+    user: &User,
+    id: i64,
+    decision: crate::db::approvals::Decision,
+    comment: &str,
+) -> Result<crate::db::approvals::Decided, DecideError> {
+    use crate::db::approvals::{self as approvals, Decided};
+    let internal = |e: crate::db::DbError| DecideError::Internal(e.to_string());
+    let row = sql::get(&rw.db, id)
+        .await
+        .map_err(internal)?
+        .ok_or(DecideError::NotFound)?;
+    let policy = policy_of(rw, &row).await.map_err(internal)?;
+    // Approvers may see what they are asked to approve.
+    if !(may_see(rw, user, &row) || may_approve(&policy, user, &row)) {
+        return Err(DecideError::NotFound);
+    }
+    if row.status != "pending_approval" {
+        return Err(DecideError::TooLate(
+            "This request is not waiting for approval any more.".into(),
+        ));
+    }
+    if !may_approve(&policy, user, &row) {
+        return Err(DecideError::NotAllowed);
+    }
+    let decided = approvals::decide(
+        &rw.db,
+        id,
+        user.id,
+        decision,
+        comment,
+        approvals_needed(&policy),
+        crate::queue::now_ms(),
+    )
+    .await
+    .map_err(internal)?;
+    match decided {
+        Decided::NotPending => Err(DecideError::TooLate(
+            "This request is not waiting for approval any more.".into(),
+        )),
+        Decided::AlreadyDecided => Err(DecideError::TooLate(
+            "You already decided on this request.".into(),
+        )),
+        other => {
+            if matches!(other, Decided::Approved { queued: true, .. }) {
+                rw.queue.wake();
+            }
+            Ok(other)
+        }
+    }
+}
+
+/// Requests `user` may approve now (for the approvals inbox and its count).
+pub async fn approvals_inbox(
+    rw: &Runway,
+    user: &User,
+) -> Result<Vec<runway_domain::view::InboxItem>, crate::db::DbError> {
+    let catalog = rw.catalog.snapshot();
+    let mut out = Vec::new();
+    let mut policies: std::collections::HashMap<(String, String), ApprovalPolicy> =
+        std::collections::HashMap::new();
+    for r in crate::db::approvals::pending(&rw.db).await? {
+        let key = (r.action_id.clone(), r.action_hash.clone());
+        let policy = match policies.get(&key) {
+            Some(p) => p.clone(),
+            None => {
+                let p = policy_of(rw, &r).await?;
+                policies.insert(key, p.clone());
+                p
+            }
+        };
+        if !may_approve(&policy, user, &r) {
+            continue;
+        }
+        let mine: bool = crate::db::approvals::decisions(&rw.db, r.id)
+            .await?
+            .iter()
+            .any(|(who, _)| *who == user.id);
+        if mine {
+            continue;
+        }
+        out.push(runway_domain::view::InboxItem {
+            id: r.id,
+            action_title: catalog
+                .actions
+                .get(&r.action_id)
+                .map(|a| a.spec.title.clone())
+                .unwrap_or_else(|| r.action_id.clone()),
+            requester: r.requester_name.unwrap_or_else(|| "someone".into()),
+            team: r.team,
+            status: r.status,
+            assignee: None,
+            created_at: r.created_at.to_rfc3339(),
+        });
+    }
+    Ok(out)
 }

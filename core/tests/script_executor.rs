@@ -2,8 +2,8 @@
 //! run as the unprivileged run user, timeouts and cancellations stop every process the script
 //! started, secrets never reach the log, outputs files are read, and the log is capped.
 //!
-//! On a machine where the tests run as root (CI), scripts really run as `nobody`, so every directory
-//! a script needs is made readable (0755) or writable (0777) for it.
+//! On a machine where the tests run as root (CI), scripts really run as `nobody`, so every
+//! directory a script needs is made readable (0755) or writable (0777) for it.
 
 #![allow(
     clippy::unwrap_used,

@@ -93,6 +93,10 @@ pub struct RequestView {
     /// May the viewer take / close this manual request?
     pub can_fulfil: bool,
     pub is_requester: bool,
+    /// May the viewer approve or reject it now?
+    pub can_approve: bool,
+    /// The approval policy in words.
+    pub approval: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -269,6 +269,85 @@ pub async fn reveal(
     }
 }
 
+/// `POST /requests/{id}/approve` and `/reject`: an approver decides, with a comment.
+async fn decide(
+    state: &AppState,
+    id: i64,
+    user: &User,
+    body: &Bytes,
+    decision: runway_core::db::approvals::Decision,
+) -> Response {
+    use runway_core::requests::DecideError;
+    let form = body_values(body);
+    let comment = form
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "comment")
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    if comment.len() > 5_000 {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Comment too long",
+            format!("<p>Keep the comment under 5,000 characters. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+        );
+    }
+    if decision == runway_core::db::approvals::Decision::Reject && comment.is_empty() {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Say why",
+            format!("<p>A rejection needs a comment, so the requester knows what to change. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+        );
+    }
+    match requests::decide(&state.runway, user, id, decision, &comment).await {
+        Ok(_) => Redirect::to(&format!("/requests/{id}")).into_response(),
+        Err(DecideError::NotFound) => not_found(),
+        Err(DecideError::NotAllowed) => page(
+            StatusCode::FORBIDDEN,
+            "Not yours to approve",
+            format!("<p>You cannot approve this request: nobody approves their own requests, and the action's policy names who approves. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+        ),
+        Err(DecideError::TooLate(msg)) => page(
+            StatusCode::CONFLICT,
+            "Already decided",
+            format!("<p>{}</p><p><a href=\"/requests/{id}\">Back to the request</a></p>", escape(&msg)),
+        ),
+        Err(DecideError::Internal(e)) => unavailable("cannot record a decision", e),
+    }
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Extension(user): Extension<User>,
+    body: Bytes,
+) -> Response {
+    decide(
+        &state,
+        id,
+        &user,
+        &body,
+        runway_core::db::approvals::Decision::Approve,
+    )
+    .await
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Extension(user): Extension<User>,
+    body: Bytes,
+) -> Response {
+    decide(
+        &state,
+        id,
+        &user,
+        &body,
+        runway_core::db::approvals::Decision::Reject,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,7 +55,9 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 10] = [
+pub const PLAIN_ROUTES: [(&str, &str); 12] = [
+    ("POST", "/requests/{id}/approve"),
+    ("POST", "/requests/{id}/reject"),
     ("GET", "/healthz"),
     ("POST", "/actions/{id}/submit"),
     ("POST", "/requests/{id}/take"),
@@ -169,6 +171,8 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         .route("/auth/logout", post(auth_routes::logout))
         .route("/actions/{id}/submit", post(request_routes::submit))
         .route("/requests/{id}/take", post(request_routes::take))
+        .route("/requests/{id}/approve", post(request_routes::approve))
+        .route("/requests/{id}/reject", post(request_routes::reject))
         .route("/requests/{id}/fulfil", post(request_routes::fulfil))
         .route("/requests/{id}/secrets/{name}", post(request_routes::reveal))
         .nest_service("/pkg", ServeDir::new(pkg_dir))

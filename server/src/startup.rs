@@ -94,6 +94,7 @@ impl Application {
             );
             tokio::spawn(worker.run(stop_workers.clone()))
         });
+        spawn_secret_output_expiry(self.runway.clone(), stop_workers.clone());
         tracing::info!(address = %self.address, url = %format!("http://{}", self.address), "listening");
         let stop = stop_workers.clone();
         let served = axum::serve(self.listener, router)
@@ -161,4 +162,40 @@ pub fn reload_catalog_on_sighup(runway: Runway) {
     });
     #[cfg(not(unix))]
     let _ = runway;
+}
+
+/// Housekeeping every minute: secret outputs nobody revealed are deleted after 24 hours, and
+/// requests waiting for approval longer than `approval_timeout` end as `expired`.
+fn spawn_secret_output_expiry(runway: Runway, stop: tokio_util::sync::CancellationToken) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = stop.cancelled() => return,
+            }
+            match runway_core::db::requests::expire_secret_outputs(
+                &runway.db,
+                chrono::Duration::hours(24),
+            )
+            .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    outputs = n,
+                    "unrevealed secret outputs deleted after 24 hours"
+                ),
+                Err(e) => tracing::warn!(error = %e, "cannot delete expired secret outputs"),
+            }
+            let max_wait = chrono::Duration::from_std(runway.settings.approval_timeout())
+                .unwrap_or(chrono::Duration::days(7));
+            match runway_core::db::approvals::expire(&runway.db, chrono::Utc::now() - max_wait)
+                .await
+            {
+                Ok(ids) if ids.is_empty() => {}
+                Ok(ids) => tracing::info!(requests = ?ids, "requests expired waiting for approval"),
+                Err(e) => tracing::warn!(error = %e, "cannot expire pending approvals"),
+            }
+        }
+    });
 }

@@ -341,3 +341,151 @@ async fn manual_requests_are_fulfilled_by_the_owning_team(backend: Backend) {
 }
 
 both_backends!(manual_requests_are_fulfilled_by_the_owning_team);
+
+async fn approvals_gate_the_work_and_only_approvers_decide(backend: Backend) {
+    let (mut app, dirs) = spawn_working(backend).await;
+    let service = format!("svc{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    app.sign_in("dana").await;
+    let form = format!(
+        "_key=a1&service={service}&team=payments&engine=sqlite&size=small&environment=staging&backups=true&retention_days=14"
+    );
+    let id = request_id(&submit(&app, "service-database", &form).await);
+    let (_, html) = app.get_text(&format!("/requests/{id}")).await;
+    assert!(html.contains("data-status=\"pending_approval\""), "{html}");
+    let own = app
+        .post_form(&format!("/requests/{id}/approve"), "comment=")
+        .await;
+    assert_eq!(own.status(), 403, "nobody approves their own request");
+
+    app.new_browser();
+    app.sign_in("sam").await;
+    let other = app
+        .post_form(&format!("/requests/{id}/approve"), "comment=")
+        .await;
+    assert_eq!(
+        other.status(),
+        404,
+        "another team's developer cannot even see it"
+    );
+
+    app.new_browser();
+    app.sign_in("lee").await;
+    let (_, approvals) = app.get_text("/approvals").await;
+    assert!(
+        approvals.contains(&format!("/requests/{id}")),
+        "{approvals}"
+    );
+    let reject_without_reason = app
+        .post_form(&format!("/requests/{id}/reject"), "comment=")
+        .await;
+    assert_eq!(
+        reject_without_reason.status(),
+        400,
+        "a rejection needs a comment"
+    );
+    let ok = app
+        .post_form(&format!("/requests/{id}/approve"), "comment=Go+ahead")
+        .await;
+    assert_eq!(ok.status(), 303);
+    let again = app
+        .post_form(&format!("/requests/{id}/approve"), "comment=")
+        .await;
+    assert_eq!(again.status(), 409, "decided once");
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    assert!(html.contains("Go ahead"), "the comment is on the timeline");
+    assert!(
+        dirs.data
+            .path()
+            .join(format!(
+                "state/service-database/databases/{service}-staging.db"
+            ))
+            .is_file(),
+        "the SQLite database exists"
+    );
+    app.stop().await;
+}
+
+const TWO_GROUPS: &str = r#"id: big-change
+title: A change two groups may approve
+summary: Either security or platform approves; a person does the work.
+category: Infrastructure
+owner: platform
+approval: {from: [security, platform], count: 1}
+run:
+  kind: manual
+"#;
+
+async fn two_approvers_at_once_make_one_decision(backend: Backend) {
+    let (mut app, dirs) = spawn_working(backend).await;
+    std::fs::write(dirs.catalog.path().join("big-change.yaml"), TWO_GROUPS).unwrap();
+    app.runway.catalog.reload().await.unwrap();
+    app.sign_in("dana").await;
+    let id = request_id(&submit(&app, "big-change", "_key=t1").await);
+    let url = app.address.clone();
+    let sol = support::browser_client();
+    let ada = support::browser_client();
+    for (client, login) in [(&sol, "sol"), (&ada, "ada")] {
+        let r = client
+            .post(format!("{url}/auth/dev-login"))
+            .header("origin", &url)
+            .form(&[("login", login), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+    }
+    let approve = |c: &reqwest::Client| {
+        c.post(format!("{url}/requests/{id}/approve"))
+            .header("origin", &url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("comment=ok")
+            .send()
+    };
+    let (a, b) = tokio::join!(approve(&sol), approve(&ada));
+    let mut codes = vec![a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+    codes.sort_unstable();
+    assert_eq!(
+        codes,
+        vec![303, 409],
+        "one decision wins, the other is told it is too late"
+    );
+    let kinds = runway_core::db::jobs::request_event_kinds(&app.runway.db, id)
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "approved").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "queued").count(),
+        1,
+        "{kinds:?}"
+    );
+    // Now in the platform team's inbox.
+    app.new_browser();
+    app.sign_in("ada").await;
+    let (_, inbox) = app.get_text("/inbox").await;
+    assert!(inbox.contains(&format!("/requests/{id}")), "{inbox}");
+
+    // A request left waiting past the approval timeout expires.
+    app.new_browser();
+    app.sign_in("dana").await;
+    let late = request_id(&submit(&app, "big-change", "_key=t2").await);
+    let expired = runway_core::db::approvals::expire(
+        &app.runway.db,
+        chrono::Utc::now() + chrono::Duration::seconds(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(expired, vec![late]);
+    let (_, html) = app.get_text(&format!("/requests/{late}")).await;
+    assert!(html.contains("data-status=\"expired\""), "{html}");
+    app.stop().await;
+}
+
+both_backends!(
+    approvals_gate_the_work_and_only_approvers_decide,
+    two_approvers_at_once_make_one_decision
+);

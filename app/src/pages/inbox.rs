@@ -1,8 +1,10 @@
-//! The fulfilment inbox: manual requests waiting for someone on the owning team.
+//! The two work queues: the fulfilment inbox (manual requests waiting for someone on the owning
+//! team) and the approvals inbox (requests the viewer may approve).
 
-use crate::api::get_inbox;
+use crate::api::{get_approvals, get_inbox};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use runway_domain::view::InboxItem;
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
@@ -15,28 +17,61 @@ pub fn InboxPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match items.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="inbox-empty">"Nothing waiting. Well done."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap">
-                                <table class="fields" data-testid="inbox">
-                                    <thead><tr><th scope="col">"Request"</th><th scope="col">"From"</th><th scope="col">"Status"</th><th scope="col">"Submitted"</th></tr></thead>
-                                    <tbody>
-                                        {list.into_iter().map(|i| view! {
-                                            <tr>
-                                                <td><a href=format!("/requests/{}", i.id)>{format!("#{} {}", i.id, i.action_title)}</a></td>
-                                                <td>{i.requester}{i.team.map(|t| format!(" ({t})"))}</td>
-                                                <td>{match i.assignee { Some(a) => format!("taken by {a}"), None => "waiting".to_string() }}</td>
-                                                <td><time datetime=i.created_at.clone()>{i.created_at.replace('T', " ").chars().take(16).collect::<String>()}</time></td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
+                        Ok(list) => view! { <RequestTable list empty="Nothing waiting. Well done." testid="inbox" /> }.into_any(),
                         Err(e) => view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
             </Suspense>
         </section>
     }
+}
+
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    let items = Resource::new(|| (), |_| get_approvals());
+    view! {
+        <Title text="Approvals" />
+        <section>
+            <h1>"Approvals"</h1>
+            <p class="lead">"Requests waiting for your decision. Open one to see what was asked, then approve or reject it with a comment."</p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match items.await {
+                        Ok(list) => view! { <RequestTable list empty="Nothing to approve." testid="approvals" /> }.into_any(),
+                        Err(e) => view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn RequestTable(list: Vec<InboxItem>, empty: &'static str, testid: &'static str) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p class="muted" data-testid=format!("{testid}-empty")>{empty}</p> }
+            .into_any();
+    }
+    view! {
+        <div class="table-wrap">
+            <table class="fields" data-testid=testid>
+                <thead><tr><th scope="col">"Request"</th><th scope="col">"From"</th><th scope="col">"Status"</th><th scope="col">"Submitted"</th></tr></thead>
+                <tbody>
+                    {list.into_iter().map(|i| view! {
+                        <tr>
+                            <td><a href=format!("/requests/{}", i.id)>{format!("#{} {}", i.id, i.action_title)}</a></td>
+                            <td>{i.requester}{i.team.map(|t| format!(" ({t})"))}</td>
+                            <td>{match (i.status.as_str(), i.assignee) {
+                                ("pending_approval", _) => "waiting for approval".to_string(),
+                                (_, Some(a)) => format!("taken by {a}"),
+                                (_, None) => "waiting".to_string(),
+                            }}</td>
+                            <td><time datetime=i.created_at.clone()>{i.created_at.replace('T', " ").chars().take(16).collect::<String>()}</time></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }

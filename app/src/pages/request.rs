@@ -106,6 +106,10 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                     </dl>
                 </section>
             })}
+            {r.can_approve.then(|| view! { <Decide id=r.id approval=r.approval.clone() /> })}
+            {(r.status == "pending_approval" && !r.can_approve).then(|| view! {
+                <p class="notice" data-testid="waiting-approval">{r.approval.clone()}</p>
+            })}
             {r.can_fulfil.then(|| view! { <Fulfil r=r.clone() /> })}
             {r.note.clone().map(|n| view! { <section><h2>"Note from the platform team"</h2><p class="note">{n}</p></section> })}
             <section aria-labelledby="inputs-heading">
@@ -203,6 +207,26 @@ fn Fulfil(r: RequestView) -> impl IntoView {
                 }.into_any(),
                 _ => ().into_any(),
             }}
+        </section>
+    }
+}
+
+#[component]
+fn Decide(id: i64, approval: String) -> impl IntoView {
+    view! {
+        <section class="decide" aria-labelledby="decide-heading">
+            <h2 id="decide-heading">"Your decision"</h2>
+            <p class="muted">{approval}</p>
+            <form method="post" action=format!("/requests/{id}/approve") class="request-form">
+                <div class="field">
+                    <label for="comment" class="field-label">"Comment (required to reject)"</label>
+                    <textarea id="comment" name="comment" rows="2"></textarea>
+                </div>
+                <div class="form-actions">
+                    <button type="submit" class="primary">"Approve"</button>
+                    <button type="submit" class="secondary" formaction=format!("/requests/{id}/reject")>"Reject"</button>
+                </div>
+            </form>
         </section>
     }
 }

@@ -18,7 +18,7 @@ pub struct DemoUser {
     pub groups: &'static [&'static str],
 }
 
-pub const DEMO_USERS: [DemoUser; 4] = [
+pub const DEMO_USERS: [DemoUser; 5] = [
     DemoUser {
         login: "dana",
         name: "Dana Developer",
@@ -39,6 +39,13 @@ pub const DEMO_USERS: [DemoUser; 4] = [
         email: "sam@example.com",
         description: "developer in the search team",
         groups: &["search"],
+    },
+    DemoUser {
+        login: "sol",
+        name: "Sol Security",
+        email: "sol@example.com",
+        description: "security team member (approves access requests, fulfils security actions)",
+        groups: &["security"],
     },
     DemoUser {
         login: "ada",

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use runway_domain::request::RequestStatus;
 
 /// A job to put on the queue (the queue path, without a request row).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct NewJob {
     pub kind: String,
     pub action_id: Option<String>,
@@ -254,15 +254,20 @@ pub async fn submit(db: &Db, req: &NewRequest, now_ms: i64) -> Result<Submitted,
     let result = on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         let status = if req.needs_approval { "pending_approval" } else { "queued" };
+        // A request that waits for approval keeps its job here until it is approved.
+        let pending_job = match (&req.job, req.needs_approval) {
+            (Some(j), true) => Some(serde_json::to_string(j).map_err(|e| sqlx::Error::Encode(Box::new(e)))?),
+            _ => None,
+        };
         let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, idempotency_key, executor, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $8, $6, $9, $7, $7)
+            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, idempotency_key, executor, pending_job, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $8, $6, $9, $10, $7, $7)
              ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL AND status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected', 'expired')
              DO NOTHING
              RETURNING id",
         )
         .bind(&req.action_id).bind(&req.action_hash).bind(req.requester_id).bind(&req.team)
-        .bind(&req.inputs).bind(&req.idempotency_key).bind(at).bind(status).bind(&req.executor)
+        .bind(&req.inputs).bind(&req.idempotency_key).bind(at).bind(status).bind(&req.executor).bind(&pending_job)
         .fetch_optional(&mut *tx).await?;
         let Some(request_id) = inserted else {
             let existing: i64 = sqlx::query_scalar(

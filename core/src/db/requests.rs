@@ -26,7 +26,7 @@ pub struct RequestRow {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-const ROW: &str = "SELECT r.id, r.action_id, r.action_hash, r.requester_id, u.name AS requester_name, r.team, r.inputs,
+pub(crate) const ROW: &str = "SELECT r.id, r.action_id, r.action_hash, r.requester_id, u.name AS requester_name, r.team, r.inputs,
         r.status, r.executor, r.attempts, r.errors, r.assignee_id, a.name AS assignee_name, r.note,
         r.created_at, r.updated_at, r.finished_at
      FROM requests r LEFT JOIN users u ON u.id = r.requester_id LEFT JOIN users a ON a.id = r.assignee_id";

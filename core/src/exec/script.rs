@@ -24,6 +24,7 @@ use nix::unistd::{geteuid, Pid, User};
 use runway_domain::duration::HumanDuration;
 use runway_domain::template::value_text;
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -39,9 +40,9 @@ use tokio_util::sync::CancellationToken;
 /// How scripts are run, for every action: from configuration.
 #[derive(Debug, Clone)]
 pub struct ScriptSettings {
-    /// The account scripts run as when Runway itself runs as root (the usual case in a container).
-    /// Scripts never run as root: an account with uid 0 is refused. When Runway is not root, scripts
-    /// run as Runway's own user and this is ignored.
+    /// The account scripts run as when Runway itself runs as root (the usual case in a
+    /// container). Scripts never run as root: an account with uid 0 is refused. When Runway is not
+    /// root, scripts run as Runway's own user and this is ignored.
     pub run_as_user: String,
     /// `RLIMIT_CPU`: CPU seconds before the kernel stops the script with SIGXCPU. 0 = no limit.
     pub cpu_seconds: u64,
@@ -164,11 +165,12 @@ struct RunUser {
     gid: u32,
 }
 
-/// The script's whole environment, checked: names are valid and no value holds a NUL byte.
+/// Checks the program and arguments, and builds the script's whole environment (apart from the
+/// working directory's variables): names are valid and no value holds a NUL byte.
 fn environment(
     settings: &ScriptSettings,
     run: &ScriptRun,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Vec<(String, OsString)>, String> {
     if !run.program.is_absolute() {
         return Err(format!(
             "the script path `{}` is not absolute",
@@ -192,7 +194,7 @@ fn environment(
     for name in &settings.env_allow {
         if valid_name(name) {
             if let Some(value) = std::env::var_os(name) {
-                env.push((name.clone(), value.to_string_lossy().into_owned()));
+                env.push((name.clone(), value));
             }
         }
     }
@@ -202,7 +204,7 @@ fn environment(
                 "the configured script environment variable `{name}` has an invalid name or a NUL byte in its value"
             ));
         }
-        env.push((name.clone(), value.clone()));
+        env.push((name.clone(), value.into()));
     }
     for (name, value) in &run.inputs {
         if !valid_name(name) {
@@ -216,15 +218,18 @@ fn environment(
                 "input `{name}` contains a NUL byte, which no environment variable can carry"
             ));
         }
-        env.push((format!("RUNWAY_INPUT_{}", name.to_ascii_uppercase()), text));
-    }
-    env.push(("RUNWAY_REQUEST_ID".to_string(), run.request_id.to_string()));
-    env.push(("RUNWAY_ACTION_ID".to_string(), run.action_id.clone()));
-    if let Some(dir) = &run.state_dir {
         env.push((
-            "RUNWAY_STATE_DIR".to_string(),
-            dir.to_string_lossy().into_owned(),
+            format!("RUNWAY_INPUT_{}", name.to_ascii_uppercase()),
+            text.into(),
         ));
+    }
+    env.push((
+        "RUNWAY_REQUEST_ID".to_string(),
+        run.request_id.to_string().into(),
+    ));
+    env.push(("RUNWAY_ACTION_ID".to_string(), run.action_id.clone().into()));
+    if let Some(dir) = &run.state_dir {
+        env.push(("RUNWAY_STATE_DIR".to_string(), dir.as_os_str().to_owned()));
     }
     Ok(env)
 }
@@ -372,7 +377,8 @@ impl WorkDir {
     async fn remove(&mut self) {
         if let Some(dir) = self.0.take() {
             if let Err(e) = tokio::fs::remove_dir_all(&dir).await {
-                tracing::warn!(dir = %dir.display(), error = %e, "could not remove a script working directory");
+                let dir = dir.display();
+                tracing::warn!(%dir, error = %e, "could not remove a script working directory");
             }
         }
     }
@@ -403,7 +409,8 @@ fn signal_group(pgid: Pid, signal: Signal) {
     match killpg(pgid, signal) {
         Ok(()) | Err(Errno::ESRCH) => {}
         Err(e) => {
-            tracing::warn!(pgid = pgid.as_raw(), %signal, error = %e, "could not signal a script's process group")
+            let pgid = pgid.as_raw();
+            tracing::warn!(pgid, %signal, error = %e, "could not signal a script's process group");
         }
     }
 }
@@ -427,7 +434,7 @@ async fn execute(
     settings: &ScriptSettings,
     run: &ScriptRun,
     prepared: &Prepared,
-    env: Vec<(String, String)>,
+    env: Vec<(String, OsString)>,
     stdin_json: Vec<u8>,
     sink: &dyn LogSink,
     redactor: &Redactor,
@@ -435,15 +442,15 @@ async fn execute(
 ) -> Result<Vec<Output>, String> {
     let outputs_path = prepared.work_dir.join("outputs.json");
     let mut cmd = command(settings, run, prepared, env, &outputs_path);
-    let n = run.args.len();
-    let described = match n {
+    // The count only: argument values may be long, and may hold secrets.
+    let arguments = match run.args.len() {
         0 => "no arguments".to_string(),
         1 => "1 argument".to_string(),
         n => format!("{n} arguments"),
     };
     sink.line(
         Stream::System,
-        &format!("running {} ({described})", run.program.display()),
+        &format!("running {} ({arguments})", run.program.display()),
     )
     .await;
     let mut child = cmd
@@ -539,7 +546,7 @@ fn command(
     settings: &ScriptSettings,
     run: &ScriptRun,
     prepared: &Prepared,
-    env: Vec<(String, String)>,
+    env: Vec<(String, OsString)>,
     outputs_path: &Path,
 ) -> Command {
     let limit = |n: u64| {

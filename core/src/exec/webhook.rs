@@ -641,8 +641,8 @@ impl Run<'_> {
             for ip in &ips {
                 if let Some(kind) = internal_address_kind(*ip) {
                     return Err(Failure::fatal(format!(
-                        "refused to call {host}: it resolves to {ip}, a {kind} address \
-                         (an operator can allow the host in the webhook settings)"
+                        "refused to call {host}: it resolves to {ip} ({kind} address); \
+                         an operator can allow the host in webhooks.allow_hosts"
                     )));
                 }
             }
