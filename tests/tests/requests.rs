@@ -57,6 +57,13 @@ fn free_port() -> u16 {
 /// Runway with in-process workers, the demo receivers, and the demo catalogue's variables pointing
 /// at them.
 async fn spawn_working(backend: Backend) -> (TestApp, Dirs) {
+    spawn_working_with(backend, |_| {}).await
+}
+
+async fn spawn_working_with(
+    backend: Backend,
+    adjust: impl FnOnce(&mut runway_core::config::Settings),
+) -> (TestApp, Dirs) {
     let dirs = Dirs {
         catalog: open_dir(),
         data: open_dir(),
@@ -79,6 +86,7 @@ async fn spawn_working(backend: Backend) -> (TestApp, Dirs) {
         "secrets_url".into(),
         format!("http://127.0.0.1:{port}/demo/secrets"),
     );
+    adjust(&mut s);
     (spawn_built(db, s).await, dirs)
 }
 
@@ -489,3 +497,173 @@ both_backends!(
     approvals_gate_the_work_and_only_approvers_decide,
     two_approvers_at_once_make_one_decision
 );
+
+async fn secret_inputs_reach_the_webhook_but_never_the_request_or_its_log(backend: Backend) {
+    let (mut app, _dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let secret = "Sup3r-Secret-Value-42";
+    let id = request_id(
+        &submit(
+            &app,
+            "rotate-secret",
+            &format!("_key=r1&service=payments-api&environment=staging&secret_name=stripe_key&new_value={secret}&restart=true"),
+        )
+        .await,
+    );
+    app.new_browser();
+    app.sign_in("sol").await;
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/approve"), "comment=rotated+key")
+            .await
+            .status(),
+        303
+    );
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    assert!(
+        html.contains("answered 200"),
+        "the secret store took it: {html}"
+    );
+    assert!(!html.contains(secret), "the secret is not on the page");
+    let stored: String = runway_core::on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT inputs FROM requests WHERE id = $1")
+            .bind(id).fetch_one(pool).await)
+    .unwrap();
+    assert!(
+        !stored.contains(secret),
+        "not stored with the request: {stored}"
+    );
+    let logs: Vec<String> = runway_core::on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT line FROM request_logs WHERE request_id = $1").bind(id).fetch_all(pool).await).unwrap();
+    assert!(!logs.is_empty());
+    assert!(logs.iter().all(|l| !l.contains(secret)), "{logs:?}");
+    let events: Vec<Option<String>> = runway_core::on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT detail FROM request_events WHERE request_id = $1").bind(id).fetch_all(pool).await).unwrap();
+    assert!(events.iter().flatten().all(|d| !d.contains(secret)));
+    let jobs_left = runway_core::db::jobs::count(&app.runway.db).await.unwrap();
+    assert_eq!(jobs_left, 0, "the job (with the sealed secret) is gone");
+    app.stop().await;
+}
+
+async fn access_requests_are_approved_by_security_and_fulfilled_from_the_inbox(backend: Backend) {
+    let (mut app, _dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let id = request_id(
+        &submit(
+            &app,
+            "access-request",
+            "_key=x1&system=grafana&access_level=read&environments=staging&environments=production&justification=Investigating+slow+dashboards+for+INC-2041&ticket=INC-2041&end_date=2030-01-31&team=payments",
+        )
+        .await,
+    );
+    app.new_browser();
+    app.sign_in("sol").await;
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/approve"), "comment=fine")
+            .await
+            .status(),
+        303
+    );
+    let (_, inbox) = app.get_text("/inbox").await;
+    assert!(
+        inbox.contains(&format!("/requests/{id}")),
+        "security fulfils it: {inbox}"
+    );
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/take"), "")
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        app.post_form(
+            &format!("/requests/{id}/fulfil"),
+            "outcome=done&note=Added+to+grafana-read&outputs=",
+        )
+        .await
+        .status(),
+        303
+    );
+    let (_, html) = app.get_text(&format!("/requests/{id}")).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    app.stop().await;
+}
+
+both_backends!(
+    secret_inputs_reach_the_webhook_but_never_the_request_or_its_log,
+    access_requests_are_approved_by_security_and_fulfilled_from_the_inbox
+);
+
+async fn service_database_creates_a_real_postgres_database(backend: Backend) {
+    let admin = support::postgres_admin_url();
+    let (mut app, _dirs) = spawn_working_with(backend, |s| {
+        s.scripts
+            .env
+            .insert("RUNWAY_DEMO_POSTGRES_URL".into(), admin.clone());
+    })
+    .await;
+    let service = format!("svc{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    app.sign_in("dana").await;
+    let id = request_id(
+        &submit(
+            &app,
+            "service-database",
+            &format!("_key=p1&service={service}&team=payments&engine=postgres&size=small&environment=development&backups=false"),
+        )
+        .await,
+    );
+    app.new_browser();
+    app.sign_in("lee").await;
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/approve"), "comment=")
+            .await
+            .status(),
+        303
+    );
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    app.new_browser();
+    app.sign_in("dana").await;
+    let shown = app
+        .post_form(&format!("/requests/{id}/secrets/password"), "")
+        .await;
+    assert_eq!(shown.status(), 200);
+    let page = shown.text().await.unwrap();
+    let password = page
+        .split("data-testid=\"secret-value\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the password is on the page")
+        .to_string();
+    // The generated credentials really open the new database.
+    let role = format!("{service}_development");
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    let host_part = base.split('@').nth(1).unwrap_or("127.0.0.1:5432");
+    let url = format!("postgres://{role}:{password}@{host_part}/{role}");
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&url)
+        .await
+        .expect("connect as the new role");
+    let one: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
+    conn.close().await.unwrap();
+    // The password is in no log line.
+    let logs: Vec<String> = runway_core::on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT line FROM request_logs WHERE request_id = $1").bind(id).fetch_all(pool).await).unwrap();
+    assert!(logs.iter().all(|l| !l.contains(&password)));
+    let mut admin_conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {role} WITH (FORCE)"))
+        .execute(&mut admin_conn)
+        .await
+        .unwrap();
+    sqlx::query(&format!("DROP ROLE IF EXISTS {role}"))
+        .execute(&mut admin_conn)
+        .await
+        .unwrap();
+    app.stop().await;
+}
+
+both_backends!(service_database_creates_a_real_postgres_database);
