@@ -343,6 +343,7 @@ pub async fn view(
         can_fulfil: row.executor == "manual" && may_fulfil(rw, user, &row),
         is_requester: row.requester_id == Some(user.id),
         can_approve,
+        can_cancel: may_cancel(user, &row),
         approval: policy.in_words(),
     }))
 }
@@ -569,4 +570,19 @@ pub async fn approvals_inbox(
         });
     }
     Ok(out)
+}
+
+/// May `user` cancel this request? The requester, a lead of the request's team, and admins, while
+/// it is not final.
+pub fn may_cancel(user: &User, row: &RequestRow) -> bool {
+    let open = row
+        .status
+        .parse::<runway_domain::request::RequestStatus>()
+        .is_ok_and(|s| !s.is_final());
+    open && (user.is_admin
+        || row.requester_id == Some(user.id)
+        || row
+            .team
+            .as_deref()
+            .is_some_and(|t| user.teams.iter().any(|m| m.team == t && m.is_lead)))
 }

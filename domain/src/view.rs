@@ -95,6 +95,8 @@ pub struct RequestView {
     pub is_requester: bool,
     /// May the viewer approve or reject it now?
     pub can_approve: bool,
+    /// May the viewer cancel it (not final; requester, team lead, admin)?
+    pub can_cancel: bool,
     /// The approval policy in words.
     pub approval: String,
 }

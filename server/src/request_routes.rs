@@ -348,6 +348,32 @@ pub async fn reject(
     .await
 }
 
+/// `POST /requests/{id}/cancel`: the requester, a lead of its team, or an admin stops a request:
+/// removed at once if it has not started, or its worker stops the script or call.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Extension(user): Extension<User>,
+) -> Response {
+    let rw = &state.runway;
+    let row = match sql::get(&rw.db, id).await {
+        Ok(Some(row)) if requests::may_see(rw, &user, &row) => row,
+        Ok(_) => return not_found(),
+        Err(e) => return unavailable("cannot load a request", e),
+    };
+    if !requests::may_cancel(&user, &row) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "Cannot cancel",
+            format!("<p>Only the requester, a lead of the request's team or an admin can cancel it, and only before it finishes. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+        );
+    }
+    if let Err(e) = rw.queue.cancel(id, Some(user.id)).await {
+        return unavailable("cannot cancel a request", e);
+    }
+    Redirect::to(&format!("/requests/{id}")).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

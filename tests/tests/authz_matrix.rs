@@ -81,6 +81,13 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ),
     (
         "POST",
+        "/requests/{id}/cancel",
+        "/requests/999999/cancel",
+        "",
+        [401, 404, 404, 404, 404],
+    ),
+    (
+        "POST",
         "/requests/{id}/take",
         "/requests/999999/take",
         "",

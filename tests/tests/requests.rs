@@ -667,3 +667,80 @@ async fn service_database_creates_a_real_postgres_database(backend: Backend) {
 }
 
 both_backends!(service_database_creates_a_real_postgres_database);
+
+const SLOW_ACTION: &str = r#"id: slow-job
+title: A slow job
+summary: Runs for a long time, so it can be cancelled.
+category: Testing
+owner: platform
+timeout: 5m
+run:
+  kind: script
+  command: scripts/slow.sh
+"#;
+
+async fn cancelling_a_running_script_stops_it(backend: Backend) {
+    let (mut app, dirs) = spawn_working(backend).await;
+    let marker = dirs.data.path().join("slow-pid");
+    let script = format!(
+        "#!/bin/sh\nsleep 300 &\necho $! > {}\necho started\nwait\n",
+        marker.display()
+    );
+    let path = dirs.catalog.path().join("scripts/slow.sh");
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(dirs.data.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::write(dirs.catalog.path().join("slow-job.yaml"), SLOW_ACTION).unwrap();
+    app.runway.catalog.reload().await.unwrap();
+    app.sign_in("dana").await;
+    let id = request_id(&submit(&app, "slow-job", "_key=s1").await);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !marker.is_file() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the script never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let pid: u32 = std::fs::read_to_string(&marker)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // Someone from another team may not cancel it; the requester may.
+    app.new_browser();
+    app.sign_in("sam").await;
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/cancel"), "")
+            .await
+            .status(),
+        404
+    );
+    app.new_browser();
+    app.sign_in("dana").await;
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/cancel"), "")
+            .await
+            .status(),
+        303
+    );
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"cancelled\""), "{html}");
+    let gone = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| s.split(' ').nth(2) == Some("Z"))
+            .unwrap_or(true)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !gone(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the script's child {pid} still runs"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+}
+
+both_backends!(cancelling_a_running_script_stops_it);

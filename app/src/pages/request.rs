@@ -106,6 +106,11 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                     </dl>
                 </section>
             })}
+            {r.can_cancel.then(|| view! {
+                <form method="post" action=format!("/requests/{}/cancel", r.id) class="cancel">
+                    <button type="submit" class="secondary">"Cancel request"</button>
+                </form>
+            })}
             {r.can_approve.then(|| view! { <Decide id=r.id approval=r.approval.clone() /> })}
             {(r.status == "pending_approval" && !r.can_approve).then(|| view! {
                 <p class="notice" data-testid="waiting-approval">{r.approval.clone()}</p>

@@ -649,8 +649,11 @@ pub async fn cancel(db: &Db, request_id: i64, actor_id: Option<i64>) -> Result<C
         }
         let removed = sqlx::query("DELETE FROM jobs WHERE request_id = $1 AND state = 'queued'")
             .bind(request_id).execute(&mut *tx).await?.rows_affected();
-        let outcome = if removed > 0 || status != "running" {
-            sqlx::query("UPDATE requests SET status = 'cancelled', updated_at = $2, finished_at = $2 WHERE id = $1")
+        // Requests with no running job (waiting for approval, manual ones a person holds) end now.
+        let running_jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE request_id = $1 AND state = 'running'")
+            .bind(request_id).fetch_one(&mut *tx).await?;
+        let outcome = if removed > 0 || status != "running" || running_jobs == 0 {
+            sqlx::query("UPDATE requests SET status = 'cancelled', pending_job = NULL, updated_at = $2, finished_at = $2 WHERE id = $1")
                 .bind(request_id).bind(at).execute(&mut *tx).await?;
             sqlx::query("INSERT INTO request_events (request_id, at, kind, actor_id) VALUES ($1, $2, 'cancelled', $3)")
                 .bind(request_id).bind(at).bind(actor_id).execute(&mut *tx).await?;
