@@ -43,7 +43,13 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ),
     ("GET", "/signin", "/signin", "", [200, 200, 200, 200, 200]),
     ("GET", "/inbox", "/inbox", "", [303, 200, 200, 200, 200]),
-    ("GET", "/approvals", "/approvals", "", [303, 200, 200, 200, 200]),
+    (
+        "GET",
+        "/approvals",
+        "/approvals",
+        "",
+        [303, 200, 200, 200, 200],
+    ),
     (
         "POST",
         "/api/requests/approvals",
