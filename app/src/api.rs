@@ -4,7 +4,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use runway_domain::problem::Problem;
 use runway_domain::user::User;
-use runway_domain::view::{ActionCard, ActionDetail, InboxItem, RequestView};
+use runway_domain::view::{ActionCard, ActionDetail, HistoryPage, InboxItem, RequestView};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -121,6 +121,31 @@ pub async fn get_request(id: i64) -> Result<RequestView, AppError> {
         .await
         .map_err(|e| reject(AppError::internal("cannot load a request", e)))?
         .ok_or_else(|| reject(AppError::NotFound))
+}
+
+/// A page of request history; `query` is the page's query string (scope, filters, cursor).
+#[server(endpoint = "requests/history")]
+pub async fn get_history(query: String) -> Result<Result<HistoryPage, String>, AppError> {
+    let user = user().await?;
+    let rw = runway()?;
+    let q = match runway_domain::view::HistoryQuery::parse(&query) {
+        Ok(q) => q,
+        Err(e) => {
+            set_status(400);
+            return Ok(Err(e));
+        }
+    };
+    match runway_core::requests::history(&rw, &user, q).await {
+        Ok(page) => Ok(Ok(page)),
+        Err(runway_core::requests::HistoryError::BadInput(e)) => {
+            set_status(400);
+            Ok(Err(e))
+        }
+        Err(runway_core::requests::HistoryError::Forbidden(_)) => Err(reject(AppError::Forbidden)),
+        Err(runway_core::requests::HistoryError::Internal(e)) => {
+            Err(reject(AppError::internal("cannot load request history", e)))
+        }
+    }
 }
 
 /// Requests the caller may approve now.

@@ -51,6 +51,9 @@ fn SignedInNav(user: User) -> impl IntoView {
                     <A href="/" exact=true>"Catalogue"</A>
                 </li>
                 <li>
+                    <A href="/requests">"Requests"</A>
+                </li>
+                <li>
                     <A href="/approvals">"Approvals" <Badge n=move || counts.get().map(|c| c.0) /></A>
                 </li>
                 <li>

@@ -586,3 +586,134 @@ pub fn may_cancel(user: &User, row: &RequestRow) -> bool {
             .as_deref()
             .is_some_and(|t| user.teams.iter().any(|m| m.team == t && m.is_lead)))
 }
+
+/// Why a history view cannot be shown.
+#[derive(Debug)]
+pub enum HistoryError {
+    /// A filter is malformed (the message names it).
+    BadInput(String),
+    /// Not the caller's team, or "all" for a non-admin.
+    Forbidden(String),
+    Internal(String),
+}
+
+/// The database filter for `q` as `user` may see it: mine, one of my teams, or everything (admins).
+pub async fn history_filter(
+    rw: &Runway,
+    user: &User,
+    q: &runway_domain::view::HistoryQuery,
+) -> Result<crate::db::history::Filter, HistoryError> {
+    use runway_domain::view::HistoryScope;
+    let internal = |e: crate::db::DbError| HistoryError::Internal(e.to_string());
+    let mut f = crate::db::history::Filter::default();
+    match q.scope() {
+        HistoryScope::Mine => f.requester_id = Some(user.id),
+        HistoryScope::Team(t) => {
+            if !user.teams.iter().any(|m| m.team == t) {
+                return Err(HistoryError::Forbidden(if t.is_empty() {
+                    "Choose one of your teams.".into()
+                } else {
+                    format!("You are not in the team `{t}`.")
+                }));
+            }
+            f.team = Some(t);
+        }
+        HistoryScope::All => {
+            if !user.is_admin {
+                return Err(HistoryError::Forbidden(
+                    "Only admins see all requests.".into(),
+                ));
+            }
+            if !q.team.is_empty() {
+                f.team = Some(q.team.clone());
+            }
+        }
+    }
+    let day = |d: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, HistoryError> {
+        if d.is_empty() {
+            return Ok(None);
+        }
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| Some(t.and_utc()))
+            .ok_or_else(|| HistoryError::BadInput(format!("`{d}` is not a date")))
+    };
+    f.from = day(&q.from)?;
+    f.until = day(&q.to)?.map(|t| t + chrono::Duration::days(1));
+    let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    f.status = nonempty(&q.status);
+    f.action_id = nonempty(&q.action);
+    f.requester_name = nonempty(&q.requester);
+    f.text = nonempty(&q.q);
+    if let Some(b) = q.before {
+        f.before = Some(
+            crate::db::history::position(&rw.db, b)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| HistoryError::BadInput(format!("before: no request {b}")))?,
+        );
+    }
+    Ok(f)
+}
+
+/// Turns stored rows into list rows (titles from the current catalogue).
+pub fn history_rows(rw: &Runway, rows: Vec<RequestRow>) -> Vec<runway_domain::view::HistoryRow> {
+    let catalog = rw.catalog.snapshot();
+    rows.into_iter()
+        .map(|r| {
+            let status: Option<runway_domain::request::RequestStatus> = r.status.parse().ok();
+            runway_domain::view::HistoryRow {
+                id: r.id,
+                action_title: catalog
+                    .actions
+                    .get(&r.action_id)
+                    .map(|a| a.spec.title.clone())
+                    .unwrap_or_else(|| r.action_id.clone()),
+                action_id: r.action_id,
+                requester: r.requester_name.unwrap_or_default(),
+                team: r.team,
+                status_label: status
+                    .map(|s| s.label().to_string())
+                    .unwrap_or_else(|| r.status.clone()),
+                status: r.status,
+                created_at: r.created_at.to_rfc3339(),
+                finished_at: r.finished_at.map(|t| t.to_rfc3339()),
+            }
+        })
+        .collect()
+}
+
+/// One page (50 rows) of a history view.
+pub async fn history(
+    rw: &Runway,
+    user: &User,
+    q: runway_domain::view::HistoryQuery,
+) -> Result<runway_domain::view::HistoryPage, HistoryError> {
+    use runway_domain::view::HistoryScope;
+    const PAGE: i64 = 50;
+    let f = history_filter(rw, user, &q).await?;
+    let mut rows = crate::db::history::page(&rw.db, &f, PAGE + 1)
+        .await
+        .map_err(|e| HistoryError::Internal(e.to_string()))?;
+    let more = rows.len() > usize::try_from(PAGE).unwrap_or(50);
+    rows.truncate(usize::try_from(PAGE).unwrap_or(50));
+    let next = if more {
+        rows.last().map(|r| q.to_query(Some(r.id)))
+    } else {
+        None
+    };
+    let title = match q.scope() {
+        HistoryScope::Mine => "My requests".to_string(),
+        HistoryScope::Team(t) => format!("Team requests: {t}"),
+        HistoryScope::All => "All requests".to_string(),
+    };
+    Ok(runway_domain::view::HistoryPage {
+        rows: history_rows(rw, rows),
+        next,
+        title,
+        teams: user.team_names(),
+        is_admin: user.is_admin,
+        query: q,
+    })
+}

@@ -324,6 +324,135 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whose requests a history view lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HistoryScope {
+    Mine,
+    Team(String),
+    All,
+}
+
+/// A history view's filters, as its URL carries them (`/requests?scope=team&team=payments&status=failed`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// `mine` (default), `team` (with `team`), `all` (admins).
+    pub scope: String,
+    pub team: String,
+    pub status: String,
+    pub action: String,
+    pub requester: String,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: String,
+    /// `YYYY-MM-DD`, inclusive.
+    pub to: String,
+    pub q: String,
+    /// Keyset cursor: the last request id of the previous page.
+    pub before: Option<i64>,
+}
+
+impl HistoryQuery {
+    /// Reads the filters from a query string; unknown parameters are ignored, bad values refused
+    /// with a message naming the parameter.
+    pub fn parse(query: &str) -> Result<Self, String> {
+        let mut q = Self::default();
+        for (k, v) in parse_query(query) {
+            let v = v.trim().to_string();
+            match k.as_str() {
+                "scope" => q.scope = v,
+                "team" => q.team = v,
+                "status" => q.status = v,
+                "action" => q.action = v,
+                "requester" => q.requester = v,
+                "from" => q.from = v,
+                "to" => q.to = v,
+                "q" => q.q = v,
+                "before" if !v.is_empty() => {
+                    q.before =
+                        Some(v.parse().map_err(|_| {
+                            format!("before: expected a request number, found `{v}`")
+                        })?)
+                }
+                _ => {}
+            }
+        }
+        if !matches!(q.scope.as_str(), "" | "mine" | "team" | "all") {
+            return Err(format!(
+                "scope: expected mine, team or all, found `{}`",
+                q.scope
+            ));
+        }
+        for (name, d) in [("from", &q.from), ("to", &q.to)] {
+            if !d.is_empty() && !crate::parse::is_iso_date(d) {
+                return Err(format!(
+                    "{name}: expected a date as YYYY-MM-DD, found `{d}`"
+                ));
+            }
+        }
+        if !q.status.is_empty() && q.status.parse::<crate::request::RequestStatus>().is_err() {
+            return Err(format!("status: `{}` is not a request status", q.status));
+        }
+        Ok(q)
+    }
+
+    pub fn scope(&self) -> HistoryScope {
+        match self.scope.as_str() {
+            "team" => HistoryScope::Team(self.team.clone()),
+            "all" => HistoryScope::All,
+            _ => HistoryScope::Mine,
+        }
+    }
+
+    /// The query string for these filters (without the cursor unless `before` is given).
+    pub fn to_query(&self, before: Option<i64>) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("scope", &self.scope),
+            ("team", &self.team),
+            ("status", &self.status),
+            ("action", &self.action),
+            ("requester", &self.requester),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.q),
+        ] {
+            if !v.is_empty() {
+                parts.push(format!("{k}={}", encode_query_value(v)));
+            }
+        }
+        if let Some(b) = before {
+            parts.push(format!("before={b}"));
+        }
+        parts.join("&")
+    }
+}
+
+/// One row of a history list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub action_id: String,
+    pub action_title: String,
+    pub requester: String,
+    pub team: Option<String>,
+    pub status: String,
+    pub status_label: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// A page of history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub query: HistoryQuery,
+    pub title: String,
+    pub rows: Vec<HistoryRow>,
+    /// Query string of the next (older) page, if there is one.
+    pub next: Option<String>,
+    /// The viewer's teams and whether they see "All requests", for the view switcher.
+    pub teams: Vec<String>,
+    pub is_admin: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

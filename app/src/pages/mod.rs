@@ -4,6 +4,7 @@ pub mod action;
 pub mod catalog;
 pub mod form;
 pub mod health;
+pub mod history;
 pub mod inbox;
 pub mod not_found;
 pub mod request;

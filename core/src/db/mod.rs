@@ -7,6 +7,7 @@
 
 pub mod approvals;
 pub mod catalog;
+pub mod history;
 pub mod jobs;
 pub mod requests;
 pub mod sessions;
