@@ -7,6 +7,7 @@
 //! - [`security`]: sign-in required by default, CSRF (same-origin) checks, security headers.
 //! - [`auth_routes`]: OIDC sign-in and callback, development sign-in, sign-out.
 //! - [`request_routes`]: form posts about requests: submit, take, fulfil, reveal a secret once.
+//! - [`live`]: a request's progress as server-sent events.
 //! - [`demo_ci`]: built-in demo receivers (a CI system, a secret store) for the demo catalogue.
 //! - [`telemetry`]: structured logging.
 //! - [`commands`]: what each subcommand does.
@@ -17,6 +18,7 @@ pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod demo_ci;
+pub mod live;
 pub mod request_routes;
 pub mod routes;
 pub mod security;

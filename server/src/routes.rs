@@ -55,7 +55,8 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 14] = [
+pub const PLAIN_ROUTES: [(&str, &str); 15] = [
+    ("GET", "/requests/{id}/events"),
     ("GET", "/requests.csv"),
     ("POST", "/requests/{id}/cancel"),
     ("POST", "/requests/{id}/approve"),
@@ -173,6 +174,7 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         .route("/auth/logout", post(auth_routes::logout))
         .route("/actions/{id}/submit", post(request_routes::submit))
         .route("/requests.csv", get(request_routes::export_csv))
+        .route("/requests/{id}/events", get(crate::live::stream))
         .route("/requests/{id}/take", post(request_routes::take))
         .route("/requests/{id}/cancel", post(request_routes::cancel))
         .route("/requests/{id}/approve", post(request_routes::approve))

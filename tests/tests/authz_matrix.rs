@@ -45,6 +45,13 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ("GET", "/inbox", "/inbox", "", [303, 200, 200, 200, 200]),
     (
         "GET",
+        "/requests/{id}/events",
+        "/requests/999999/events",
+        "",
+        [303, 404, 404, 404, 404],
+    ),
+    (
+        "GET",
         "/requests",
         "/requests",
         "",

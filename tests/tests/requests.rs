@@ -744,3 +744,57 @@ async fn cancelling_a_running_script_stops_it(backend: Backend) {
 }
 
 both_backends!(cancelling_a_running_script_stops_it);
+
+async fn the_live_stream_reports_progress_and_resumes_where_it_stopped(backend: Backend) {
+    let (mut app, _dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let id = request_id(
+        &submit(
+            &app,
+            "create-repo",
+            &REPO_FORM.replace("billing-api", "live-api"),
+        )
+        .await,
+    );
+    // The stream ends on its own once the request is final.
+    let body = app.get(&format!("/requests/{id}/events")).await;
+    assert_eq!(body.status(), 200);
+    assert!(body
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/event-stream")));
+    let text = body.text().await.unwrap();
+    assert!(text.contains("event: done"), "{text}");
+    assert!(text.contains("\"status\":\"succeeded\""), "{text}");
+    assert!(text.contains("running "), "log lines are streamed: {text}");
+    let last_id = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .next_back()
+        .expect("messages carry ids")
+        .to_string();
+    // Reconnecting with Last-Event-ID sends nothing already seen.
+    let again = app
+        .client
+        .get(app.url(&format!("/requests/{id}/events")))
+        .header("last-event-id", &last_id)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("event: done"), "{again}");
+    assert!(again.contains("\"log\":[]"), "no log line twice: {again}");
+    assert!(again.contains("\"events\":[]"), "no event twice: {again}");
+    // Another team's developer gets nothing.
+    app.new_browser();
+    app.sign_in("sam").await;
+    assert_eq!(
+        app.get(&format!("/requests/{id}/events")).await.status(),
+        404
+    );
+    app.stop().await;
+}
+
+both_backends!(the_live_stream_reports_progress_and_resumes_where_it_stopped);

@@ -20,15 +20,20 @@ pub fn RequestPage() -> impl IntoView {
     };
     let tick = RwSignal::new(0u32);
     let data = Resource::new(move || (id(), tick.get()), |(id, _)| get_request(id));
-    // Refresh while the request is still moving (browser only; effects do not run on the server).
+    // Live: the page listens to the request's server-sent events and refetches when something
+    // happened; while the stream is unavailable it polls every two seconds instead. Effects run in
+    // the browser only.
+    let live = RwSignal::new(false);
     Effect::new(move |_| {
+        let request = id();
+        listen(request, live, tick);
         let handle = set_interval_with_handle(
             move || {
                 let moving = data
                     .get_untracked()
                     .and_then(|r| r.ok())
                     .is_some_and(|r| !r.is_final);
-                if moving {
+                if moving && !live.get_untracked() {
                     tick.update(|t| *t = t.wrapping_add(1));
                 }
             },
@@ -235,3 +240,35 @@ fn Decide(id: i64, approval: String) -> impl IntoView {
         </section>
     }
 }
+
+/// Opens the request's event stream: each message refetches the page data; errors hand over to
+/// polling until the browser reconnects (it resumes from the last event it saw).
+#[cfg(feature = "hydrate")]
+fn listen(request: i64, live: RwSignal<bool>, tick: RwSignal<u32>) {
+    use leptos::wasm_bindgen::closure::Closure;
+    use leptos::wasm_bindgen::JsCast;
+    let Ok(source) = web_sys::EventSource::new(&format!("/requests/{request}/events")) else {
+        return;
+    };
+    let refresh = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+        live.set(true);
+        tick.update(|t| *t = t.wrapping_add(1));
+    });
+    let _ = source.add_event_listener_with_callback("update", refresh.as_ref().unchecked_ref());
+    let s2 = source.clone();
+    let done = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+        tick.update(|t| *t = t.wrapping_add(1));
+        s2.close();
+    });
+    let _ = source.add_event_listener_with_callback("done", done.as_ref().unchecked_ref());
+    let failed = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| live.set(false));
+    source.set_onerror(Some(failed.as_ref().unchecked_ref()));
+    let closures = send_wrapper::SendWrapper::new((source, refresh, done, failed));
+    on_cleanup(move || {
+        closures.0.close();
+        drop(closures);
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn listen(_request: i64, _live: RwSignal<bool>, _tick: RwSignal<u32>) {}

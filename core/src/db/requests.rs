@@ -64,6 +64,27 @@ pub async fn events(db: &Db, request_id: i64) -> Result<Vec<EventRow>, DbError> 
     ).bind(request_id).fetch_all(pool).await)?)
 }
 
+/// Events after `after_id`, oldest first (for the live stream).
+pub async fn events_after(
+    db: &Db,
+    request_id: i64,
+    after_id: i64,
+) -> Result<Vec<EventRow>, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_as::<_, EventRow>(
+        "SELECT e.id, e.at, e.kind, u.name AS actor_name, e.attempt, e.detail
+         FROM request_events e LEFT JOIN users u ON u.id = e.actor_id
+         WHERE e.request_id = $1 AND e.id > $2 ORDER BY e.id LIMIT 500"
+    ).bind(request_id).bind(after_id).fetch_all(pool).await)?)
+}
+
+/// A request's status alone (cheap, for the live stream).
+pub async fn status(db: &Db, request_id: i64) -> Result<Option<String>, DbError> {
+    Ok(
+        on_pool!(db, pool => sqlx::query_scalar::<_, String>("SELECT status FROM requests WHERE id = $1")
+        .bind(request_id).fetch_optional(pool).await)?,
+    )
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LogRow {
     pub id: i64,
