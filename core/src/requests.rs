@@ -344,6 +344,7 @@ pub async fn view(
         is_requester: row.requester_id == Some(user.id),
         can_approve,
         can_cancel: may_cancel(user, &row),
+        can_retry: may_retry(rw, user, &row),
         approval: policy.in_words(),
     }))
 }
@@ -716,4 +717,62 @@ pub async fn history(
         is_admin: user.is_admin,
         query: q,
     })
+}
+
+/// May `user` retry this failed request? Admins and members of the team that owns the action.
+pub fn may_retry(rw: &Runway, user: &User, row: &RequestRow) -> bool {
+    row.status == "failed" && row.executor != "manual" && may_fulfil(rw, user, row)
+}
+
+/// Retries a failed request with the action version it was submitted against. Requests with
+/// secret inputs cannot be retried (their secrets were never kept): submit them again instead.
+pub async fn retry(rw: &Runway, user: &User, id: i64) -> Result<(), DecideError> {
+    let internal = |e: crate::db::DbError| DecideError::Internal(e.to_string());
+    let row = sql::get(&rw.db, id)
+        .await
+        .map_err(internal)?
+        .ok_or(DecideError::NotFound)?;
+    if !may_see(rw, user, &row) {
+        return Err(DecideError::NotFound);
+    }
+    if !may_retry(rw, user, &row) {
+        return Err(DecideError::NotAllowed);
+    }
+    let spec: ActionSpec =
+        crate::db::catalog::version_spec(&rw.db, &row.action_id, &row.action_hash)
+            .await
+            .map_err(internal)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .ok_or_else(|| {
+                DecideError::TooLate("The action version of this request is not recorded.".into())
+            })?;
+    if spec
+        .inputs
+        .iter()
+        .any(|f| matches!(f.kind, FieldKind::Secret { .. }))
+    {
+        return Err(DecideError::TooLate(
+            "This request had secret inputs, which Runway never keeps: use “Run again” and enter them anew.".into(),
+        ));
+    }
+    let job = NewJob {
+        kind: row.executor.clone(),
+        action_id: Some(row.action_id.clone()),
+        concurrency_limit: spec.concurrency.map(i64::from),
+        payload: "{}".into(),
+        run_at_ms: crate::queue::now_ms(),
+        max_attempts: i64::from(spec.retries) + 1,
+        timeout_ms: i64::try_from(spec.timeout.as_secs().saturating_mul(1000)).unwrap_or(i64::MAX),
+    };
+    if sql::retry(&rw.db, id, user.id, &job)
+        .await
+        .map_err(internal)?
+    {
+        rw.queue.wake();
+        Ok(())
+    } else {
+        Err(DecideError::TooLate(
+            "Only failed requests can be retried.".into(),
+        ))
+    }
 }

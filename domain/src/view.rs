@@ -97,6 +97,8 @@ pub struct RequestView {
     pub can_approve: bool,
     /// May the viewer cancel it (not final; requester, team lead, admin)?
     pub can_cancel: bool,
+    /// May the viewer retry it (failed; owning team, admin)?
+    pub can_retry: bool,
     /// The approval policy in words.
     pub approval: String,
 }

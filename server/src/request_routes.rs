@@ -490,6 +490,30 @@ pub async fn export_csv(
         .into_response()
 }
 
+/// `POST /requests/{id}/retry`: the owning team or an admin runs a failed request again.
+pub async fn retry(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Extension(user): Extension<User>,
+) -> Response {
+    use runway_core::requests::DecideError;
+    match requests::retry(&state.runway, &user, id).await {
+        Ok(()) => Redirect::to(&format!("/requests/{id}")).into_response(),
+        Err(DecideError::NotFound) => not_found(),
+        Err(DecideError::NotAllowed) => page(
+            StatusCode::FORBIDDEN,
+            "Cannot retry",
+            format!("<p>Only the team that owns the action, or an admin, can retry a failed request. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+        ),
+        Err(DecideError::TooLate(msg)) => page(
+            StatusCode::CONFLICT,
+            "Cannot retry",
+            format!("<p>{}</p><p><a href=\"/requests/{id}\">Back to the request</a></p>", escape(&msg)),
+        ),
+        Err(DecideError::Internal(e)) => unavailable("cannot retry a request", e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

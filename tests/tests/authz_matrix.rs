@@ -44,6 +44,13 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ("GET", "/signin", "/signin", "", [200, 200, 200, 200, 200]),
     ("GET", "/inbox", "/inbox", "", [303, 200, 200, 200, 200]),
     (
+        "POST",
+        "/requests/{id}/retry",
+        "/requests/999999/retry",
+        "",
+        [401, 404, 404, 404, 404],
+    ),
+    (
         "GET",
         "/requests/{id}/events",
         "/requests/999999/events",

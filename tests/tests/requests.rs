@@ -798,3 +798,67 @@ async fn the_live_stream_reports_progress_and_resumes_where_it_stopped(backend: 
 }
 
 both_backends!(the_live_stream_reports_progress_and_resumes_where_it_stopped);
+
+const FLAKY_ACTION: &str = r#"id: flaky
+title: Fails the first time
+summary: Fails once, then works.
+category: Testing
+owner: platform
+run:
+  kind: script
+  command: scripts/flaky.sh
+"#;
+
+async fn a_failed_request_is_retried_by_the_owning_team(backend: Backend) {
+    let (mut app, dirs) = spawn_working(backend).await;
+    let marker = dirs.data.path().join("flaky-ran");
+    let path = dirs.catalog.path().join("scripts/flaky.sh");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nif [ -e {m} ]; then echo fine; exit 0; fi\n: > {m}\necho 'flaky: first run fails' >&2\nexit 1\n",
+            m = marker.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(dirs.data.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::write(dirs.catalog.path().join("flaky.yaml"), FLAKY_ACTION).unwrap();
+    app.runway.catalog.reload().await.unwrap();
+    app.sign_in("dana").await;
+    let id = request_id(&submit(&app, "flaky", "_key=f1").await);
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"failed\""), "{html}");
+    assert!(
+        html.contains("first run fails"),
+        "the reason is shown: {html}"
+    );
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/retry"), "")
+            .await
+            .status(),
+        403,
+        "the requester's team does not own the action"
+    );
+    app.new_browser();
+    app.sign_in("ada").await;
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/retry"), "")
+            .await
+            .status(),
+        303
+    );
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/retry"), "")
+            .await
+            .status(),
+        403,
+        "only failed requests are retried"
+    );
+    app.stop().await;
+}
+
+both_backends!(a_failed_request_is_retried_by_the_owning_team);

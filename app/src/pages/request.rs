@@ -116,6 +116,11 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                     <button type="submit" class="secondary">"Cancel request"</button>
                 </form>
             })}
+            {r.can_retry.then(|| view! {
+                <form method="post" action=format!("/requests/{}/retry", r.id) class="cancel">
+                    <button type="submit" class="secondary">"Retry"</button>
+                </form>
+            })}
             {r.can_approve.then(|| view! { <Decide id=r.id approval=r.approval.clone() /> })}
             {(r.status == "pending_approval" && !r.can_approve).then(|| view! {
                 <p class="notice" data-testid="waiting-approval">{r.approval.clone()}</p>

@@ -256,3 +256,42 @@ pub async fn fulfil(
         Ok::<_, sqlx::Error>(changed == 1)
     })?)
 }
+
+/// Puts a failed request back on the queue with a fresh job (retry). False if it was not failed.
+pub async fn retry(
+    db: &Db,
+    request_id: i64,
+    actor_id: i64,
+    job: &crate::db::jobs::NewJob,
+) -> Result<bool, DbError> {
+    let at = Utc::now();
+    let now_ms = at.timestamp_millis();
+    let changed = on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE requests SET status = 'queued', errors = '[]', finished_at = NULL, updated_at = $2
+             WHERE id = $1 AND status = 'failed' AND executor <> 'manual'"
+        ).bind(request_id).bind(at).execute(&mut *tx).await?.rows_affected();
+        if changed == 1 {
+            sqlx::query("INSERT INTO request_events (request_id, at, kind, actor_id, detail) VALUES ($1, $2, 'queued', $3, 'retry')")
+                .bind(request_id).bind(at).bind(actor_id).execute(&mut *tx).await?;
+            sqlx::query(
+                "INSERT INTO jobs (request_id, kind, action_id, concurrency_limit, payload, state, run_at, max_attempts, timeout_ms, enqueued_at)
+                 VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $6)",
+            )
+            .bind(request_id).bind(&job.kind).bind(&job.action_id).bind(job.concurrency_limit)
+            .bind(&job.payload).bind(now_ms).bind(job.max_attempts).bind(job.timeout_ms)
+            .execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(changed == 1)
+    })?;
+    if changed {
+        if let Db::Postgres(pool) = db {
+            sqlx::query("SELECT pg_notify('runway_jobs', '')")
+                .execute(pool)
+                .await?;
+        }
+    }
+    Ok(changed)
+}
