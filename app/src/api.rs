@@ -4,7 +4,9 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use runway_domain::problem::Problem;
 use runway_domain::user::User;
-use runway_domain::view::{ActionCard, ActionDetail, HistoryPage, InboxItem, RequestView};
+use runway_domain::view::{
+    ActionCard, ActionDetail, HistoryPage, InboxItem, LogLineView, RequestView,
+};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -146,6 +148,17 @@ pub async fn get_history(query: String) -> Result<Result<HistoryPage, String>, A
             Err(reject(AppError::internal("cannot load request history", e)))
         }
     }
+}
+
+/// Earlier log lines of a request (the page shows the tail first).
+#[server(endpoint = "requests/log")]
+pub async fn get_log_before(id: i64, before: i64) -> Result<Vec<LogLineView>, AppError> {
+    let user = user().await?;
+    let rw = runway()?;
+    runway_core::requests::log_before(&rw, &user, id, before)
+        .await
+        .map_err(|e| reject(AppError::internal("cannot load a log", e)))?
+        .ok_or_else(|| reject(AppError::NotFound))
 }
 
 /// Requests the caller may approve now.

@@ -195,6 +195,35 @@ pub fn seal_outputs(
         .collect()
 }
 
+/// Log lines a request page shows at first (the tail); earlier ones load on demand.
+pub const LOG_TAIL: i64 = 500;
+
+/// Earlier log lines of a request `user` may see: the `LOG_TAIL` lines before `before_id`.
+pub async fn log_before(
+    rw: &Runway,
+    user: &User,
+    id: i64,
+    before_id: i64,
+) -> Result<Option<Vec<runway_domain::view::LogLineView>>, crate::db::DbError> {
+    let Some(row) = sql::get(&rw.db, id).await? else {
+        return Ok(None);
+    };
+    if !may_see(rw, user, &row) {
+        return Ok(None);
+    }
+    Ok(Some(
+        sql::log_tail(&rw.db, id, Some(before_id), LOG_TAIL)
+            .await?
+            .into_iter()
+            .map(|l| runway_domain::view::LogLineView {
+                id: l.id,
+                stream: l.stream,
+                line: l.line,
+            })
+            .collect(),
+    ))
+}
+
 /// The request page's data, if `user` may see request `id`.
 pub async fn view(
     rw: &Runway,
@@ -280,7 +309,7 @@ pub async fn view(
             kind: e.kind,
         })
         .collect();
-    let log = sql::logs(&rw.db, id, 0, 5_000)
+    let log = sql::log_tail(&rw.db, id, None, LOG_TAIL)
         .await?
         .into_iter()
         .map(|l| LogLineView {

@@ -514,6 +514,61 @@ pub async fn retry(
     }
 }
 
+/// `GET /requests/{id}/log.txt`: the whole log as text, streamed page by page.
+pub async fn download_log(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Extension(user): Extension<User>,
+) -> Response {
+    let rw = state.runway.clone();
+    match sql::get(&rw.db, id).await {
+        Ok(Some(row)) if requests::may_see(&rw, &user, &row) => {}
+        Ok(_) => return not_found(),
+        Err(e) => return unavailable("cannot load a request", e),
+    }
+    let stream = futures_util::stream::unfold(Some(0i64), move |after| {
+        let rw = rw.clone();
+        async move {
+            let after = after?;
+            match sql::logs(&rw.db, id, after, 5_000).await {
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let next = (rows.len() == 5_000)
+                        .then(|| rows.last().map(|r| r.id))
+                        .flatten();
+                    let mut out = String::new();
+                    for r in &rows {
+                        out.push_str(&format!(
+                            "[{} attempt {}] {}\n",
+                            r.stream, r.attempt, r.line
+                        ));
+                    }
+                    Some((Ok::<_, std::io::Error>(out), next))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "log download stopped");
+                    Some((Err(std::io::Error::other("log download stopped")), None))
+                }
+            }
+        }
+    });
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"request-{id}.log\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

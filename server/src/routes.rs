@@ -55,7 +55,8 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 16] = [
+pub const PLAIN_ROUTES: [(&str, &str); 17] = [
+    ("GET", "/requests/{id}/log.txt"),
     ("POST", "/requests/{id}/retry"),
     ("GET", "/requests/{id}/events"),
     ("GET", "/requests.csv"),
@@ -179,6 +180,7 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         .route("/requests/{id}/take", post(request_routes::take))
         .route("/requests/{id}/cancel", post(request_routes::cancel))
         .route("/requests/{id}/retry", post(request_routes::retry))
+        .route("/requests/{id}/log.txt", get(request_routes::download_log))
         .route("/requests/{id}/approve", post(request_routes::approve))
         .route("/requests/{id}/reject", post(request_routes::reject))
         .route("/requests/{id}/fulfil", post(request_routes::fulfil))

@@ -44,6 +44,20 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ("GET", "/signin", "/signin", "", [200, 200, 200, 200, 200]),
     ("GET", "/inbox", "/inbox", "", [303, 200, 200, 200, 200]),
     (
+        "GET",
+        "/requests/{id}/log.txt",
+        "/requests/999999/log.txt",
+        "",
+        [303, 404, 404, 404, 404],
+    ),
+    (
+        "POST",
+        "/api/requests/log",
+        "/api/requests/log",
+        "id=999999&before=10",
+        [401, 404, 404, 404, 404],
+    ),
+    (
         "POST",
         "/requests/{id}/retry",
         "/requests/999999/retry",

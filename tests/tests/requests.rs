@@ -862,3 +862,64 @@ async fn a_failed_request_is_retried_by_the_owning_team(backend: Backend) {
 }
 
 both_backends!(a_failed_request_is_retried_by_the_owning_team);
+
+const CHATTY_ACTION: &str = r#"id: chatty
+title: Prints a lot
+summary: Writes 1,200 numbered lines.
+category: Testing
+owner: platform
+run:
+  kind: script
+  command: scripts/chatty.sh
+"#;
+
+async fn large_logs_show_the_tail_load_earlier_lines_and_download_whole(backend: Backend) {
+    let (app, dirs) = spawn_working(backend).await;
+    let path = dirs.catalog.path().join("scripts/chatty.sh");
+    std::fs::write(
+        &path,
+        "#!/bin/sh\ni=1\nwhile [ $i -le 1200 ]; do echo \"line $i\"; i=$((i+1)); done\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(dirs.catalog.path().join("chatty.yaml"), CHATTY_ACTION).unwrap();
+    app.runway.catalog.reload().await.unwrap();
+    app.sign_in("dana").await;
+    let id = request_id(&submit(&app, "chatty", "_key=c1").await);
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    assert!(
+        html.contains("line 1200"),
+        "the tail is shown: {}",
+        &html[html.find("data-testid=\"log\"").unwrap_or(0)..]
+            .chars()
+            .take(600)
+            .collect::<String>()
+    );
+    assert!(!html.contains(">line 1<!"), "the head is not");
+    assert!(html.contains("data-testid=\"earlier\""));
+    let (status, full) = app.get_text(&format!("/requests/{id}/log.txt")).await;
+    assert_eq!(status, 200);
+    let numbered = full.lines().filter(|l| l.contains("] line ")).count();
+    assert_eq!(numbered, 1200, "the download holds every line");
+    // Earlier lines come 500 at a time, before the oldest one shown.
+    let shown_oldest: i64 = html
+        .split("data-log-id=")
+        .nth(1)
+        .and_then(|s| s.trim_start_matches('"').split('"').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let resp = app
+        .post_form(
+            "/api/requests/log",
+            &format!("id={id}&before={shown_oldest}"),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let earlier: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(earlier.as_array().map(Vec::len), Some(500));
+    app.stop().await;
+}
+
+both_backends!(large_logs_show_the_tail_load_earlier_lines_and_download_whole);

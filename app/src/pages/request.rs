@@ -142,18 +142,7 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                     }).collect_view()}
                 </ol>
             </section>
-            <section aria-labelledby="log-heading">
-                <h2 id="log-heading">"Log"</h2>
-                {if r.log.is_empty() {
-                    view! { <p class="muted">"No output yet."</p> }.into_any()
-                } else {
-                    view! {
-                        <pre class="log" data-testid="log">
-                            {r.log.iter().map(|l| view! { <span class=format!("log-{}", l.stream)>{l.line.clone()}"\n"</span> }).collect_view()}
-                        </pre>
-                    }.into_any()
-                }}
-            </section>
+            <LogSection id=r.id log=r.log.clone() />
         </article>
     }
     .into_any()
@@ -277,3 +266,46 @@ fn listen(request: i64, live: RwSignal<bool>, tick: RwSignal<u32>) {
 
 #[cfg(not(feature = "hydrate"))]
 fn listen(_request: i64, _live: RwSignal<bool>, _tick: RwSignal<u32>) {}
+
+/// The log: the tail first; earlier lines on demand; the whole log as a download.
+#[component]
+fn LogSection(id: i64, log: Vec<runway_domain::view::LogLineView>) -> impl IntoView {
+    let earlier = RwSignal::new(Vec::<runway_domain::view::LogLineView>::new());
+    let first_id = log.first().map(|l| l.id);
+    let oldest = RwSignal::new(first_id);
+    let maybe_more = RwSignal::new(log.len() >= 500);
+    let load = move |_| {
+        let Some(before) = oldest.get_untracked() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(mut lines) = crate::api::get_log_before(id, before).await {
+                maybe_more.set(lines.len() >= 500);
+                oldest.set(lines.first().map(|l| l.id));
+                lines.extend(earlier.get_untracked());
+                earlier.set(lines);
+            }
+        });
+    };
+    let line = |l: runway_domain::view::LogLineView| view! { <span class=format!("log-{}", l.stream) data-log-id=l.id>{l.line}"\n"</span> };
+    view! {
+        <section aria-labelledby="log-heading">
+            <h2 id="log-heading">"Log"</h2>
+            {if log.is_empty() {
+                view! { <p class="muted">"No output yet."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="muted">
+                        {move || maybe_more.get().then(|| view! { <button type="button" class="secondary" on:click=load data-testid="earlier">"Show earlier lines"</button>" " })}
+                        <a href=format!("/requests/{id}/log.txt") rel="external" data-testid="download-log">"Download the whole log"</a>
+                    </p>
+                    <pre class="log" data-testid="log">
+                        {move || earlier.get().into_iter().map(line).collect_view()}
+                        {log.into_iter().map(line).collect_view()}
+                    </pre>
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}

@@ -128,6 +128,21 @@ pub async fn logs(
     ).bind(request_id).bind(after_id).bind(limit).fetch_all(pool).await)?)
 }
 
+/// The last `limit` log lines before `before_id` (all when `None`), oldest first.
+pub async fn log_tail(
+    db: &Db,
+    request_id: i64,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<LogRow>, DbError> {
+    let before = before_id.unwrap_or(i64::MAX);
+    let mut rows = on_pool!(db, pool => sqlx::query_as::<_, LogRow>(
+        "SELECT id, attempt, stream, line FROM request_logs WHERE request_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+    ).bind(request_id).bind(before).bind(limit).fetch_all(pool).await)?;
+    rows.reverse();
+    Ok(rows)
+}
+
 /// An output as stored: secrets carry their sealed value until shown.
 #[derive(Debug, Clone)]
 pub struct NewOutput {

@@ -35,26 +35,45 @@ impl ActionHandler {
     }
 }
 
-/// Stores each line in the request's log as it arrives.
+/// Stores the request's log. `line` only queues the line, so a slow database never holds up the
+/// executor reading a script's output; a writer task stores queued lines in batches, and
+/// [`DbSink::finish`] waits until every line is stored.
 struct DbSink {
-    db: Db,
-    request_id: i64,
-    attempt: i64,
+    tx: tokio::sync::mpsc::UnboundedSender<(Stream, String)>,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+impl DbSink {
+    fn start(db: Db, request_id: i64, attempt: i64) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Stream, String)>();
+        let writer = tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![(first.0.as_str(), first.1)];
+                while batch.len() < 500 {
+                    match rx.try_recv() {
+                        Ok((s, l)) => batch.push((s.as_str(), l)),
+                        Err(_) => break,
+                    }
+                }
+                if let Err(e) = sql::append_logs(&db, request_id, attempt, &batch).await {
+                    tracing::warn!(request = request_id, error = %e, "cannot store log lines");
+                }
+            }
+        });
+        Self { tx, writer }
+    }
+
+    /// Waits until every queued line is stored.
+    async fn finish(self) {
+        drop(self.tx);
+        let _ = self.writer.await;
+    }
 }
 
 #[async_trait]
 impl LogSink for DbSink {
     async fn line(&self, stream: Stream, text: &str) {
-        if let Err(e) = sql::append_logs(
-            &self.db,
-            self.request_id,
-            self.attempt,
-            &[(stream.as_str(), text.to_string())],
-        )
-        .await
-        {
-            tracing::warn!(request = self.request_id, error = %e, "cannot store a log line");
-        }
+        let _ = self.tx.send((stream, text.to_string()));
     }
 }
 
@@ -96,11 +115,7 @@ impl Handler for ActionHandler {
         if let Some(s) = &self.webhook.signing_secret {
             redactor.add(s);
         }
-        let sink = DbSink {
-            db: rw.db.clone(),
-            request_id,
-            attempt: ctx.job.attempt,
-        };
+        let sink = DbSink::start(rw.db.clone(), request_id, ctx.job.attempt);
         if let Some(missing) = missing_catalog_var(rw, &spec) {
             let msg = format!(
                 "the action uses the catalogue variable `{{{{config.{missing}}}}}`, which is not configured \
@@ -108,6 +123,7 @@ impl Handler for ActionHandler {
                 missing.to_uppercase()
             );
             sink.line(Stream::System, &msg).await;
+            sink.finish().await;
             return Err(msg);
         }
         let timeout = Duration::from_millis(u64::try_from(ctx.job.timeout_ms).unwrap_or(0));
@@ -160,15 +176,7 @@ impl Handler for ActionHandler {
                 Err("manual requests are fulfilled by a person, not a worker".to_string())
             }
         };
-        match result {
-            Ok(outputs) => {
-                let rows = seal_outputs(rw, request_id, &outputs)
-                    .map_err(|e| internal("seal the secret outputs", &e))?;
-                sql::save_outputs(&rw.db, request_id, &rows)
-                    .await
-                    .map_err(|e| internal("store the outputs", &e))?;
-                Ok(())
-            }
+        let result = match result {
             Err(e) => {
                 let e = redactor.redact(&e);
                 sink.line(
@@ -178,6 +186,19 @@ impl Handler for ActionHandler {
                 .await;
                 Err(e)
             }
+            ok => ok,
+        };
+        sink.finish().await;
+        match result {
+            Ok(outputs) => {
+                let rows = seal_outputs(rw, request_id, &outputs)
+                    .map_err(|e| internal("seal the secret outputs", &e))?;
+                sql::save_outputs(&rw.db, request_id, &rows)
+                    .await
+                    .map_err(|e| internal("store the outputs", &e))?;
+                Ok(())
+            }
+            Err(e) => Err(e),
         }
     }
 }
