@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use runway_domain::problem::Problem;
 use runway_domain::user::User;
 use runway_domain::view::{
-    ActionCard, ActionDetail, HistoryPage, InboxItem, LogLineView, RequestView,
+    ActionCard, ActionDetail, HistoryPage, InboxItem, LogLineView, RequestView, TeamPage,
 };
 use serde::{Deserialize, Serialize};
 
@@ -158,6 +158,17 @@ pub async fn get_log_before(id: i64, before: i64) -> Result<Vec<LogLineView>, Ap
     runway_core::requests::log_before(&rw, &user, id, before)
         .await
         .map_err(|e| reject(AppError::internal("cannot load a log", e)))?
+        .ok_or_else(|| reject(AppError::NotFound))
+}
+
+/// A team's figures: members of the team and admins.
+#[server(endpoint = "teams/get")]
+pub async fn get_team(team: String) -> Result<TeamPage, AppError> {
+    let user = user().await?;
+    let rw = runway()?;
+    runway_core::requests::team_stats(&rw, &user, &team)
+        .await
+        .map_err(|e| reject(AppError::internal("cannot load team figures", e)))?
         .ok_or_else(|| reject(AppError::NotFound))
 }
 

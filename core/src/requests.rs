@@ -805,3 +805,116 @@ pub async fn retry(rw: &Runway, user: &User, id: i64) -> Result<(), DecideError>
         ))
     }
 }
+
+/// The team page's figures, for a member of `team` (or an admin). `None` if the caller may not see
+/// the team.
+pub async fn team_stats(
+    rw: &Runway,
+    user: &User,
+    team: &str,
+) -> Result<Option<runway_domain::view::TeamPage>, crate::db::DbError> {
+    use chrono::{Datelike, Duration, Utc};
+    use runway_domain::view::{quantile, ActionStats, TeamPage};
+    use std::collections::BTreeMap;
+    if !(user.is_admin || user.teams.iter().any(|m| m.team == team)) {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    let today = now.date_naive();
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let week_start = monday
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    let month_start = today
+        .with_day(1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    let since = now - Duration::days(90);
+    let rows = crate::db::stats::team_requests(&rw.db, team, since.min(month_start)).await?;
+    let this_week = rows.iter().filter(|r| r.2 >= week_start).count() as u64;
+    let this_month = rows.iter().filter(|r| r.2 >= month_start).count() as u64;
+    let recent = now - Duration::days(30);
+    let (ok, bad) = rows
+        .iter()
+        .filter(|r| r.2 >= recent)
+        .fold((0u64, 0u64), |(o, b), r| match r.1.as_str() {
+            "succeeded" => (o + 1, b),
+            "failed" => (o, b + 1),
+            _ => (o, b),
+        });
+    let success_rate = (ok + bad > 0).then(|| 100.0 * ok as f64 / (ok + bad) as f64);
+    let mut leads: BTreeMap<String, (u64, Vec<u64>)> = BTreeMap::new();
+    for (action, _, created, finished) in rows.iter().filter(|r| r.2 >= since) {
+        let e = leads.entry(action.clone()).or_default();
+        e.0 += 1;
+        if let Some(f) = finished {
+            e.1.push(u64::try_from((*f - *created).num_seconds()).unwrap_or(0));
+        }
+    }
+    let mut waits: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for (action, created, decided) in crate::db::stats::approval_waits(&rw.db, team, since).await? {
+        if let Some(d) = decided {
+            waits
+                .entry(action)
+                .or_default()
+                .push(u64::try_from((d - created).num_seconds()).unwrap_or(0));
+        }
+    }
+    let catalog = rw.catalog.snapshot();
+    let title = |id: &str| {
+        catalog
+            .actions
+            .get(id)
+            .map(|a| a.spec.title.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let actions = leads
+        .into_iter()
+        .map(|(action, (n, mut lead))| {
+            let mut wait = waits.remove(&action).unwrap_or_default();
+            ActionStats {
+                action_title: title(&action),
+                requests: n,
+                lead_median: quantile(&mut lead, 0.5),
+                lead_p90: quantile(&mut lead, 0.9),
+                approval_median: quantile(&mut wait, 0.5),
+                approval_p90: quantile(&mut wait, 0.9),
+                action_id: action,
+            }
+        })
+        .collect();
+    // Requests per week by action, the last 12 weeks.
+    let first_week = week_start - Duration::weeks(11);
+    let weeks: Vec<String> = (0..12)
+        .map(|i| (first_week + Duration::weeks(i)).date_naive().to_string())
+        .collect();
+    let mut per: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for (action, _, created, _) in rows.iter().filter(|r| r.2 >= first_week) {
+        let idx = usize::try_from((*created - first_week).num_weeks())
+            .unwrap_or(0)
+            .min(11);
+        per.entry(title(action)).or_insert_with(|| vec![0; 12])[idx] += 1;
+    }
+    let pending = crate::db::history::page(
+        &rw.db,
+        &crate::db::history::Filter {
+            team: Some(team.to_string()),
+            status: Some("pending_approval".into()),
+            ..Default::default()
+        },
+        50,
+    )
+    .await?;
+    Ok(Some(TeamPage {
+        team: team.to_string(),
+        this_week,
+        this_month,
+        success_rate,
+        actions,
+        weeks,
+        per_week: per.into_iter().collect(),
+        pending_approvals: history_rows(rw, pending),
+    }))
+}

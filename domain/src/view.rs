@@ -455,9 +455,57 @@ pub struct HistoryPage {
     pub is_admin: bool,
 }
 
+/// The team page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamPage {
+    pub team: String,
+    pub this_week: u64,
+    pub this_month: u64,
+    /// Succeeded / (succeeded + failed) over the last 30 days, as a percentage; `None` with nothing finished.
+    pub success_rate: Option<f64>,
+    pub actions: Vec<ActionStats>,
+    /// Weeks (oldest first, `YYYY-MM-DD` of the Monday) and, per action, the requests in each.
+    pub weeks: Vec<String>,
+    pub per_week: Vec<(String, Vec<u64>)>,
+    pub pending_approvals: Vec<HistoryRow>,
+}
+
+/// Figures for one action over the last 90 days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionStats {
+    pub action_id: String,
+    pub action_title: String,
+    pub requests: u64,
+    /// Submitted to finished, in seconds.
+    pub lead_median: Option<u64>,
+    pub lead_p90: Option<u64>,
+    /// Submitted to the approval decision, in seconds.
+    pub approval_median: Option<u64>,
+    pub approval_p90: Option<u64>,
+}
+
+/// The `q`-quantile (0..=1) of `values` (nearest rank), or `None` when empty.
+pub fn quantile(values: &mut [u64], q: f64) -> Option<u64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let rank = (q * values.len() as f64).ceil() as usize;
+    values.get(rank.clamp(1, values.len()) - 1).copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_use_the_nearest_rank() {
+        let mut v = vec![5, 1, 4, 2, 3, 10, 6, 7, 8, 9];
+        assert_eq!(quantile(&mut v, 0.5), Some(5));
+        assert_eq!(quantile(&mut v, 0.9), Some(9));
+        assert_eq!(quantile(&mut [], 0.5), None);
+        assert_eq!(quantile(&mut [42], 0.9), Some(42));
+    }
 
     #[test]
     fn query_values_are_percent_encoded() {

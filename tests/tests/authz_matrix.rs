@@ -45,6 +45,20 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ("GET", "/inbox", "/inbox", "", [303, 200, 200, 200, 200]),
     (
         "GET",
+        "/teams/{team}",
+        "/teams/payments",
+        "",
+        [303, 200, 404, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/teams/get",
+        "/api/teams/get",
+        "team=payments",
+        [401, 200, 404, 200, 200],
+    ),
+    (
+        "GET",
         "/requests/{id}/log.txt",
         "/requests/999999/log.txt",
         "",

@@ -74,6 +74,10 @@ fn History(page: HistoryPage) -> impl IntoView {
         <Title text=page.title.clone() />
         <section class="history">
             <h1>{page.title.clone()}</h1>
+            {match &scope {
+                HistoryScope::Team(t) => Some(view! { <p><a href=format!("/teams/{}", runway_domain::view::encode_query_value(t))>"Team figures"</a></p> }),
+                _ => None,
+            }}
             <nav class="category-filters" aria-label="Whose requests"><ul>{tabs}</ul></nav>
             <form class="filters" method="get" action="/requests" role="search">
                 <input type="hidden" name="scope" value=q.scope.clone() />

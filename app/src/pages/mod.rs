@@ -9,3 +9,4 @@ pub mod inbox;
 pub mod not_found;
 pub mod request;
 pub mod signin;
+pub mod team;

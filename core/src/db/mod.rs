@@ -11,6 +11,7 @@ pub mod history;
 pub mod jobs;
 pub mod requests;
 pub mod sessions;
+pub mod stats;
 pub mod users;
 
 use crate::config::{backend_of, Backend};
