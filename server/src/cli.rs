@@ -77,4 +77,7 @@ pub enum BenchCommand {
     /// Queue throughput (queue path and full request path) and enqueue-to-start latency, on the
     /// configured database. Use a scratch database.
     Queue(crate::bench::BenchQueue),
+    /// Seeds a million-request history (by default) and times the history views and the team
+    /// page. Use a scratch database.
+    History(crate::bench_history::BenchHistory),
 }

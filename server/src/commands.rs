@@ -42,6 +42,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Bench {
             command: BenchCommand::Queue(args),
         } => with_runtime(settings, move |s| crate::bench::run(s, args)),
+        Command::Bench {
+            command: BenchCommand::History(args),
+        } => with_runtime(settings, move |s| crate::bench_history::run(s, args)),
     }
 }
 

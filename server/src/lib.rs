@@ -12,9 +12,11 @@
 //! - [`telemetry`]: structured logging.
 //! - [`commands`]: what each subcommand does.
 //! - [`bench`]: `runway bench queue`.
+//! - [`bench_history`]: `runway bench history`.
 
 pub mod auth_routes;
 pub mod bench;
+pub mod bench_history;
 pub mod cli;
 pub mod commands;
 pub mod demo_ci;

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod history;
 pub mod jobs;
 pub mod requests;
+pub mod seed;
 pub mod sessions;
 pub mod stats;
 pub mod users;

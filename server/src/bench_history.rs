@@ -1,0 +1,157 @@
+//! `runway bench history`: seeds a realistic history (by default one million requests over a year,
+//! 20 teams, 200 people, six actions, a tenth of them approved) into the configured **scratch**
+//! database, then times the history views and the team page as the portal runs them, and prints
+//! p50/p99 per view.
+
+use anyhow::Context;
+use runway_core::config::Settings;
+use runway_core::db::Db;
+use runway_core::state::Runway;
+use runway_domain::user::{Membership, User};
+use runway_domain::view::HistoryQuery;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, clap::Args)]
+pub struct BenchHistory {
+    /// Requests to have in the database (seeded when there are fewer).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub requests: i64,
+    /// Timed calls per view.
+    #[arg(long, default_value_t = 300)]
+    pub samples: usize,
+}
+
+const TEAMS: i64 = 20;
+const PEOPLE: i64 = 200;
+const ACTIONS: [&str; 6] = [
+    "create-repo",
+    "tls-certificate",
+    "service-database",
+    "access-request",
+    "deploy-pipeline",
+    "rotate-secret",
+];
+
+fn out(line: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+}
+
+/// A view to time: its name and how to build its query string for a team.
+type View = (&'static str, fn(&str) -> String);
+
+async fn seed(db: &Db, n: i64) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let seeded = runway_core::db::seed::history(db, n, &ACTIONS, TEAMS, PEOPLE).await?;
+    if seeded == 0 {
+        out(&format!(
+            "  {n} or more requests already there; not seeding"
+        ));
+    } else {
+        out(&format!(
+            "  seeded {seeded} requests in {:.1} s",
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(())
+}
+
+fn percentile(samples: &mut [Duration], q: f64) -> f64 {
+    samples.sort_unstable();
+    let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len().max(1));
+    samples
+        .get(rank - 1)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+pub async fn run(settings: Settings, args: BenchHistory) -> anyhow::Result<()> {
+    let url = settings.effective_database_url();
+    let db = Db::connect(&url, 10)
+        .await
+        .context("opening the database")?;
+    db.migrate().await.context("applying migrations")?;
+    out(&format!(
+        "runway bench history on {} ({})",
+        match db {
+            Db::Postgres(_) => "postgres",
+            Db::Sqlite(_) => "sqlite",
+        },
+        runway_core::config::redact_url(&url)
+    ));
+    seed(&db, args.requests).await?;
+    runway_core::db::seed::analyze(&db).await?;
+    let rw = Runway::new(settings, db.clone()).map_err(|e| anyhow::anyhow!(e))?;
+    let _ = rw.catalog.reload().await;
+    let users = runway_core::db::seed::people(&db).await?;
+    anyhow::ensure!(!users.is_empty(), "no bench users");
+    let user = |i: usize| {
+        let (id, team) = users[i % users.len()].clone();
+        User {
+            id,
+            name: format!("Bench {id}"),
+            email: None,
+            is_admin: true,
+            teams: vec![Membership {
+                team,
+                is_lead: false,
+            }],
+        }
+    };
+    let views: [View; 4] = [
+        ("my requests", |_| String::new()),
+        ("team requests", |t| format!("scope=team&team={t}")),
+        ("team, failed only", |t| {
+            format!("scope=team&team={t}&status=failed")
+        }),
+        ("all, text search", |_| "scope=all&q=svc-4242".to_string()),
+    ];
+    for (name, query) in views {
+        // Full-text search scans; a few samples tell its cost.
+        let n = if name.starts_with("all") {
+            args.samples.min(10)
+        } else {
+            args.samples
+        };
+        let mut samples = Vec::with_capacity(n * 2);
+        for i in 0..n {
+            let u = user(i * 7);
+            let q =
+                HistoryQuery::parse(&query(&u.teams[0].team)).map_err(|e| anyhow::anyhow!(e))?;
+            let t = Instant::now();
+            let page = runway_core::requests::history(&rw, &u, q)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            samples.push(t.elapsed());
+            // Page 2 through the cursor, timed too.
+            if let Some(next) = page.next {
+                let q = HistoryQuery::parse(&next).map_err(|e| anyhow::anyhow!(e))?;
+                let t = Instant::now();
+                let _ = runway_core::requests::history(&rw, &u, q).await;
+                samples.push(t.elapsed());
+            }
+        }
+        out(&format!(
+            "  history: {name:<20} p50 {:>7.2} ms   p99 {:>7.2} ms   ({} pages)",
+            percentile(&mut samples.clone(), 0.5),
+            percentile(&mut samples, 0.99),
+            samples.len()
+        ));
+    }
+    let mut samples = Vec::new();
+    for i in 0..(args.samples / 3).clamp(10, 40) {
+        let u = user(i);
+        let team = u.teams[0].team.clone();
+        let t = Instant::now();
+        let _ = runway_core::requests::team_stats(&rw, &u, &team).await?;
+        samples.push(t.elapsed());
+    }
+    out(&format!(
+        "  team page:                     p50 {:>7.2} ms   p99 {:>7.2} ms   ({} pages)",
+        percentile(&mut samples.clone(), 0.5),
+        percentile(&mut samples, 0.99),
+        samples.len()
+    ));
+    Ok(())
+}
