@@ -8,12 +8,11 @@
 
 use crate::routes::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use runway_core::db::requests as sql;
-use runway_core::requests;
 use runway_domain::user::User;
 use serde_json::json;
 use std::time::Duration;
@@ -42,13 +41,8 @@ pub async fn stream(
     headers: HeaderMap,
 ) -> Response {
     let rw = state.runway.clone();
-    match sql::get(&rw.db, id).await {
-        Ok(Some(row)) if requests::may_see(&rw, &user, &row) => {}
-        Ok(_) => return (StatusCode::NOT_FOUND, "no such request").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot load a request");
-            return (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response();
-        }
+    if let Err(answer) = crate::request_routes::visible_request(&rw, &user, id).await {
+        return answer;
     }
     let (events, logs) = headers
         .get("last-event-id")

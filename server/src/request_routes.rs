@@ -57,6 +57,20 @@ fn unavailable(what: &str, e: impl std::fmt::Display) -> Response {
     )
 }
 
+/// The request `id` if `user` may see it; otherwise the answer to send (404, or 503 on a database
+/// failure). Every route about one request starts here.
+pub(crate) async fn visible_request(
+    rw: &runway_core::state::Runway,
+    user: &User,
+    id: i64,
+) -> Result<sql::RequestRow, Response> {
+    match sql::get(&rw.db, id).await {
+        Ok(Some(row)) if requests::may_see(rw, user, &row) => Ok(row),
+        Ok(_) => Err(not_found()),
+        Err(e) => Err(unavailable("cannot load a request", e)),
+    }
+}
+
 /// `POST /actions/{id}/submit`: validate and create the request, then show it; on mistakes, back to
 /// the form with the values kept (secrets excepted) and every error shown.
 pub async fn submit(
@@ -119,10 +133,9 @@ pub async fn take(
     Extension(user): Extension<User>,
 ) -> Response {
     let rw = &state.runway;
-    let row = match sql::get(&rw.db, id).await {
-        Ok(Some(row)) if requests::may_see(rw, &user, &row) => row,
-        Ok(_) => return not_found(),
-        Err(e) => return unavailable("cannot load a request", e),
+    let row = match visible_request(rw, &user, id).await {
+        Ok(row) => row,
+        Err(answer) => return answer,
     };
     if row.executor != "manual" || !requests::may_fulfil(rw, &user, &row) {
         return page(
@@ -182,10 +195,9 @@ pub async fn fulfil(
     body: Bytes,
 ) -> Response {
     let rw = &state.runway;
-    let row = match sql::get(&rw.db, id).await {
-        Ok(Some(row)) if requests::may_see(rw, &user, &row) => row,
-        Ok(_) => return not_found(),
-        Err(e) => return unavailable("cannot load a request", e),
+    let row = match visible_request(rw, &user, id).await {
+        Ok(row) => row,
+        Err(answer) => return answer,
     };
     if row.executor != "manual" || !requests::may_fulfil(rw, &user, &row) {
         return page(
@@ -356,10 +368,9 @@ pub async fn cancel(
     Extension(user): Extension<User>,
 ) -> Response {
     let rw = &state.runway;
-    let row = match sql::get(&rw.db, id).await {
-        Ok(Some(row)) if requests::may_see(rw, &user, &row) => row,
-        Ok(_) => return not_found(),
-        Err(e) => return unavailable("cannot load a request", e),
+    let row = match visible_request(rw, &user, id).await {
+        Ok(row) => row,
+        Err(answer) => return answer,
     };
     if !requests::may_cancel(&user, &row) {
         return page(
@@ -521,10 +532,8 @@ pub async fn download_log(
     Extension(user): Extension<User>,
 ) -> Response {
     let rw = state.runway.clone();
-    match sql::get(&rw.db, id).await {
-        Ok(Some(row)) if requests::may_see(&rw, &user, &row) => {}
-        Ok(_) => return not_found(),
-        Err(e) => return unavailable("cannot load a request", e),
+    if let Err(answer) = visible_request(&rw, &user, id).await {
+        return answer;
     }
     let stream = futures_util::stream::unfold(Some(0i64), move |after| {
         let rw = rw.clone();
