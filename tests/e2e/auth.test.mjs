@@ -2,7 +2,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, startServer, startProvider, launchBrowser, watchErrors, waitForHydration, devSignIn } from './harness.mjs';
+import { backends, startServer, startProvider, launchBrowser, watchErrors, waitForHydration, devSignIn, ssoSignIn } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -29,23 +29,7 @@ for (const backend of backends) {
     const errors = watchErrors(page);
     try {
       // Asking for a page redirects to sign-in, which remembers where we were going.
-      await page.goto(server.url + '/actions/create-repo');
-      await page.waitForURL(/\/signin\?next=/);
-      await waitForHydration(page);
-      await page.getByRole('link', { name: 'Sign in with SSO' }).click();
-
-      // The provider's own login page (oidc-provider's development interactions).
-      await page.waitForURL((u) => u.href.startsWith(provider.issuer));
-      await page.locator('input[name="login"]').fill('lena');
-      await page.locator('input[name="password"]').fill('any password');
-      await page.locator('button[type="submit"]').click();
-      await page.waitForURL((u) => u.href.startsWith(provider.issuer) || u.href.startsWith(server.url));
-      if (page.url().startsWith(provider.issuer)) {
-        await page.locator('button[type="submit"]').click(); // consent
-      }
-
-      await page.waitForURL(server.url + '/actions/create-repo');
-      await waitForHydration(page);
+      await ssoSignIn(page, server.url, provider, 'lena', '/actions/create-repo');
       assert.equal(await page.getByTestId('user-name').innerText(), 'Lena Lead');
       assert.match(await page.getByTestId('user-teams').innerText(), /team lead · payments \(lead\)/);
       assert.equal(await page.locator('h1').first().innerText(), 'Create a service repository');

@@ -145,6 +145,28 @@ export async function devSignIn(page, serverUrl, login, next = '/') {
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/signin')), page.locator(`button[data-login="${login}"]`).click()]);
 }
 
+/**
+ * Signs in through the OpenID Provider as `login` (tests/oidc/provider.mjs accounts), starting from
+ * `next` on Runway, and waits until the browser is back on that page.
+ */
+export async function ssoSignIn(page, serverUrl, provider, login, next = '/') {
+  await page.goto(serverUrl + next);
+  await page.waitForURL(/\/signin\?next=/);
+  await waitForHydration(page);
+  await page.getByRole('link', { name: 'Sign in with SSO' }).click();
+  // The provider's own login page (oidc-provider's development interactions), then its consent.
+  await page.waitForURL((u) => u.href.startsWith(provider.issuer));
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill('any password');
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL((u) => u.href.startsWith(provider.issuer) || u.href.startsWith(serverUrl));
+  if (page.url().startsWith(provider.issuer)) {
+    await page.locator('button[type="submit"]').click();
+  }
+  await page.waitForURL(serverUrl + next);
+  await waitForHydration(page);
+}
+
 /** Starts the test OpenID Provider (tests/oidc/provider.mjs) and resolves with its issuer. */
 export async function startProvider() {
   const child = spawn(process.execPath, [path.join(root, 'tests', 'oidc', 'provider.mjs')], {
