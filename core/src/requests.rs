@@ -300,13 +300,21 @@ pub async fn view(
         }
         None => format!("/actions/{}", row.action_id),
     };
+    let mut previous: Option<chrono::DateTime<chrono::Utc>> = None;
     let events = sql::events(&rw.db, id)
         .await?
         .into_iter()
-        .map(|e| EventView {
-            at: e.at.to_rfc3339(),
-            text: event_text(&e),
-            kind: e.kind,
+        .map(|e| {
+            let after = previous
+                .and_then(|p| (e.at - p).to_std().ok())
+                .map(runway_domain::duration::elapsed);
+            previous = Some(e.at);
+            EventView {
+                at: e.at.to_rfc3339(),
+                text: event_text(&e),
+                kind: e.kind,
+                after,
+            }
         })
         .collect();
     let log = sql::log_tail(&rw.db, id, None, LOG_TAIL)
@@ -814,7 +822,7 @@ pub async fn team_stats(
     team: &str,
 ) -> Result<Option<runway_domain::view::TeamPage>, crate::db::DbError> {
     use chrono::{Datelike, Duration, Utc};
-    use runway_domain::view::{quantile, ActionStats, TeamPage};
+    use runway_domain::view::{ActionStats, TeamPage};
     use std::collections::BTreeMap;
     if !(user.is_admin || user.teams.iter().any(|m| m.team == team)) {
         return Ok(None);
@@ -831,37 +839,32 @@ pub async fn team_stats(
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| t.and_utc())
         .unwrap_or(now);
-    let since = now - Duration::days(90);
-    let rows = crate::db::stats::team_requests(&rw.db, team, since.min(month_start)).await?;
-    let this_week = rows.iter().filter(|r| r.2 >= week_start).count() as u64;
-    let this_month = rows.iter().filter(|r| r.2 >= month_start).count() as u64;
-    let recent = now - Duration::days(30);
-    let (ok, bad) = rows
-        .iter()
-        .filter(|r| r.2 >= recent)
-        .fold((0u64, 0u64), |(o, b), r| match r.1.as_str() {
-            "succeeded" => (o + 1, b),
-            "failed" => (o, b + 1),
-            _ => (o, b),
-        });
+    let windows = crate::db::stats::Windows {
+        week: week_start,
+        month: month_start,
+        recent: now - Duration::days(30),
+        quarter: now - Duration::days(90),
+        first_week: week_start - Duration::weeks(11),
+    };
+    let counts = crate::db::stats::counts(&rw.db, team, &windows).await?;
+    let this_week = counts.iter().map(|c| c.this_week).sum::<i64>();
+    let this_month = counts.iter().map(|c| c.this_month).sum::<i64>();
+    let ok = counts.iter().map(|c| c.succeeded_recent).sum::<i64>();
+    let bad = counts.iter().map(|c| c.failed_recent).sum::<i64>();
     let success_rate = (ok + bad > 0).then(|| 100.0 * ok as f64 / (ok + bad) as f64);
-    let mut leads: BTreeMap<String, (u64, Vec<u64>)> = BTreeMap::new();
-    for (action, _, created, finished) in rows.iter().filter(|r| r.2 >= since) {
-        let e = leads.entry(action.clone()).or_default();
-        e.0 += 1;
-        if let Some(f) = finished {
-            e.1.push(u64::try_from((*f - *created).num_seconds()).unwrap_or(0));
-        }
-    }
-    let mut waits: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for (action, created, decided) in crate::db::stats::approval_waits(&rw.db, team, since).await? {
-        if let Some(d) = decided {
-            waits
-                .entry(action)
-                .or_default()
-                .push(u64::try_from((d - created).num_seconds()).unwrap_or(0));
-        }
-    }
+    let secs = |v: Option<i64>| v.map(|s| u64::try_from(s).unwrap_or(0));
+    let leads: BTreeMap<String, (Option<u64>, Option<u64>)> =
+        crate::db::stats::lead_quantiles(&rw.db, team, windows.quarter)
+            .await?
+            .into_iter()
+            .map(|(a, m, p)| (a, (secs(m), secs(p))))
+            .collect();
+    let waits: BTreeMap<String, (Option<u64>, Option<u64>)> =
+        crate::db::stats::approval_quantiles(&rw.db, team, windows.quarter)
+            .await?
+            .into_iter()
+            .map(|(a, m, p)| (a, (secs(m), secs(p))))
+            .collect();
     let catalog = rw.catalog.snapshot();
     let title = |id: &str| {
         catalog
@@ -870,32 +873,37 @@ pub async fn team_stats(
             .map(|a| a.spec.title.clone())
             .unwrap_or_else(|| id.to_string())
     };
-    let actions = leads
-        .into_iter()
-        .map(|(action, (n, mut lead))| {
-            let mut wait = waits.remove(&action).unwrap_or_default();
+    let actions = counts
+        .iter()
+        .filter(|c| c.quarter > 0)
+        .map(|c| {
+            let (lead_median, lead_p90) = leads.get(&c.action_id).copied().unwrap_or_default();
+            let (approval_median, approval_p90) =
+                waits.get(&c.action_id).copied().unwrap_or_default();
             ActionStats {
-                action_title: title(&action),
-                requests: n,
-                lead_median: quantile(&mut lead, 0.5),
-                lead_p90: quantile(&mut lead, 0.9),
-                approval_median: quantile(&mut wait, 0.5),
-                approval_p90: quantile(&mut wait, 0.9),
-                action_id: action,
+                action_title: title(&c.action_id),
+                requests: u64::try_from(c.quarter).unwrap_or(0),
+                lead_median,
+                lead_p90,
+                approval_median,
+                approval_p90,
+                action_id: c.action_id.clone(),
             }
         })
         .collect();
     // Requests per week by action, the last 12 weeks.
-    let first_week = week_start - Duration::weeks(11);
     let weeks: Vec<String> = (0..12)
-        .map(|i| (first_week + Duration::weeks(i)).date_naive().to_string())
+        .map(|i| {
+            (windows.first_week + Duration::weeks(i))
+                .date_naive()
+                .to_string()
+        })
         .collect();
     let mut per: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for (action, _, created, _) in rows.iter().filter(|r| r.2 >= first_week) {
-        let idx = usize::try_from((*created - first_week).num_weeks())
-            .unwrap_or(0)
-            .min(11);
-        per.entry(title(action)).or_insert_with(|| vec![0; 12])[idx] += 1;
+    for (action, week, n) in crate::db::stats::per_week(&rw.db, team, windows.first_week).await? {
+        let idx = usize::try_from(week).unwrap_or(0).min(11);
+        per.entry(title(&action)).or_insert_with(|| vec![0; 12])[idx] +=
+            u64::try_from(n).unwrap_or(0);
     }
     let pending = crate::db::history::page(
         &rw.db,
@@ -909,8 +917,8 @@ pub async fn team_stats(
     .await?;
     Ok(Some(TeamPage {
         team: team.to_string(),
-        this_week,
-        this_month,
+        this_week: u64::try_from(this_week).unwrap_or(0),
+        this_month: u64::try_from(this_month).unwrap_or(0),
         success_rate,
         actions,
         weeks,

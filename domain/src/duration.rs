@@ -108,9 +108,31 @@ impl fmt::Display for HumanDuration {
     }
 }
 
+/// How long something took, for people: `300ms` below a second, `2.5s` below a minute when there
+/// are fractions, otherwise the compact form (`1h30m`).
+pub fn elapsed(d: std::time::Duration) -> String {
+    if d < std::time::Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else if d.subsec_millis() != 0 && d < std::time::Duration::from_secs(60) {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        HumanDuration::from_secs(d.as_secs()).to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elapsed_reads_well_at_every_scale() {
+        use std::time::Duration;
+        assert_eq!(elapsed(Duration::from_millis(300)), "300ms");
+        assert_eq!(elapsed(Duration::from_millis(2_500)), "2.5s");
+        assert_eq!(elapsed(Duration::from_secs(42)), "42s");
+        assert_eq!(elapsed(Duration::from_secs(5_400)), "1h30m");
+        assert_eq!(elapsed(Duration::from_millis(90_400)), "1m30s");
+    }
 
     #[test]
     fn parses_single_and_compound_units() {

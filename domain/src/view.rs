@@ -108,6 +108,8 @@ pub struct EventView {
     pub at: String,
     pub kind: String,
     pub text: String,
+    /// Time since the previous event ("2m5s"); none for the first.
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -38,8 +38,8 @@ fn out(line: &str) {
     let _ = writeln!(stdout, "{line}");
 }
 
-/// A view to time: its name and how to build its query string for a team.
-type View = (&'static str, fn(&str) -> String);
+/// A view to time: its name and how to build its query string for a team and a sample number.
+type View = (&'static str, fn(&str, usize) -> String);
 
 async fn seed(db: &Db, n: i64) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -99,26 +99,44 @@ pub async fn run(settings: Settings, args: BenchHistory) -> anyhow::Result<()> {
             }],
         }
     };
-    let views: [View; 4] = [
-        ("my requests", |_| String::new()),
-        ("team requests", |t| format!("scope=team&team={t}")),
-        ("team, failed only", |t| {
+    let views: [View; 10] = [
+        ("my requests", |_, _| String::new()),
+        ("all requests", |_, _| "scope=all".to_string()),
+        ("team requests", |t, _| format!("scope=team&team={t}")),
+        ("team, failed only", |t, _| {
             format!("scope=team&team={t}&status=failed")
         }),
-        ("all, text search", |_| "scope=all&q=svc-4242".to_string()),
+        // One service among a million: found through the text index.
+        ("all, search rare", |_, i| {
+            format!("scope=all&q=svc-{}", 4_242 + i * 1_013)
+        }),
+        // A third of all requests match: found walking the newest first.
+        ("all, search common", |_, i| {
+            format!(
+                "scope=all&q={}",
+                ["staging", "production", "development"][i % 3]
+            )
+        }),
+        ("all, search no match", |_, i| {
+            format!("scope=all&q=nothing-{i}")
+        }),
+        ("team, search rare", |t, i| {
+            format!("scope=team&team={t}&q=svc-{}", 777 + i * 331)
+        }),
+        ("all, by requester", |_, i| {
+            format!("scope=all&requester=Bench+Person+{}", 100 + i % 100)
+        }),
+        ("all, unknown requester", |_, i| {
+            format!("scope=all&requester=Nobody+{i}")
+        }),
     ];
     for (name, query) in views {
-        // Full-text search scans; a few samples tell its cost.
-        let n = if name.starts_with("all") {
-            args.samples.min(10)
-        } else {
-            args.samples
-        };
+        let n = args.samples;
         let mut samples = Vec::with_capacity(n * 2);
         for i in 0..n {
             let u = user(i * 7);
             let q =
-                HistoryQuery::parse(&query(&u.teams[0].team)).map_err(|e| anyhow::anyhow!(e))?;
+                HistoryQuery::parse(&query(&u.teams[0].team, i)).map_err(|e| anyhow::anyhow!(e))?;
             let t = Instant::now();
             let page = runway_core::requests::history(&rw, &u, q)
                 .await
@@ -133,7 +151,7 @@ pub async fn run(settings: Settings, args: BenchHistory) -> anyhow::Result<()> {
             }
         }
         out(&format!(
-            "  history: {name:<20} p50 {:>7.2} ms   p99 {:>7.2} ms   ({} pages)",
+            "  history: {name:<22} p50 {:>7.2} ms   p99 {:>7.2} ms   ({} pages)",
             percentile(&mut samples.clone(), 0.5),
             percentile(&mut samples, 0.99),
             samples.len()
@@ -148,7 +166,7 @@ pub async fn run(settings: Settings, args: BenchHistory) -> anyhow::Result<()> {
         samples.push(t.elapsed());
     }
     out(&format!(
-        "  team page:                     p50 {:>7.2} ms   p99 {:>7.2} ms   ({} pages)",
+        "  team page:                       p50 {:>7.2} ms   p99 {:>7.2} ms   ({} pages)",
         percentile(&mut samples.clone(), 0.5),
         percentile(&mut samples, 0.99),
         samples.len()

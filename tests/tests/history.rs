@@ -42,10 +42,11 @@ async fn seed(app: &TestApp) {
         };
         let inputs = format!("{{\"name\":\"billing-{i}\"}}");
         let status = statuses[usize::try_from(i).unwrap() % statuses.len()];
+        let search = runway_core::db::history::search_text(action, &inputs);
         runway_core::on_pool!(&app.runway.db, pool => sqlx::query(
-            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, executor, created_at, updated_at)
-             VALUES ($1, 'h', $2, $3, $4, $5, 'script', $6, $6)")
-            .bind(action).bind(who).bind(team).bind(&inputs).bind(status).bind(at)
+            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, executor, created_at, updated_at, search_text)
+             VALUES ($1, 'h', $2, $3, $4, $5, 'script', $6, $6, $7)")
+            .bind(action).bind(who).bind(team).bind(&inputs).bind(status).bind(at).bind(&search)
             .execute(pool)
             .await
             .map(|_| ())).unwrap();
@@ -127,6 +128,16 @@ async fn filters_and_pages_return_exactly_the_right_rows(backend: Backend) {
             "scope=team&team=payments&q=BILLING-1",
             "r.team = 'payments' AND LOWER(r.inputs) LIKE '%billing-1%'".to_string(),
         ),
+        // Short terms are not in the trigram index: the search walks the rows instead.
+        (
+            "scope=team&team=payments&q=ls",
+            "r.team = 'payments' AND (LOWER(r.action_id) LIKE '%ls%' OR LOWER(r.inputs) LIKE '%ls%')"
+                .to_string(),
+        ),
+        (
+            "scope=team&team=payments&q=TLS-CERT",
+            "r.team = 'payments' AND r.action_id = 'tls-certificate'".to_string(),
+        ),
         (
             "scope=team&team=payments&requester=dana",
             "r.team = 'payments' AND LOWER(u.name) LIKE '%dana%'".to_string(),
@@ -148,6 +159,45 @@ async fn filters_and_pages_return_exactly_the_right_rows(backend: Backend) {
         assert_eq!(got, want, "pages of `{query}`");
         assert_eq!(csv_ids(&app, query).await, want, "CSV of `{query}`");
     }
+    // A requester filter that names nobody finds nothing.
+    assert_eq!(
+        all_pages(&app, "scope=team&team=payments&requester=nobody").await,
+        Vec::<i64>::new()
+    );
+    // Search text that means something to SQL, LIKE or FTS5 is just text: no error, no match.
+    for q in ["%22billing", "bill%25", "billing_1", "a%22%22b%27"] {
+        assert_eq!(
+            all_pages(&app, &format!("scope=team&team=payments&q={q}")).await,
+            Vec::<i64>::new(),
+            "{q}"
+        );
+    }
+    // SQLite looks rare terms up in its trigram index and walks the rows for common ones; both
+    // ways return the same rows.
+    let filter = runway_core::db::history::Filter {
+        text: Some("billing-1".into()),
+        ..Default::default()
+    };
+    let ids = |rows: Vec<runway_core::db::requests::RequestRow>| {
+        rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    let by_index =
+        ids(
+            runway_core::db::history::page_with_index_cap(&app.runway.db, &filter, 1000, 1000)
+                .await
+                .unwrap(),
+        );
+    let by_walk =
+        ids(
+            runway_core::db::history::page_with_index_cap(&app.runway.db, &filter, 1000, 1)
+                .await
+                .unwrap(),
+        );
+    assert_eq!(
+        by_index,
+        expected(&app, "LOWER(r.inputs) LIKE '%billing-1%'").await
+    );
+    assert_eq!(by_walk, by_index);
     // The rendered page shows the first 50 and a link to the older ones.
     let (status, html) = app.get_text("/requests?scope=team&team=payments").await;
     assert_eq!(status, 200);

@@ -402,6 +402,18 @@ async fn approvals_gate_the_work_and_only_approvers_decide(backend: Backend) {
     let html = wait_final(&app, id).await;
     assert!(html.contains("data-status=\"succeeded\""), "{html}");
     assert!(html.contains("Go ahead"), "the comment is on the timeline");
+    // Every event after the first says how long after the previous one it came.
+    let events = html.matches("<li data-kind=").count();
+    assert!(
+        events >= 5,
+        "submitted, approval asked, approved, queued, started, succeeded: {html}"
+    );
+    assert_eq!(
+        html.matches("class=\"muted after\"").count(),
+        events - 1,
+        "{html}"
+    );
+    assert!(html.contains(" later</span>"), "{html}");
     assert!(
         dirs.data
             .path()

@@ -138,7 +138,7 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                 <h2 id="timeline-heading">"Timeline"</h2>
                 <ol class="timeline" data-testid="timeline">
                     {r.events.iter().map(|e| view! {
-                        <li data-kind=e.kind.clone()><time datetime=e.at.clone()>{e.at.replace('T', " ").chars().take(19).collect::<String>()}</time>" "{e.text.clone()}</li>
+                        <li data-kind=e.kind.clone()><time datetime=e.at.clone()>{e.at.replace('T', " ").chars().take(19).collect::<String>()}</time>" "{e.text.clone()}{e.after.clone().map(|a| view! { <span class="muted after">{format!(" · {a} later")}</span> })}</li>
                     }).collect_view()}
                 </ol>
             </section>

@@ -251,8 +251,15 @@ pub async fn enqueue(db: &Db, jobs: &[NewJob], now_ms: i64) -> Result<Vec<i64>, 
 #[tracing::instrument(skip_all, fields(action = %req.action_id))]
 pub async fn submit(db: &Db, req: &NewRequest, now_ms: i64) -> Result<Submitted, DbError> {
     let at = now();
+    let search = super::history::search_text(&req.action_id, &req.inputs);
+    // On SQLite, take the write lock up front: the search index's insert trigger otherwise met
+    // concurrent submits with SQLITE_BUSY instead of waiting for the busy timeout.
+    let begin = match db {
+        Db::Sqlite(_) => "BEGIN IMMEDIATE",
+        Db::Postgres(_) => "BEGIN",
+    };
     let result = on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(begin).await?;
         let status = if req.needs_approval { "pending_approval" } else { "queued" };
         // A request that waits for approval keeps its job here until it is approved.
         let pending_job = match (&req.job, req.needs_approval) {
@@ -260,14 +267,15 @@ pub async fn submit(db: &Db, req: &NewRequest, now_ms: i64) -> Result<Submitted,
             _ => None,
         };
         let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, idempotency_key, executor, pending_job, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $8, $6, $9, $10, $7, $7)
+            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, idempotency_key, executor, pending_job, created_at, updated_at, search_text)
+             VALUES ($1, $2, $3, $4, $5, $8, $6, $9, $10, $7, $7, $11)
              ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL AND status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected', 'expired')
              DO NOTHING
              RETURNING id",
         )
         .bind(&req.action_id).bind(&req.action_hash).bind(req.requester_id).bind(&req.team)
         .bind(&req.inputs).bind(&req.idempotency_key).bind(at).bind(status).bind(&req.executor).bind(&pending_job)
+        .bind(&search)
         .fetch_optional(&mut *tx).await?;
         let Some(request_id) = inserted else {
             let existing: i64 = sqlx::query_scalar(

@@ -46,17 +46,21 @@ pub async fn history(
             .collect::<Vec<_>>()
             .join(" ")
     );
+    // Inputs differ per request (a service name) and repeat across many (an environment), so that
+    // searches for rare and for common words can both be measured.
+    let env = "CASE g % 3 WHEN 0 THEN 'production' WHEN 1 THEN 'staging' ELSE 'development' END";
     let todo = n - have;
     match db {
         Db::Postgres(pool) => {
             sqlx::query(&format!(
-                "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, executor, attempts, created_at, updated_at, finished_at)
+                "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, executor, attempts, created_at, updated_at, finished_at, search_text)
                  SELECT {action}, 'bench', $1 + (g % {people}), 'team' || ((g % {people}) % {teams}),
-                        '{{\"name\":\"svc-' || g || '\"}}',
+                        '{{\"name\":\"svc-' || g || '\",\"environment\":\"' || {env} || '\"}}',
                         CASE WHEN (g / {people}) % 10 = 3 THEN 'failed' WHEN g % 97 = 0 THEN 'pending_approval' ELSE 'succeeded' END,
                         'script', 1,
                         now() - g * interval '31 seconds', now() - g * interval '31 seconds',
-                        CASE WHEN g % 97 = 0 THEN NULL ELSE now() - g * interval '31 seconds' + (g % 900) * interval '1 second' END
+                        CASE WHEN g % 97 = 0 THEN NULL ELSE now() - g * interval '31 seconds' + (g % 900) * interval '1 second' END,
+                        {action} || ' svc-' || g || ' ' || {env}
                  FROM generate_series(1, $2) AS g"
             ))
             .bind(first_user)
@@ -80,12 +84,13 @@ pub async fn history(
             let base = now.timestamp();
             sqlx::query(&format!(
                 "WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < $2)
-                 INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, executor, attempts, created_at, updated_at, finished_at)
+                 INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, executor, attempts, created_at, updated_at, finished_at, search_text)
                  SELECT {action}, 'bench', $1 + (g % {people}), 'team' || ((g % {people}) % {teams}),
-                        '{{\"name\":\"svc-' || g || '\"}}',
+                        '{{\"name\":\"svc-' || g || '\",\"environment\":\"' || {env} || '\"}}',
                         CASE WHEN (g / {people}) % 10 = 3 THEN 'failed' WHEN g % 97 = 0 THEN 'pending_approval' ELSE 'succeeded' END,
                         'script', 1, {c}, {c},
-                        CASE WHEN g % 97 = 0 THEN NULL ELSE {f} END
+                        CASE WHEN g % 97 = 0 THEN NULL ELSE {f} END,
+                        {action} || ' svc-' || g || ' ' || {env}
                  FROM seq",
                 c = ts(&format!("{base} - g * 31")),
                 f = ts(&format!("{base} - g * 31 + g % 900")),
@@ -118,6 +123,14 @@ pub async fn people(db: &Db) -> Result<Vec<(i64, String)>, DbError> {
 
 /// Refreshes the planner's statistics (after seeding, or after new indexes).
 pub async fn analyze(db: &Db) -> Result<(), DbError> {
-    on_pool!(db, pool => sqlx::query("ANALYZE").execute(pool).await.map(|_| ()))?;
+    match db {
+        // VACUUM sets the visibility map that index-only scans need, as autovacuum would soon after
+        // a bulk load on a live server.
+        Db::Postgres(pool) => sqlx::query("VACUUM ANALYZE")
+            .execute(pool)
+            .await
+            .map(|_| ())?,
+        Db::Sqlite(pool) => sqlx::query("ANALYZE").execute(pool).await.map(|_| ())?,
+    }
     Ok(())
 }

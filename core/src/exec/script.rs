@@ -21,7 +21,6 @@ use super::{parse_outputs, LogSink, Output, Redactor, Stream};
 use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::{geteuid, Pid, User};
-use runway_domain::duration::HumanDuration;
 use runway_domain::template::value_text;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -770,14 +769,7 @@ fn describe_exit(status: ExitStatus, cpu_seconds: u64) -> String {
     text
 }
 
-/// "2m", "1h30m"; milliseconds below one second.
-fn human(d: Duration) -> String {
-    if d.as_secs() == 0 {
-        format!("{}ms", d.as_millis())
-    } else {
-        HumanDuration::from_secs(d.as_secs()).to_string()
-    }
-}
+use runway_domain::duration::elapsed as human;
 
 fn shorten(text: &str, max_chars: usize) -> String {
     match text.char_indices().nth(max_chars) {

@@ -23,7 +23,6 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, LOCATION};
 use reqwest::StatusCode;
-use runway_domain::duration::HumanDuration;
 use runway_domain::spec::{HttpMethod, WebhookPoll};
 use serde_json::Value;
 use sha2::Sha256;
@@ -801,13 +800,4 @@ fn error_chain(error: &reqwest::Error) -> String {
     }
 }
 
-/// `300 ms`, `2.5s`, `1h30m`.
-fn human(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else if d.subsec_millis() != 0 && d < Duration::from_secs(60) {
-        format!("{:.1}s", d.as_secs_f64())
-    } else {
-        HumanDuration::from_secs(d.as_secs()).to_string()
-    }
-}
+use runway_domain::duration::elapsed as human;

@@ -363,9 +363,7 @@ async fn run_one(
     }
 }
 
-fn human(d: Duration) -> String {
-    runway_domain::duration::HumanDuration::from_secs(d.as_secs()).to_string()
-}
+use runway_domain::duration::elapsed as human;
 
 /// Records outcomes in batches: whatever has finished when the previous batch commits goes into the
 /// next transaction (one commit for many jobs under load, one per job when idle).
