@@ -145,6 +145,15 @@ for (const backend of backends) {
       const seen = await dev.evaluate(() => window.__statuses);
       assert.deepEqual(seen, ['Waiting for approval', 'Queued', 'Running', 'Succeeded'], 'every status, in order');
 
+      // Run again: the form opens with the same values.
+      await Promise.all([
+        dev.waitForURL(/\/actions\/nightly-export\?/),
+        dev.getByRole('link', { name: 'Run again with these values' }).click(),
+      ]);
+      await waitForHydration(dev);
+      assert.equal(await dev.getByLabel('Dataset').inputValue(), 'refunds');
+      assert.equal(await dev.getByLabel('Team').inputValue(), 'payments');
+
       // Lena's inbox is empty now, and so is her badge.
       await lead.goto(`${server.url}/approvals`);
       await waitForHydration(lead);
