@@ -395,6 +395,20 @@ impl HistoryQuery {
         if !q.status.is_empty() && q.status.parse::<crate::request::RequestStatus>().is_err() {
             return Err(format!("status: `{}` is not a request status", q.status));
         }
+        // Databases refuse NUL in text, and no stored value holds control characters to find.
+        for (name, v) in [
+            ("q", &q.q),
+            ("requester", &q.requester),
+            ("team", &q.team),
+            ("action", &q.action),
+        ] {
+            if v.chars().any(char::is_control) {
+                return Err(format!("{name}: control characters are not allowed"));
+            }
+            if v.chars().count() > 200 {
+                return Err(format!("{name}: at most 200 characters"));
+            }
+        }
         Ok(q)
     }
 
@@ -507,6 +521,20 @@ mod tests {
         assert_eq!(quantile(&mut v, 0.9), Some(9));
         assert_eq!(quantile(&mut [], 0.5), None);
         assert_eq!(quantile(&mut [42], 0.9), Some(42));
+    }
+
+    #[test]
+    fn history_filters_refuse_control_characters_and_overlong_text() {
+        assert!(HistoryQuery::parse("q=billing&requester=dana").is_ok());
+        assert_eq!(
+            HistoryQuery::parse("q=abc%00def").map(|_| ()),
+            Err("q: control characters are not allowed".to_string())
+        );
+        assert!(HistoryQuery::parse("requester=a%0Ab").is_err());
+        assert_eq!(
+            HistoryQuery::parse(&format!("q={}", "x".repeat(201))).map(|_| ()),
+            Err("q: at most 200 characters".to_string())
+        );
     }
 
     #[test]

@@ -5,8 +5,11 @@ ALTER TABLE requests ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 UPDATE requests SET search_text = lower(action_id || ' ' || coalesce(
     (SELECT group_concat(value, ' ') FROM json_each(requests.inputs)), ''));
 
+-- Rows from before this migration are lower-cased by SQLite (ASCII letters only; new rows by Runway,
+-- all letters). The index is case-sensitive because both sides are lower-cased already: it then
+-- matches exactly what the LIKE fallback matches.
 CREATE VIRTUAL TABLE requests_search USING fts5(
-    search_text, content = 'requests', content_rowid = 'id', tokenize = 'trigram');
+    search_text, content = 'requests', content_rowid = 'id', tokenize = 'trigram case_sensitive 1');
 INSERT INTO requests_search (requests_search) VALUES ('rebuild');
 
 CREATE TRIGGER requests_search_insert AFTER INSERT ON requests BEGIN

@@ -47,7 +47,13 @@ async function approveFromInbox(page, serverUrl, id, comment) {
   ]);
   await waitForHydration(page);
   await page.getByLabel('Comment (required to reject)').fill(comment);
-  await Promise.all([page.waitForURL(`${serverUrl}/requests/${id}`), page.getByRole('button', { name: 'Approve' }).click()]);
+  const [post] = await Promise.all([
+    page.waitForRequest((r) => r.method() === 'POST' && r.url() === `${serverUrl}/requests/${id}/approve`),
+    page.getByRole('button', { name: 'Approve' }).click(),
+  ]);
+  // The decision is recorded, and the browser sent back to the request.
+  assert.equal((await post.response())?.status(), 303);
+  await page.waitForURL(`${serverUrl}/requests/${id}`);
 }
 
 for (const backend of backends) {

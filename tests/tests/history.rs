@@ -229,6 +229,11 @@ async fn nobody_sees_another_teams_requests_in_any_list_or_export(backend: Backe
         .post_form("/api/requests/history", "query=from%3Dyesterday")
         .await;
     assert_eq!(bad.status(), 400, "a malformed filter is a clear error");
+    let (status, _) = app.get_text("/requests.csv?q=billing%00").await;
+    assert_eq!(
+        status, 400,
+        "a NUL in the search text is refused, not a server error"
+    );
     app.new_browser();
     app.sign_in("ada").await;
     let everything = all_pages(&app, "scope=all").await;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 fn epoch(db: &Db, column: &str) -> String {
     match db {
         Db::Sqlite(_) => format!("unixepoch({column})"),
-        Db::Postgres(_) => format!("EXTRACT(EPOCH FROM {column})::BIGINT"),
+        Db::Postgres(_) => format!("FLOOR(EXTRACT(EPOCH FROM {column}))::BIGINT"),
     }
 }
 
