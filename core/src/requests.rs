@@ -443,20 +443,24 @@ pub async fn inbox(
         .await?
         .into_iter()
         .filter(|r| may_fulfil(rw, user, r))
-        .map(|r| runway_domain::view::InboxItem {
-            id: r.id,
-            action_title: catalog
-                .actions
-                .get(&r.action_id)
-                .map(|a| a.spec.title.clone())
-                .unwrap_or_else(|| r.action_id.clone()),
-            requester: r.requester_name.unwrap_or_else(|| "someone".into()),
-            team: r.team,
-            status: r.status,
-            assignee: r.assignee_name,
-            created_at: r.created_at.to_rfc3339(),
-        })
+        .map(|r| inbox_item(&catalog, r))
         .collect())
+}
+
+/// A request as the fulfilment and approvals inboxes list it.
+fn inbox_item(
+    catalog: &crate::catalog::Catalog,
+    r: sql::RequestRow,
+) -> runway_domain::view::InboxItem {
+    runway_domain::view::InboxItem {
+        id: r.id,
+        action_title: catalog.title_of(&r.action_id),
+        requester: r.requester_name.unwrap_or_else(|| "someone".into()),
+        team: r.team,
+        status: r.status,
+        assignee: r.assignee_name,
+        created_at: r.created_at.to_rfc3339(),
+    }
 }
 
 /// May `user` approve (or reject) this request under `policy`? Never their own request; team-lead
@@ -593,19 +597,7 @@ pub async fn approvals_inbox(
         if mine {
             continue;
         }
-        out.push(runway_domain::view::InboxItem {
-            id: r.id,
-            action_title: catalog
-                .actions
-                .get(&r.action_id)
-                .map(|a| a.spec.title.clone())
-                .unwrap_or_else(|| r.action_id.clone()),
-            requester: r.requester_name.unwrap_or_else(|| "someone".into()),
-            team: r.team,
-            status: r.status,
-            assignee: None,
-            created_at: r.created_at.to_rfc3339(),
-        });
+        out.push(inbox_item(&catalog, r));
     }
     Ok(out)
 }
@@ -703,11 +695,7 @@ pub fn history_rows(rw: &Runway, rows: Vec<RequestRow>) -> Vec<runway_domain::vi
             let status: Option<runway_domain::request::RequestStatus> = r.status.parse().ok();
             runway_domain::view::HistoryRow {
                 id: r.id,
-                action_title: catalog
-                    .actions
-                    .get(&r.action_id)
-                    .map(|a| a.spec.title.clone())
-                    .unwrap_or_else(|| r.action_id.clone()),
+                action_title: catalog.title_of(&r.action_id),
                 action_id: r.action_id,
                 requester: r.requester_name.unwrap_or_default(),
                 team: r.team,
@@ -866,13 +854,7 @@ pub async fn team_stats(
             .map(|(a, m, p)| (a, (secs(m), secs(p))))
             .collect();
     let catalog = rw.catalog.snapshot();
-    let title = |id: &str| {
-        catalog
-            .actions
-            .get(id)
-            .map(|a| a.spec.title.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
+    let title = |id: &str| catalog.title_of(id);
     let actions = counts
         .iter()
         .filter(|c| c.quarter > 0)

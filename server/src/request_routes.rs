@@ -31,6 +31,14 @@ fn page(status: StatusCode, title: &str, body_html: String) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
+/// A short explanation (plain text) and a link back to request `id`, as the body of [`page`].
+fn back_to_request(id: i64, message: &str) -> String {
+    format!(
+        "<p>{}</p><p><a href=\"/requests/{id}\">Back to the request</a></p>",
+        escape(message)
+    )
+}
+
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -141,8 +149,9 @@ pub async fn take(
         return page(
             StatusCode::FORBIDDEN,
             "Not yours to fulfil",
-            format!(
-                "<p>Only the team that owns this action (or an admin) can fulfil it. <a href=\"/requests/{id}\">Back to the request</a></p>"
+            back_to_request(
+                id,
+                "Only the team that owns this action (or an admin) can fulfil it.",
             ),
         );
     }
@@ -203,7 +212,10 @@ pub async fn fulfil(
         return page(
             StatusCode::FORBIDDEN,
             "Not yours to fulfil",
-            format!("<p>Only the team that owns this action (or an admin) can fulfil it. <a href=\"/requests/{id}\">Back</a></p>"),
+            back_to_request(
+                id,
+                "Only the team that owns this action (or an admin) can fulfil it.",
+            ),
         );
     }
     let form = body_values(&body);
@@ -222,7 +234,7 @@ pub async fn fulfil(
             return page(
                 StatusCode::BAD_REQUEST,
                 "Choose done or failed",
-                format!("<p>Use the <em>Mark done</em> or <em>Mark failed</em> button. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+                back_to_request(id, "Use the Mark done or Mark failed button."),
             )
         }
     };
@@ -230,7 +242,10 @@ pub async fn fulfil(
         return page(
             StatusCode::BAD_REQUEST,
             "A note is needed",
-            format!("<p>Tell the requester what you did (at most 10,000 characters). <a href=\"/requests/{id}\">Back to the request</a></p>"),
+            back_to_request(
+                id,
+                "Tell the requester what you did (at most 10,000 characters).",
+            ),
         );
     }
     let outputs = match parse_result_lines(&get("outputs")) {
@@ -239,10 +254,7 @@ pub async fn fulfil(
             return page(
                 StatusCode::BAD_REQUEST,
                 "The results need fixing",
-                format!(
-                    "<p>{}</p><p><a href=\"/requests/{id}\">Back to the request</a></p>",
-                    escape(&e)
-                ),
+                back_to_request(id, &e),
             )
         }
     };
@@ -275,7 +287,7 @@ pub async fn reveal(
         Ok(None) => page(
             StatusCode::NOT_FOUND,
             "Nothing to show",
-            format!("<p>This secret was already shown (or expired unseen after 24 hours), or it is not yours. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+            back_to_request(id, "This secret was already shown (or expired unseen after 24 hours), or it is not yours."),
         ),
         Err(e) => unavailable("cannot reveal a secret output", e),
     }
@@ -301,14 +313,17 @@ async fn decide(
         return page(
             StatusCode::BAD_REQUEST,
             "Comment too long",
-            format!("<p>Keep the comment under 5,000 characters. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+            back_to_request(id, "Keep the comment under 5,000 characters."),
         );
     }
     if decision == runway_core::db::approvals::Decision::Reject && comment.is_empty() {
         return page(
             StatusCode::BAD_REQUEST,
             "Say why",
-            format!("<p>A rejection needs a comment, so the requester knows what to change. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+            back_to_request(
+                id,
+                "A rejection needs a comment, so the requester knows what to change.",
+            ),
         );
     }
     match requests::decide(&state.runway, user, id, decision, &comment).await {
@@ -317,12 +332,12 @@ async fn decide(
         Err(DecideError::NotAllowed) => page(
             StatusCode::FORBIDDEN,
             "Not yours to approve",
-            format!("<p>You cannot approve this request: nobody approves their own requests, and the action's policy names who approves. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+            back_to_request(id, "You cannot approve this request: nobody approves their own requests, and the action's policy names who approves."),
         ),
         Err(DecideError::TooLate(msg)) => page(
             StatusCode::CONFLICT,
             "Already decided",
-            format!("<p>{}</p><p><a href=\"/requests/{id}\">Back to the request</a></p>", escape(&msg)),
+            back_to_request(id, &msg),
         ),
         Err(DecideError::Internal(e)) => unavailable("cannot record a decision", e),
     }
@@ -376,7 +391,7 @@ pub async fn cancel(
         return page(
             StatusCode::FORBIDDEN,
             "Cannot cancel",
-            format!("<p>Only the requester, a lead of the request's team or an admin can cancel it, and only before it finishes. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+            back_to_request(id, "Only the requester, a lead of the request's team or an admin can cancel it, and only before it finishes."),
         );
     }
     if let Err(e) = rw.queue.cancel(id, Some(user.id)).await {
@@ -514,12 +529,15 @@ pub async fn retry(
         Err(DecideError::NotAllowed) => page(
             StatusCode::FORBIDDEN,
             "Cannot retry",
-            format!("<p>Only the team that owns the action, or an admin, can retry a failed request. <a href=\"/requests/{id}\">Back to the request</a></p>"),
+            back_to_request(
+                id,
+                "Only the team that owns the action, or an admin, can retry a failed request.",
+            ),
         ),
         Err(DecideError::TooLate(msg)) => page(
             StatusCode::CONFLICT,
             "Cannot retry",
-            format!("<p>{}</p><p><a href=\"/requests/{id}\">Back to the request</a></p>", escape(&msg)),
+            back_to_request(id, &msg),
         ),
         Err(DecideError::Internal(e)) => unavailable("cannot retry a request", e),
     }

@@ -46,6 +46,17 @@ pub struct Catalog {
     pub loaded_at: DateTime<Utc>,
 }
 
+impl Catalog {
+    /// The title people read for action `id`; the id itself when the action has left the
+    /// catalogue (old requests keep their history).
+    pub fn title_of(&self, id: &str) -> String {
+        self.actions
+            .get(id)
+            .map(|a| a.spec.title.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+}
+
 /// Who is looking, as far as the catalogue cares: which teams they are in, and whether they may see
 /// everything. Sign-in fills this in; until then the portal uses [`Viewer::everyone`].
 #[derive(Debug, Clone, Default)]
