@@ -1,9 +1,6 @@
 # Shared set-up steps for scripts/dev and scripts/test. Each step checks first and does nothing when
 # what it installs is already there, so a second run starts fast. Sourced, not executed.
 
-# Pinned tool versions. cargo-leptos 0.3.11 needs a newer rustc than 1.95, hence 0.3.10.
-CARGO_LEPTOS_VERSION="0.3.10"
-
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 
@@ -16,23 +13,27 @@ as_root() {
     die "need root to run: $* (install it by hand, or run as root)"; fi
 }
 
+# The toolchain is pinned in rust-toolchain.toml (channel, components, the wasm32 target); rustup
+# reads it for every cargo call in this tree.
+RUST_CHANNEL="$(sed -n 's/^channel = "\(.*\)"$/\1/p' "$ROOT/rust-toolchain.toml")"
+
 ensure_rust() {
-  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs), then rerun"
+  command -v rustup >/dev/null || die "rustup not found: install Rust with rustup (https://rustup.rs), then rerun"
+  if ! rustup toolchain list | grep -q "^$RUST_CHANNEL-"; then
+    # A machine whose stable toolchain is exactly the pinned release needs no download: name it.
+    if [ "$(RUSTUP_TOOLCHAIN=stable rustc --version 2>/dev/null | cut -d' ' -f2)" = "$RUST_CHANNEL" ]; then
+      step "naming the installed stable toolchain $RUST_CHANNEL (rust-toolchain.toml)"
+      rustup toolchain link "$RUST_CHANNEL" "$(RUSTUP_TOOLCHAIN=stable rustc --print sysroot)"
+    else
+      step "installing Rust $RUST_CHANNEL (rust-toolchain.toml)"
+      rustup toolchain install "$RUST_CHANNEL" --profile minimal -c clippy,rustfmt -t wasm32-unknown-unknown
+    fi
+  fi
   if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-    note "wasm32-unknown-unknown target: present"
+    note "Rust $RUST_CHANNEL with the wasm32-unknown-unknown target: present"
   else
     step "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
-  fi
-}
-
-ensure_cargo_leptos() {
-  if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    note "cargo-leptos $CARGO_LEPTOS_VERSION: present"
-  else
-    step "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"
-    # no_downloads: use tools from PATH instead of fetching binaries at build time.
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
   fi
 }
 
