@@ -50,6 +50,17 @@ ensure_wasm_bindgen() {
   fi
 }
 
+CARGO_DENY_VERSION="0.20.2"
+
+ensure_cargo_deny() {
+  if cargo deny --version 2>/dev/null | grep -q " $CARGO_DENY_VERSION\$"; then
+    note "cargo-deny $CARGO_DENY_VERSION: present"
+  else
+    step "installing cargo-deny $CARGO_DENY_VERSION (licence and dependency checks; about 5 minutes, once)"
+    cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
+  fi
+}
+
 ensure_node_modules() {
   command -v npm >/dev/null || die "npm not found: install Node.js 20 or newer, then rerun"
   # node_modules matches the lock file when it was installed from a lock file with the same hash.

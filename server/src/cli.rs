@@ -50,6 +50,7 @@ pub enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Benchmarks that print figures (see docs/benchmarks.md).
+    #[cfg(feature = "bench")]
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -72,6 +73,7 @@ pub enum CatalogCommand {
     },
 }
 
+#[cfg(feature = "bench")]
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Queue throughput (queue path and full request path) and enqueue-to-start latency, on the

@@ -1,6 +1,8 @@
 //! What each subcommand does. Start-up failures are printed as one clear message and exit non-zero.
 
-use crate::cli::{BenchCommand, CatalogCommand, Cli, Command, LogFormatArg};
+#[cfg(feature = "bench")]
+use crate::cli::BenchCommand;
+use crate::cli::{CatalogCommand, Cli, Command, LogFormatArg};
 use crate::startup::{reload_catalog_on_sighup, shutdown_signal, Application};
 use crate::telemetry;
 use runway_core::config::{LogFormat, Settings};
@@ -39,9 +41,11 @@ pub fn run(cli: Cli) -> ExitCode {
         } => with_runtime(settings, serve),
         Command::Migrate => with_runtime(settings, migrate),
         Command::Worker => with_runtime(settings, worker),
+        #[cfg(feature = "bench")]
         Command::Bench {
             command: BenchCommand::Queue(args),
         } => with_runtime(settings, move |s| crate::bench::run(s, args)),
+        #[cfg(feature = "bench")]
         Command::Bench {
             command: BenchCommand::History(args),
         } => with_runtime(settings, move |s| crate::bench_history::run(s, args)),

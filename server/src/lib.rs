@@ -8,17 +8,23 @@
 //! - [`auth_routes`]: OIDC sign-in and callback, development sign-in, sign-out.
 //! - [`request_routes`]: form posts about requests: submit, take, fulfil, reveal a secret once.
 //! - [`live`]: a request's progress as server-sent events.
-//! - [`demo_ci`]: built-in demo receivers (a CI system, a secret store) for the demo catalogue.
+//! - `demo_ci` (feature `demo`): built-in demo receivers (a CI system, a secret store) for the demo
+//!   catalogue.
 //! - [`telemetry`]: structured logging.
 //! - [`commands`]: what each subcommand does.
-//! - [`bench`]: `runway bench queue`.
-//! - [`bench_history`]: `runway bench history`.
+//! - `bench` and `bench_history` (feature `bench`): `runway bench queue` and `runway bench history`.
+//!
+//! Features: `demo` and `bench` are for development, tests and benchmarks (scripts/dev and
+//! scripts/test turn them on); a production build leaves them out.
 
 pub mod auth_routes;
+#[cfg(feature = "bench")]
 pub mod bench;
+#[cfg(feature = "bench")]
 pub mod bench_history;
 pub mod cli;
 pub mod commands;
+#[cfg(feature = "demo")]
 pub mod demo_ci;
 pub mod live;
 pub mod request_routes;

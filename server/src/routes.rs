@@ -160,12 +160,7 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(idle)));
 
-    let demo = if runway.settings.demo_receivers {
-        let secret = runway.settings.webhooks.signing_secret.expose();
-        crate::demo_ci::router((!secret.is_empty()).then(|| secret.to_string()))
-    } else {
-        Router::new()
-    };
+    let demo = demo_receivers(&runway);
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -247,4 +242,23 @@ async fn readyz(State(state): State<AppState>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, body).into_response()
+}
+
+/// The demo receivers when `demo_receivers` is on and this build has them (feature `demo`).
+fn demo_receivers(runway: &Runway) -> Router {
+    if !runway.settings.demo_receivers {
+        return Router::new();
+    }
+    #[cfg(feature = "demo")]
+    {
+        let secret = runway.settings.webhooks.signing_secret.expose();
+        crate::demo_ci::router((!secret.is_empty()).then(|| secret.to_string()))
+    }
+    #[cfg(not(feature = "demo"))]
+    {
+        tracing::warn!(
+            "demo_receivers is on, but this build has no demo receivers (build with --features demo)"
+        );
+        Router::new()
+    }
 }

@@ -1,17 +1,9 @@
 //! HTTP stories against a running server, each on SQLite and on Postgres.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed expectation is a failed test"
-)]
-
-mod support;
-
-use support::{count, spawn_app, Backend};
+use crate::support::{count, Backend, TestApp};
 
 async fn health_endpoints_report_liveness_and_readiness(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
 
     let resp = app.get("/healthz").await;
     assert_eq!(resp.status(), 200);
@@ -38,7 +30,7 @@ async fn health_endpoints_report_liveness_and_readiness(backend: Backend) {
 }
 
 async fn readiness_fails_when_the_database_is_gone(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     app.runway.db.close().await;
     let resp = app.get("/readyz").await;
     assert_eq!(resp.status(), 503);
@@ -48,7 +40,7 @@ async fn readiness_fails_when_the_database_is_gone(backend: Backend) {
 }
 
 async fn catalogue_page_shows_every_demo_action_as_a_card(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     app.sign_in("ada").await;
     let (status, html) = app.get_text("/").await;
     assert_eq!(status, 200);
@@ -72,7 +64,7 @@ async fn catalogue_page_shows_every_demo_action_as_a_card(backend: Backend) {
 }
 
 async fn search_and_category_filter_on_the_server_without_javascript(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     app.sign_in("ada").await;
     let (status, html) = app.get_text("/?q=certificate").await;
     assert_eq!(status, 200);
@@ -118,7 +110,7 @@ async fn search_and_category_filter_on_the_server_without_javascript(backend: Ba
 }
 
 async fn action_page_shows_description_facts_and_form_preview(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     app.sign_in("dana").await;
     let (status, html) = app.get_text("/actions/create-repo").await;
     assert_eq!(status, 200);
@@ -149,7 +141,7 @@ async fn action_page_shows_description_facts_and_form_preview(backend: Backend) 
 }
 
 async fn unknown_actions_and_pages_answer_404(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     app.sign_in("dana").await;
     let (status, html) = app.get_text("/actions/no-such-action").await;
     assert_eq!(status, 404);
@@ -160,7 +152,7 @@ async fn unknown_actions_and_pages_answer_404(backend: Backend) {
 }
 
 async fn server_functions_answer_with_json(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     app.sign_in("ada").await;
     let resp = app.post_form("/api/catalog/list", "").await;
     assert_eq!(resp.status(), 200);

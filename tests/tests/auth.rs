@@ -1,16 +1,8 @@
 //! Sign-in, sessions and access control with development sign-in, on both backends.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed expectation is a failed test"
-)]
-
-mod support;
-
+use crate::support::{test_settings, Backend, TestApp, TestDb};
 use runway_core::db::sessions;
 use std::fs;
-use support::{spawn_app, spawn_app_with_catalog, test_settings, Backend, TestDb};
 
 fn header<'a>(resp: &'a reqwest::Response, name: &str) -> &'a str {
     resp.headers()
@@ -20,7 +12,7 @@ fn header<'a>(resp: &'a reqwest::Response, name: &str) -> &'a str {
 }
 
 async fn anonymous_visitors_are_sent_to_sign_in(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let resp = app.get("/actions/create-repo?x=1").await;
     assert_eq!(resp.status(), 303);
     assert_eq!(
@@ -55,7 +47,7 @@ async fn anonymous_visitors_are_sent_to_sign_in(backend: Backend) {
 }
 
 async fn signing_in_shows_who_you_are_and_signing_out_ends_the_session(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     let resp = app
         .client
         .post(app.url("/auth/dev-login"))
@@ -106,7 +98,7 @@ async fn signing_in_shows_who_you_are_and_signing_out_ends_the_session(backend: 
 }
 
 async fn sign_in_never_redirects_off_site(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     for next in [
         "//evil.example",
         "/\\evil.example",
@@ -130,7 +122,7 @@ async fn sign_in_never_redirects_off_site(backend: Backend) {
 }
 
 async fn cross_origin_posts_are_refused(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     app.sign_in("dana").await;
     let post = |origin: Option<&str>, fetch_site: Option<&str>| {
         let mut req = app.client.post(app.url("/auth/logout"));
@@ -183,7 +175,7 @@ async fn cross_origin_posts_are_refused(backend: Backend) {
 }
 
 async fn pages_carry_a_nonce_csp_and_hardening_headers(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     app.sign_in("dana").await;
     let resp = app.get("/").await;
     let csp = header(&resp, "content-security-policy").to_string();
@@ -229,7 +221,10 @@ async fn beta_actions_are_invisible_to_other_teams_even_by_url(backend: Backend)
         action("beta", "visible_to: [payments]\n"),
     )
     .unwrap();
-    let app = spawn_app_with_catalog(backend, dir.path()).await;
+    let app = TestApp::builder(backend)
+        .with_catalog(dir.path())
+        .spawn()
+        .await;
 
     app.sign_in("sam").await; // search team
     let (_, html) = app.get_text("/").await;
@@ -259,7 +254,7 @@ async fn beta_actions_are_invisible_to_other_teams_even_by_url(backend: Backend)
 }
 
 async fn sessions_end_after_their_absolute_lifetime(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = TestApp::spawn(backend).await;
     app.sign_in("dana").await;
     assert_eq!(app.get("/").await.status(), 200);
     // Pretend the sign-in happened 25 hours ago (the default lifetime is 24 hours).
@@ -282,7 +277,7 @@ async fn sessions_end_after_their_absolute_lifetime(backend: Backend) {
 
 async fn development_sign_in_is_refused_on_a_network_address(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let mut settings = test_settings(&db, &support::demo_catalog());
+    let mut settings = test_settings(&db, &crate::support::demo_catalog());
     settings.listen = "0.0.0.0:0".parse().unwrap();
     let err = runway_server::startup::Application::build(settings.clone())
         .await

@@ -1,15 +1,7 @@
 //! The authorization matrix: every route and server function × every kind of caller, against the
 //! expected status. A route added without a row here fails `every_route_has_a_rule`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed expectation is a failed test"
-)]
-
-mod support;
-
-use support::{spawn_app, Backend, TestApp};
+use crate::support::{Backend, TestApp};
 
 /// Callers: anonymous, developer of team A (payments), developer of team B (search), lead of team A,
 /// admin.
@@ -325,7 +317,7 @@ async fn request(app: &TestApp, method: &str, path: &str, body: &str) -> u16 {
 async fn every_caller_gets_exactly_the_expected_status(backend: Backend) {
     let mut failures = Vec::new();
     for (i, who) in WHO.iter().enumerate() {
-        let app = spawn_app(backend).await;
+        let app = TestApp::spawn(backend).await;
         if let Some(login) = who {
             app.sign_in(login).await;
         }

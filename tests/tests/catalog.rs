@@ -1,17 +1,9 @@
 //! Catalogue stories: loading into the database, reloading, broken files, sanitising, on both backends.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed expectation is a failed test"
-)]
-
-mod support;
-
+use crate::support::{Backend, TestApp};
 use runway_core::db::catalog as sql;
 use std::fs;
 use std::path::Path;
-use support::{spawn_app_with_catalog, Backend};
 
 fn write_manual(dir: &Path, id: &str, title: &str, extra: &str) {
     let text = format!(
@@ -24,7 +16,10 @@ async fn reload_records_added_changed_and_removed_actions(backend: Backend) {
     let dir = tempfile::tempdir().expect("tempdir");
     write_manual(dir.path(), "alpha", "Alpha", "");
     write_manual(dir.path(), "beta", "Beta", "");
-    let app = spawn_app_with_catalog(backend, dir.path()).await;
+    let app = TestApp::builder(backend)
+        .with_catalog(dir.path())
+        .spawn()
+        .await;
     app.sign_in("ada").await;
     let db = &app.runway.db;
 
@@ -92,7 +87,10 @@ async fn broken_files_are_skipped_recorded_and_shown_to_admins(backend: Backend)
     let dir = tempfile::tempdir().expect("tempdir");
     write_manual(dir.path(), "good", "Good action", "");
     fs::write(dir.path().join("broken.yaml"), "id: broken\ntitle: Broken\nsummary: S\ncategory: C\nowner: Platform Team\nrun: {kind: teleport}\n").expect("write");
-    let app = spawn_app_with_catalog(backend, dir.path()).await;
+    let app = TestApp::builder(backend)
+        .with_catalog(dir.path())
+        .spawn()
+        .await;
     app.sign_in("ada").await;
 
     let snapshot = app.runway.catalog.snapshot();
@@ -139,7 +137,10 @@ async fn descriptions_are_sanitised_before_they_reach_the_page(backend: Backend)
         "Sneaky",
         "description: |\n  # Hello\n  <script>alert('x')</script>\n  [click](javascript:alert(1)) <img src=x onerror=alert(2)>\n",
     );
-    let app = spawn_app_with_catalog(backend, dir.path()).await;
+    let app = TestApp::builder(backend)
+        .with_catalog(dir.path())
+        .spawn()
+        .await;
     app.sign_in("ada").await;
     let (status, html) = app.get_text("/actions/sneaky").await;
     assert_eq!(status, 200);

@@ -1,15 +1,7 @@
 //! Request history: filters and keyset pages return exactly the rows a plain query returns (ties on
 //! time included), the CSV export matches the view, and nobody sees another team's requests.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed expectation is a failed test"
-)]
-
-mod support;
-
-use support::{spawn_app, Backend, TestApp};
+use crate::support::{Backend, TestApp};
 
 async fn user_id(app: &TestApp, name: &str) -> i64 {
     runway_core::on_pool!(&app.runway.db, pool => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE name = $1")
@@ -100,7 +92,7 @@ async fn csv_ids(app: &TestApp, query: &str) -> Vec<i64> {
 }
 
 async fn filters_and_pages_return_exactly_the_right_rows(backend: Backend) {
-    let mut app = spawn_app(backend).await;
+    let mut app = TestApp::spawn(backend).await;
     seed(&app).await;
     let dana = user_id(&app, "Dana Developer").await;
     app.new_browser();
@@ -207,7 +199,7 @@ async fn filters_and_pages_return_exactly_the_right_rows(backend: Backend) {
 }
 
 async fn nobody_sees_another_teams_requests_in_any_list_or_export(backend: Backend) {
-    let mut app = spawn_app(backend).await;
+    let mut app = TestApp::spawn(backend).await;
     seed(&app).await;
     app.new_browser();
     app.sign_in("sam").await;

@@ -1,17 +1,9 @@
 //! Sign-in through a real OpenID Provider (npm `oidc-provider`), and every way it must fail.
 //! Each story runs on SQLite and on Postgres.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed expectation is a failed test"
-)]
-
-mod support;
-
+use crate::support::oidc::{login_at_provider, whoami, Provider};
+use crate::support::{Backend, TestApp};
 use runway_core::db::sessions;
-use support::oidc::{login_at_provider, spawn_app_with_provider, whoami, Provider};
-use support::{Backend, TestApp};
 
 fn location(resp: &reqwest::Response) -> String {
     resp.headers()
@@ -30,7 +22,10 @@ async fn finish(app: &TestApp, callback: &str) -> String {
 
 async fn sso_sign_in_brings_teams_and_roles_from_claims(backend: Backend) {
     let provider = Provider::start().await;
-    let mut app = spawn_app_with_provider(backend, &provider, false).await;
+    let mut app = TestApp::builder(backend)
+        .with_provider(&provider)
+        .spawn()
+        .await;
 
     let (_, html) = app.get_text("/signin?next=/actions/create-repo").await;
     assert!(html.contains("Sign in with SSO") && !html.contains("Development sign-in"));
@@ -77,7 +72,11 @@ async fn sso_sign_in_brings_teams_and_roles_from_claims(backend: Backend) {
 
 async fn groups_can_come_from_the_userinfo_endpoint(backend: Backend) {
     let provider = Provider::start().await;
-    let app = spawn_app_with_provider(backend, &provider, true).await;
+    let app = TestApp::builder(backend)
+        .with_provider(&provider)
+        .with_settings(|s| s.auth.groups_from = runway_core::config::GroupsSource::Userinfo)
+        .spawn()
+        .await;
     let callback = login_at_provider(&app, &provider, "lena", "/").await;
     assert_eq!(finish(&app, &callback).await, "/");
     assert_eq!(
@@ -89,7 +88,10 @@ async fn groups_can_come_from_the_userinfo_endpoint(backend: Backend) {
 
 async fn the_session_id_is_renewed_at_sign_in(backend: Backend) {
     let provider = Provider::start().await;
-    let app = spawn_app_with_provider(backend, &provider, false).await;
+    let app = TestApp::builder(backend)
+        .with_provider(&provider)
+        .spawn()
+        .await;
     let start = app.get("/auth/login?next=/").await;
     let before = start
         .headers()
@@ -126,7 +128,10 @@ async fn the_session_id_is_renewed_at_sign_in(backend: Backend) {
 /// signed in.
 async fn forged_and_broken_id_tokens_are_refused(backend: Backend) {
     let provider = Provider::start().await;
-    let app = spawn_app_with_provider(backend, &provider, false).await;
+    let app = TestApp::builder(backend)
+        .with_provider(&provider)
+        .spawn()
+        .await;
     for mode in [
         "wrong-nonce",
         "wrong-aud",
@@ -161,7 +166,10 @@ async fn forged_and_broken_id_tokens_are_refused(backend: Backend) {
 
 async fn a_rotated_signing_key_is_fetched_and_accepted(backend: Backend) {
     let provider = Provider::start().await;
-    let mut app = spawn_app_with_provider(backend, &provider, false).await;
+    let mut app = TestApp::builder(backend)
+        .with_provider(&provider)
+        .spawn()
+        .await;
     // First sign-in caches the provider's keys.
     let callback = login_at_provider(&app, &provider, "alice", "/").await;
     assert_eq!(finish(&app, &callback).await, "/");
@@ -180,7 +188,10 @@ async fn a_rotated_signing_key_is_fetched_and_accepted(backend: Backend) {
 
 async fn wrong_or_replayed_state_is_refused(backend: Backend) {
     let provider = Provider::start().await;
-    let app = spawn_app_with_provider(backend, &provider, false).await;
+    let app = TestApp::builder(backend)
+        .with_provider(&provider)
+        .spawn()
+        .await;
     let callback = login_at_provider(&app, &provider, "alice", "/").await;
     let (base, query) = callback.split_once('?').unwrap();
     let forged: Vec<String> = query
@@ -205,7 +216,7 @@ async fn wrong_or_replayed_state_is_refused(backend: Backend) {
     // A successful callback replayed from another browser (no pending sign-in there) is refused.
     let callback = login_at_provider(&app, &provider, "alice", "/").await;
     assert_eq!(finish(&app, &callback).await, "/");
-    let attacker = support::browser_client();
+    let attacker = crate::support::browser_client();
     let resp = attacker.get(&callback).send().await.unwrap();
     assert_eq!(location(&resp), "/signin?error=expired");
     let me: serde_json::Value = attacker
@@ -223,7 +234,10 @@ async fn wrong_or_replayed_state_is_refused(backend: Backend) {
 
 async fn a_replayed_authorization_code_is_refused(backend: Backend) {
     let provider = Provider::start().await;
-    let app = spawn_app_with_provider(backend, &provider, false).await;
+    let app = TestApp::builder(backend)
+        .with_provider(&provider)
+        .spawn()
+        .await;
     let callback = login_at_provider(&app, &provider, "alice", "/").await;
     assert_eq!(finish(&app, &callback).await, "/");
     let code = callback
@@ -233,7 +247,7 @@ async fn a_replayed_authorization_code_is_refused(backend: Backend) {
         .to_string();
 
     // A new browser starts its own sign-in (so Runway holds a fresh state), then smuggles in the old code.
-    let other = support::browser_client();
+    let other = crate::support::browser_client();
     let resp = other
         .get(app.url("/auth/login?next=/"))
         .send()
@@ -267,7 +281,10 @@ async fn a_replayed_authorization_code_is_refused(backend: Backend) {
 
 async fn sign_out_ends_the_provider_session_too(backend: Backend) {
     let provider = Provider::start().await;
-    let app = spawn_app_with_provider(backend, &provider, false).await;
+    let app = TestApp::builder(backend)
+        .with_provider(&provider)
+        .spawn()
+        .await;
     let callback = login_at_provider(&app, &provider, "alice", "/").await;
     assert_eq!(finish(&app, &callback).await, "/");
     let resp = app.post_form("/auth/logout", "").await;

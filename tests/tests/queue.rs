@@ -1,13 +1,7 @@
 //! The queue contract, each point on SQLite and on Postgres.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed expectation is a failed test"
-)]
-
-mod support;
-
+use crate::support::queue::{drain, fast_config, QueueCheck};
+use crate::support::{Backend, TestApp, TestDb};
 use runway_core::db::jobs::{self, Cancelled, NewJob, NewRequest, Outcome};
 use runway_core::db::Db;
 use runway_core::queue::handler::{Handler, Handlers, JobContext};
@@ -18,8 +12,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::queue::{drain, fast_config, QueueCheck};
-use support::{Backend, TestDb};
 
 async fn open(backend: Backend) -> (TestDb, Db) {
     let test_db = TestDb::new(backend).await;
@@ -609,10 +601,10 @@ both_backends!(
 /// `runway serve` runs an in-process worker: a submitted request runs without any other process, and
 /// the server still stops promptly.
 async fn the_portal_runs_jobs_in_process_and_stops_cleanly(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let mut settings = support::test_settings(&db, &support::demo_catalog());
-    settings.worker.in_process = true;
-    let app = support::spawn_built(db, settings).await;
+    let app = TestApp::builder(backend)
+        .with_settings(|s| s.worker.in_process = true)
+        .spawn()
+        .await;
     let check = QueueCheck(app.runway.db.clone());
     let submitted = app
         .runway

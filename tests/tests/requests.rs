@@ -2,16 +2,8 @@
 //! demo catalogue's actions do their work, forms refuse mistakes per field, double submits create
 //! one request, and secret outputs are shown once.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed expectation is a failed test"
-)]
-
-mod support;
-
+use crate::support::{Backend, TestApp};
 use base64::Engine as _;
-use support::{spawn_built, test_settings, Backend, TestApp, TestDb};
 
 /// A copy of the demo catalogue and a data directory that the scripts' unprivileged user can read
 /// (the checkout itself may sit under a directory only root may enter).
@@ -28,7 +20,7 @@ fn open_dir() -> tempfile::TempDir {
 }
 
 fn copy_catalog(to: &std::path::Path) {
-    let from = support::demo_catalog();
+    let from = crate::support::demo_catalog();
     std::fs::create_dir_all(to.join("scripts")).expect("scripts dir");
     for entry in std::fs::read_dir(&from).expect("catalog") {
         let p = entry.expect("entry").path();
@@ -69,11 +61,25 @@ async fn spawn_working_with(
         data: open_dir(),
     };
     copy_catalog(dirs.catalog.path());
-    let db = TestDb::new(backend).await;
-    let mut s = test_settings(&db, dirs.catalog.path());
     let port = free_port();
+    let data_dir = dirs.data.path().to_path_buf();
+    let app = TestApp::builder(backend)
+        .with_catalog(dirs.catalog.path())
+        .with_settings(move |s| configure_working(s, port, data_dir))
+        .with_settings(adjust)
+        .spawn()
+        .await;
+    (app, dirs)
+}
+
+/// In-process workers, the demo receivers, and the demo catalogue's variables pointing at them.
+fn configure_working(
+    s: &mut runway_core::config::Settings,
+    port: u16,
+    data_dir: std::path::PathBuf,
+) {
     s.listen = format!("127.0.0.1:{port}").parse().expect("addr");
-    s.data_dir = dirs.data.path().to_path_buf();
+    s.data_dir = data_dir;
     s.worker.in_process = true;
     s.worker.poll_interval = "1s".into();
     s.demo_receivers = true;
@@ -86,8 +92,6 @@ async fn spawn_working_with(
         "secrets_url".into(),
         format!("http://127.0.0.1:{port}/demo/secrets"),
     );
-    adjust(&mut s);
-    (spawn_built(db, s).await, dirs)
 }
 
 /// Submits a form and returns the redirect target.
@@ -443,8 +447,8 @@ async fn two_approvers_at_once_make_one_decision(backend: Backend) {
     app.sign_in("dana").await;
     let id = request_id(&submit(&app, "big-change", "_key=t1").await);
     let url = app.address.clone();
-    let sol = support::browser_client();
-    let ada = support::browser_client();
+    let sol = crate::support::browser_client();
+    let ada = crate::support::browser_client();
     for (client, login) in [(&sol, "sol"), (&ada, "ada")] {
         let r = client
             .post(format!("{url}/auth/dev-login"))
@@ -607,7 +611,7 @@ both_backends!(
 );
 
 async fn service_database_creates_a_real_postgres_database(backend: Backend) {
-    let admin = support::postgres_admin_url();
+    let admin = crate::support::postgres_admin_url();
     let (mut app, _dirs) = spawn_working_with(backend, |s| {
         s.scripts
             .env

@@ -1,15 +1,7 @@
 //! The team page: figures computed from a seeded history, per action lead times and approval waits,
 //! the server-rendered chart, and access for the team's members and admins only.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "test code: a failed expectation is a failed test"
-)]
-
-mod support;
-
-use support::{spawn_app, Backend, TestApp};
+use crate::support::{Backend, TestApp};
 
 async fn insert(
     app: &TestApp,
@@ -38,7 +30,7 @@ async fn insert(
 }
 
 async fn team_figures_come_from_the_teams_history(backend: Backend) {
-    let mut app = spawn_app(backend).await;
+    let mut app = TestApp::spawn(backend).await;
     let now = chrono::Utc::now();
     // create-repo: lead times 60..=600 s (10 requests): median 300, p90 540.
     for i in 1..=10 {

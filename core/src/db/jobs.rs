@@ -714,6 +714,7 @@ pub async fn request_event_kinds(db: &Db, request_id: i64) -> Result<Vec<String>
 }
 
 /// Records one execution of a canary job.
+#[cfg(feature = "bench")]
 #[tracing::instrument(skip_all)]
 pub async fn record_canary(
     db: &Db,
@@ -730,6 +731,7 @@ pub async fn record_canary(
 }
 
 /// Canary executions with `label`: (job id, attempt, worker id).
+#[cfg(feature = "bench")]
 #[tracing::instrument(skip_all)]
 pub async fn canary_runs(db: &Db, label: &str) -> Result<Vec<(i64, i64, String)>, DbError> {
     let rows = on_pool!(db, pool => sqlx::query_as::<_, (i64, i64, String)>(

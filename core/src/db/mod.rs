@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod history;
 pub mod jobs;
 pub mod requests;
+#[cfg(feature = "bench")]
 pub mod seed;
 pub mod sessions;
 pub mod stats;
@@ -152,5 +153,28 @@ impl Db {
 
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+
+    /// Both dialects must reach the same schema version through the same steps: a migration added
+    /// to one folder only would leave the other backend behind without any other test noticing.
+    #[test]
+    fn both_migration_folders_list_the_same_migrations() {
+        let list = |m: &sqlx::migrate::Migrator| {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let sqlite = list(&SQLITE_MIGRATIONS);
+        let postgres = list(&POSTGRES_MIGRATIONS);
+        assert!(!sqlite.is_empty(), "migrations are embedded");
+        assert_eq!(
+            sqlite, postgres,
+            "migrations/sqlite and migrations/postgres must hold the same numbered files"
+        );
     }
 }

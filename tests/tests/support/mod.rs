@@ -4,8 +4,6 @@
 //! server named by `RUNWAY_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and
 //! dropped again when the test's [`TestApp`] is dropped.
 
-#![allow(dead_code)]
-
 pub mod oidc;
 
 use runway_core::config::Settings;
@@ -117,11 +115,10 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub runway: Runway,
-    pub catalog_dir: PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
-    // Last: dropped after the server has stopped.
-    pub db: TestDb,
+    // Last: dropped (the Postgres database dropped) after the server has stopped.
+    _db: TestDb,
 }
 
 impl TestApp {
@@ -198,19 +195,68 @@ pub fn test_settings(db: &TestDb, catalog_dir: &Path) -> Settings {
     s
 }
 
-pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_with_catalog(backend, &demo_catalog()).await
+/// How a test starts Runway: `TestApp::spawn(backend)` for the demo catalogue with default test
+/// settings, or `TestApp::builder(backend)` with `.with_*()` options for anything else.
+pub struct TestAppBuilder<'a> {
+    backend: Backend,
+    catalog_dir: PathBuf,
+    adjust: Vec<Box<dyn FnOnce(&mut Settings) + 'a>>,
+    provider: Option<&'a oidc::Provider>,
 }
 
-pub async fn spawn_app_with_catalog(backend: Backend, catalog_dir: &Path) -> TestApp {
-    let db = TestDb::new(backend).await;
-    let settings = test_settings(&db, catalog_dir);
-    spawn_built(db, settings).await
+impl<'a> TestAppBuilder<'a> {
+    /// Loads the catalogue from `dir` instead of the shipped demo catalogue.
+    pub fn with_catalog(mut self, dir: &Path) -> Self {
+        self.catalog_dir = dir.to_path_buf();
+        self
+    }
+
+    /// Changes the settings after the test defaults ([`test_settings`]) are applied.
+    pub fn with_settings(mut self, adjust: impl FnOnce(&mut Settings) + 'a) -> Self {
+        self.adjust.push(Box::new(adjust));
+        self
+    }
+
+    /// Signs in through `provider` (a real OpenID Provider); the provider learns Runway's callback
+    /// URL once the server has its port.
+    pub fn with_provider(mut self, provider: &'a oidc::Provider) -> Self {
+        self.provider = Some(provider);
+        self.with_settings(|s| oidc::configure(s, provider))
+    }
+
+    /// Creates the test's database and starts the server on it.
+    pub async fn spawn(self) -> TestApp {
+        let db = TestDb::new(self.backend).await;
+        let mut settings = test_settings(&db, &self.catalog_dir);
+        for adjust in self.adjust {
+            adjust(&mut settings);
+        }
+        let app = start(db, settings).await;
+        if let Some(provider) = self.provider {
+            provider.register(&app.address).await;
+        }
+        app
+    }
+}
+
+impl TestApp {
+    /// Runway on a fresh database of `backend` with the demo catalogue and test settings.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::builder(backend).spawn().await
+    }
+
+    pub fn builder<'a>(backend: Backend) -> TestAppBuilder<'a> {
+        TestAppBuilder {
+            backend,
+            catalog_dir: demo_catalog(),
+            adjust: Vec::new(),
+            provider: None,
+        }
+    }
 }
 
 /// Starts Runway with `settings` on the given test database.
-pub async fn spawn_built(db: TestDb, settings: Settings) -> TestApp {
-    let catalog_dir = settings.catalog_dir.clone();
+async fn start(db: TestDb, settings: Settings) -> TestApp {
     let app = Application::build(settings)
         .await
         .expect("application builds");
@@ -228,10 +274,9 @@ pub async fn spawn_built(db: TestDb, settings: Settings) -> TestApp {
         address,
         client: browser_client(),
         runway,
-        catalog_dir,
         shutdown: Some(tx),
         server: Some(server),
-        db,
+        _db: db,
     }
 }
 

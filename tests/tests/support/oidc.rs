@@ -1,7 +1,8 @@
 //! A real OpenID Provider for tests (npm `oidc-provider`, run by node from `tests/oidc/provider.mjs`)
 //! and a driver that signs in through its login and consent pages like a browser would.
 
-use super::{test_settings, Backend, TestApp, TestDb};
+use super::TestApp;
+use runway_core::config::Settings;
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 
@@ -80,23 +81,11 @@ impl Drop for Provider {
     }
 }
 
-/// Runway configured for `provider`, with the provider knowing Runway's callback URL.
-pub async fn spawn_app_with_provider(
-    backend: Backend,
-    provider: &Provider,
-    groups_from_userinfo: bool,
-) -> TestApp {
-    let db = TestDb::new(backend).await;
-    let mut settings = test_settings(&db, &super::demo_catalog());
+/// Settings that make Runway sign in through `provider`.
+pub(super) fn configure(settings: &mut Settings, provider: &Provider) {
     settings.auth.issuer = provider.issuer.clone();
     settings.auth.client_id = "runway".into();
     settings.auth.client_secret = runway_core::config::Secret::new("runway-test-secret");
-    if groups_from_userinfo {
-        settings.auth.groups_from = runway_core::config::GroupsSource::Userinfo;
-    }
-    let app = super::spawn_built(db, settings).await;
-    provider.register(&app.address).await;
-    app
 }
 
 fn location(resp: &reqwest::Response) -> Option<String> {
