@@ -195,12 +195,15 @@ pub fn test_settings(db: &TestDb, catalog_dir: &Path) -> Settings {
     s
 }
 
+/// A change to the test settings, applied before the server starts.
+type Adjust<'a> = Box<dyn FnOnce(&mut Settings) + 'a>;
+
 /// How a test starts Runway: `TestApp::spawn(backend)` for the demo catalogue with default test
 /// settings, or `TestApp::builder(backend)` with `.with_*()` options for anything else.
 pub struct TestAppBuilder<'a> {
     backend: Backend,
     catalog_dir: PathBuf,
-    adjust: Vec<Box<dyn FnOnce(&mut Settings) + 'a>>,
+    adjust: Vec<Adjust<'a>>,
     provider: Option<&'a oidc::Provider>,
 }
 
