@@ -75,7 +75,7 @@ async fn spawn_working_with(
     s.listen = format!("127.0.0.1:{port}").parse().expect("addr");
     s.data_dir = dirs.data.path().to_path_buf();
     s.worker.in_process = true;
-    s.worker.poll_interval = "1s".into();
+    s.worker.poll_interval = std::time::Duration::from_secs(1);
     s.demo_receivers = true;
     let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
     s.webhooks.signing_secret = runway_core::config::Secret::new(format!("whsec_{key}"));

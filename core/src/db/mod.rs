@@ -15,12 +15,27 @@ pub mod sessions;
 pub mod stats;
 pub mod users;
 
-use crate::config::{backend_of, Backend};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// The backend a database URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// `postgres://…` and `postgresql://…` are Postgres; anything else (`sqlite:…`) is SQLite.
+pub fn backend_of(url: &str) -> Backend {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
 
 /// A pooled connection to Runway's database.
 #[derive(Clone, Debug)]
