@@ -1,5 +1,4 @@
 use super::*;
-use crate::db::{backend_of, Backend};
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -12,7 +11,6 @@ fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 fn defaults_serve_sqlite_on_loopback_port_3000() {
     let s = Settings::load(None, env(&[])).expect("defaults load");
     assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
-    assert_eq!(backend_of(&s.effective_database_url()), Backend::Sqlite);
     assert_eq!(s.effective_database_url(), "sqlite://data/runway.db");
 }
 
@@ -30,7 +28,6 @@ fn environment_overrides_top_level_and_section_keys() {
     )
     .expect("valid env");
     assert_eq!(s.listen.port(), 8080);
-    assert_eq!(backend_of(&s.effective_database_url()), Backend::Postgres);
     assert_eq!(s.log.format, LogFormat::Json);
     assert_eq!(s.database_max_connections, 25);
 }

@@ -169,3 +169,31 @@ impl Db {
         on_pool!(self, pool => pool.close().await)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    #[test]
+    fn the_backend_is_chosen_once_from_the_effective_database_url() {
+        let defaults = Settings::load(None, Vec::new()).expect("defaults load");
+        assert_eq!(
+            backend_of(&defaults.effective_database_url()),
+            Backend::Sqlite
+        );
+        let postgres = Settings::load(
+            None,
+            vec![(
+                "RUNWAY_DATABASE_URL".to_string(),
+                "postgres://runway:pw@db/runway".to_string(),
+            )],
+        )
+        .expect("valid env");
+        assert_eq!(
+            backend_of(&postgres.effective_database_url()),
+            Backend::Postgres
+        );
+        assert_eq!(backend_of("postgresql://db/x"), Backend::Postgres);
+    }
+}
