@@ -11,7 +11,8 @@
 //!   addresses may not be called; [`webhook::WebhookSettings`] is the `[webhooks]` section.
 //! - [`log`]: where output lines go ([`LogSink`]), and an in-memory sink ([`MemorySink`]).
 //! - [`redact`]: removes secret values (and their encoded forms) from everything logged.
-//! - [`outputs`]: what a run reports back (values, links, secrets) and the check of an outputs file.
+//! - [`outputs`]: what a run reports back (values, links, secrets) and the check of an outputs
+//!   file.
 //!
 //! Settings are plain `serde` types whose durations are parsed once, when the configuration is read
 //! (`runway_domain::duration::text`); each default is written once, in their `Default`.

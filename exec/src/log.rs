@@ -25,8 +25,8 @@ impl Stream {
 }
 
 /// Where an executor writes its log. Lines arrive already redacted (executors call
-/// [`Redactor::redact`] before `line`); implementations store them (the request log) or collect
-/// them (tests).
+/// [`Redactor::redact`](crate::Redactor::redact) before `line`); implementations store them (the
+/// request log) or collect them (tests).
 #[async_trait]
 pub trait LogSink: Send + Sync {
     async fn line(&self, stream: Stream, text: &str);

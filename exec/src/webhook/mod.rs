@@ -11,8 +11,9 @@
 //!   private, link-local, cloud metadata, ...), unless an operator allow-listed the host. The HTTP
 //!   client is then pinned to the addresses that were checked, so a second DNS answer cannot swap
 //!   them (DNS rebinding), no proxy is used, and redirects are never followed (a 3xx is a failure).
-//! - **Secrets** stay out of the log: every logged line goes through the [`Redactor`](crate::Redactor), and secret
-//!   outputs found in an answer are redacted from the answer body that is logged.
+//! - **Secrets** stay out of the log: every logged line goes through the
+//!   [`Redactor`](crate::Redactor), and secret outputs found in an answer are redacted from the
+//!   answer body that is logged.
 //!
 //! Any 2xx answer is success; anything else is the attempt's error, and the worker retries per the
 //! action's `retries`.
