@@ -10,13 +10,15 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 
 mod auth;
-mod executors;
-pub use auth::{AuthSettings, GroupsSource, Secret};
-pub use executors::{ScriptsSettings, WebhooksSettings};
+pub use auth::{AuthSettings, GroupsSource};
+pub use runway_domain::secret::Secret;
+use runway_exec::script::ScriptSettings;
+use runway_exec::webhook::WebhookSettings;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Every setting Runway reads, with its compiled default.
 #[derive(Clone, Serialize, Deserialize)]
@@ -45,34 +47,57 @@ pub struct Settings {
     /// bytes, base64. Empty = a key generated once in `<data_dir>/secrets.key`. Every `serve` and
     /// `worker` of one installation needs the same key.
     pub secrets_key: Secret,
-    pub scripts: ScriptsSettings,
-    pub webhooks: WebhooksSettings,
+    /// `[scripts]`: the script executor's settings (its type, defaults and checks live with it).
+    pub scripts: ScriptSettings,
+    /// `[webhooks]`: the webhook executor's settings.
+    pub webhooks: WebhookSettings,
     /// Values for `{{config.<name>}}` references in catalogue templates (`deploy_url = "https://…"`).
     /// From the environment: `RUNWAY_CATALOG_VARS__DEPLOY_URL=…`.
     pub catalog_vars: std::collections::BTreeMap<String, String>,
     /// Requests still waiting for approval after this long end as `expired` (a duration: `7d`).
-    pub approval_timeout: String,
+    #[serde(with = "runway_domain::duration::text")]
+    pub approval_timeout: Duration,
     /// Serve the built-in demo receivers under `/demo/` (a CI system and a secret store that the demo
     /// catalogue's webhook actions call). For demos and tests only.
     pub demo_receivers: bool,
 }
 
-/// The `[worker]` settings, used by `runway worker` and the in-process workers of `runway serve`.
+/// The `[worker]` settings, used by `runway worker` and the in-process workers of `runway serve`:
+/// the worker runtime (`queue::worker::Worker`) runs with them as they are. Durations are parsed
+/// when the configuration is read; the fields marked "not configurable" keep their defaults there,
+/// and tests and benchmarks shorten them.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct WorkerSettings {
     /// Whether `runway serve` also runs workers (turn off when separate `runway worker`s run).
     pub in_process: bool,
     /// Jobs one worker process runs at once.
-    pub concurrency: u32,
+    pub concurrency: usize,
     /// How long a claim is valid without a heartbeat (a crashed worker's jobs run again after it).
-    pub lease: String,
+    #[serde(with = "runway_domain::duration::text")]
+    pub lease: Duration,
     /// How often running jobs' leases are extended and cancellations noticed.
-    pub heartbeat: String,
+    #[serde(with = "runway_domain::duration::text")]
+    pub heartbeat: Duration,
     /// Backstop poll for missed wake-ups and expired leases.
-    pub poll_interval: String,
+    #[serde(with = "runway_domain::duration::text")]
+    pub poll_interval: Duration,
     /// On shutdown, how long running jobs may finish before they are released to other workers.
-    pub grace: String,
+    #[serde(with = "runway_domain::duration::text")]
+    pub grace: Duration,
+    /// First retry delay; later ones double, with jitter (not configurable).
+    #[serde(skip)]
+    pub backoff_base: Duration,
+    /// Longest retry delay (not configurable).
+    #[serde(skip)]
+    pub backoff_max: Duration,
+    /// At most this many outcomes are recorded per transaction (not configurable).
+    #[serde(skip)]
+    pub completion_batch: usize,
+    /// Jobs claimed ahead of free slots and kept in a local buffer (leases held), so that one claim
+    /// serves many slots under load. 0 = claim only for free slots (not configurable).
+    #[serde(skip)]
+    pub prefetch: usize,
 }
 
 impl Default for WorkerSettings {
@@ -80,10 +105,14 @@ impl Default for WorkerSettings {
         Self {
             in_process: true,
             concurrency: 8,
-            lease: "30s".into(),
-            heartbeat: "5s".into(),
-            poll_interval: "1s".into(),
-            grace: "30s".into(),
+            lease: Duration::from_secs(30),
+            heartbeat: Duration::from_secs(5),
+            poll_interval: Duration::from_secs(1),
+            grace: Duration::from_secs(30),
+            backoff_base: Duration::from_secs(5),
+            backoff_max: Duration::from_secs(600),
+            completion_batch: 500,
+            prefetch: 0,
         }
     }
 }
@@ -95,52 +124,15 @@ impl WorkerSettings {
                 "worker.concurrency (RUNWAY_WORKER__CONCURRENCY): expected 1 to 1000".into(),
             );
         }
-        for (key, value) in [
-            ("lease", &self.lease),
-            ("heartbeat", &self.heartbeat),
-            ("poll_interval", &self.poll_interval),
-            ("grace", &self.grace),
-        ] {
-            if let Err(e) = runway_domain::duration::HumanDuration::parse(value) {
-                return Err(format!(
-                    "worker.{key} (RUNWAY_WORKER__{}): {e}",
-                    key.to_uppercase()
-                ));
-            }
-        }
-        let secs = |v: &str| {
-            runway_domain::duration::HumanDuration::parse(v)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        };
-        if secs(&self.heartbeat) == 0 || secs(&self.heartbeat) >= secs(&self.lease) {
+        if self.heartbeat.as_secs() == 0 || self.heartbeat >= self.lease {
             return Err("worker.heartbeat (RUNWAY_WORKER__HEARTBEAT): must be at least 1s and shorter than worker.lease".into());
         }
-        if secs(&self.poll_interval) == 0 {
+        if self.poll_interval.as_secs() == 0 {
             return Err(
                 "worker.poll_interval (RUNWAY_WORKER__POLL_INTERVAL): must be at least 1s".into(),
             );
         }
         Ok(())
-    }
-
-    /// The worker runtime's configuration.
-    pub fn worker_config(&self) -> crate::queue::worker::WorkerConfig {
-        let d = |v: &str| {
-            std::time::Duration::from_secs(
-                runway_domain::duration::HumanDuration::parse(v)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(1),
-            )
-        };
-        crate::queue::worker::WorkerConfig {
-            concurrency: self.concurrency as usize,
-            lease: d(&self.lease),
-            heartbeat: d(&self.heartbeat),
-            poll_interval: d(&self.poll_interval),
-            grace: d(&self.grace),
-            ..crate::queue::worker::WorkerConfig::default()
-        }
     }
 }
 
@@ -177,10 +169,10 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             worker: WorkerSettings::default(),
             secrets_key: Secret::default(),
-            scripts: ScriptsSettings::default(),
-            webhooks: WebhooksSettings::default(),
+            scripts: ScriptSettings::default(),
+            webhooks: WebhookSettings::default(),
             catalog_vars: std::collections::BTreeMap::new(),
-            approval_timeout: "7d".into(),
+            approval_timeout: Duration::from_secs(7 * 86_400),
             demo_receivers: false,
         }
     }
@@ -193,13 +185,6 @@ pub enum ConfigError {
     File { path: String, message: String },
     #[error("invalid configuration: {0}")]
     Invalid(String),
-}
-
-/// The backend a database URL selects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
 }
 
 impl Settings {
@@ -275,18 +260,7 @@ impl Settings {
         self.auth.validate().map_err(ConfigError::Invalid)?;
         self.worker.validate().map_err(ConfigError::Invalid)?;
         self.scripts.validate().map_err(ConfigError::Invalid)?;
-        self.webhooks.validate().map_err(ConfigError::Invalid)?;
-        executors::duration(
-            "approval_timeout",
-            "RUNWAY_APPROVAL_TIMEOUT",
-            &self.approval_timeout,
-        )
-        .map_err(ConfigError::Invalid)?;
-        if !self.secrets_key.expose().is_empty() {
-            crate::crypto::SecretBox::from_base64(self.secrets_key.expose()).map_err(|e| {
-                ConfigError::Invalid(format!("secrets_key (RUNWAY_SECRETS_KEY): {e}"))
-            })?;
-        }
+        // `secrets_key` is checked where the key is made (`crypto`), by start-up.
         if self.log.filter.parse::<LogFilterCheck>().is_err() {
             return Err(ConfigError::Invalid(format!(
                 "log.filter (RUNWAY_LOG__FILTER): `{}` is not a valid filter such as `info` or `runway=debug`",
@@ -303,16 +277,6 @@ impl Settings {
         } else {
             self.database_url.clone()
         }
-    }
-
-    pub fn backend(&self) -> Backend {
-        backend_of(&self.effective_database_url())
-    }
-
-    /// How long a request may wait for approval.
-    pub fn approval_timeout(&self) -> std::time::Duration {
-        executors::duration("", "", &self.approval_timeout)
-            .unwrap_or(std::time::Duration::from_secs(7 * 86_400))
     }
 
     /// The settings as TOML with secrets redacted, for `runway serve --print-config`.
@@ -396,14 +360,6 @@ impl fmt::Debug for Settings {
 /// True for `http://…` and `https://…` URLs.
 pub fn is_http_url(url: &str) -> bool {
     url.starts_with("http://") || url.starts_with("https://")
-}
-
-pub fn backend_of(url: &str) -> Backend {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Backend::Postgres
-    } else {
-        Backend::Sqlite
-    }
 }
 
 /// Replaces the password in `scheme://user:password@host/...` with `[redacted]`.

@@ -39,13 +39,13 @@ impl SecretBox {
         Ok(Self { cipher })
     }
 
-    /// The configured key, or the one in `<data_dir>/secrets.key` (created, mode 0600, on first use).
-    pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, String> {
-        let configured = settings.secrets_key.expose();
-        if !configured.is_empty() {
-            return Self::from_base64(configured);
+    /// The configured key (`secrets_key`, base64), or when it is empty the one in
+    /// `<data_dir>/secrets.key` (created, mode 0600, on first use).
+    pub fn load(configured_key: &str, data_dir: &Path) -> Result<Self, String> {
+        if !configured_key.is_empty() {
+            return Self::from_base64(configured_key);
         }
-        Self::from_key_file(&settings.data_dir.join("secrets.key"))
+        Self::from_key_file(&data_dir.join("secrets.key"))
     }
 
     fn from_key_file(path: &Path) -> Result<Self, String> {

@@ -1,20 +1,29 @@
-//! Runway's server-side core: everything that performs I/O.
+//! Runway's server-side core: everything that performs I/O. The executors themselves live in the
+//! `runway-exec` crate; this crate connects them to requests and the queue.
 //!
-//! - [`config`]: typed settings from compiled defaults, `runway.toml` and `RUNWAY_*` variables.
+//! - [`config`]: typed settings (data only) from compiled defaults, `runway.toml` and `RUNWAY_*`
+//!   variables; the `[scripts]` and `[webhooks]` sections are `runway-exec`'s own settings types.
 //! - [`db`]: the database handle (SQLite or Postgres, chosen once from the URL), migrations and all SQL.
 //! - [`auth`]: OpenID Connect and development sign-in, groups to teams and roles, sessions.
 //! - [`catalog`]: reads the catalogue directory, validates every file, keeps the loaded snapshot and
 //!   records each action version in the database.
 //! - [`queue`]: the durable job queue and the worker runtime.
+//! - [`requests`]: submitting, seeing, approving and fulfilling requests; [`requests::run`] is the
+//!   queue handler that runs a request's job through its executor.
+//! - [`crypto`]: seals secret inputs and outputs at rest (the key from settings or a key file).
 //! - [`markdown`]: renders action descriptions to sanitised HTML.
-//! - [`state`]: the [`state::Runway`] handle that the web layer and commands share.
+//! - [`state`]: the [`state::Runway`] handle that the web layer and commands share, and the
+//!   start-up checks that need more than the settings' data.
+//!
+//! Module dependencies point one way: `config`, `crypto` and `markdown` import no other module;
+//! `db` uses `config`; `catalog`, `queue` and `auth` build on `db`; `state` gathers them; `requests`
+//! sits on top.
 
 pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod crypto;
 pub mod db;
-pub mod exec;
 pub mod markdown;
 pub mod queue;
 pub mod requests;

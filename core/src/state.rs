@@ -1,7 +1,7 @@
 //! The handle shared by the web layer and the commands: settings, database and catalogue.
 
 use crate::catalog::CatalogStore;
-use crate::config::Settings;
+use crate::config::{ConfigError, Settings};
 use crate::crypto::SecretBox;
 use crate::db::Db;
 use crate::queue::Queue;
@@ -22,7 +22,10 @@ pub struct Runway {
 impl Runway {
     /// Fails only when the secrets key is unusable (malformed, or its file cannot be created).
     pub fn new(settings: Settings, db: Db) -> Result<Self, String> {
-        let secrets = Arc::new(SecretBox::from_settings(&settings)?);
+        let secrets = Arc::new(SecretBox::load(
+            settings.secrets_key.expose(),
+            &settings.data_dir,
+        )?);
         let catalog = Arc::new(CatalogStore::new(settings.catalog_dir.clone(), db.clone()));
         let queue = Queue::new(db.clone());
         Ok(Self {
@@ -33,4 +36,17 @@ impl Runway {
             secrets,
         })
     }
+}
+
+/// The start-up checks that need more than the settings' data: a configured `secrets_key` must be
+/// a usable key. Run by the commands right after the settings are read, so a bad key is a
+/// configuration error like any other.
+pub fn check_settings(settings: &Settings) -> Result<(), ConfigError> {
+    let key = settings.secrets_key.expose();
+    if key.is_empty() {
+        return Ok(());
+    }
+    SecretBox::from_base64(key)
+        .map(drop)
+        .map_err(|e| ConfigError::Invalid(format!("secrets_key (RUNWAY_SECRETS_KEY): {e}")))
 }

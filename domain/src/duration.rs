@@ -120,6 +120,26 @@ pub fn elapsed(d: std::time::Duration) -> String {
     }
 }
 
+/// Serde for settings that hold a [`std::time::Duration`] written as text (`kill_grace = "5s"`):
+/// the text is parsed once, when the settings are read, and a bad value is an error of that key
+/// (`#[serde(with = "runway_domain::duration::text")]`). Written back in the compact form (`1h30m`).
+pub mod text {
+    use super::HumanDuration;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&HumanDuration::from_secs(value.as_secs()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        HumanDuration::parse(&text)
+            .map(|d| Duration::from_secs(d.as_secs()))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +152,25 @@ mod tests {
         assert_eq!(elapsed(Duration::from_secs(42)), "42s");
         assert_eq!(elapsed(Duration::from_secs(5_400)), "1h30m");
         assert_eq!(elapsed(Duration::from_millis(90_400)), "1m30s");
+    }
+
+    #[test]
+    fn settings_durations_are_read_from_text_once_and_written_back_compact() {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct S {
+            #[serde(with = "text")]
+            grace: std::time::Duration,
+        }
+        let s: S = serde_json::from_str(r#"{"grace": "1m30s"}"#).expect("valid");
+        assert_eq!(s.grace, std::time::Duration::from_secs(90));
+        assert_eq!(
+            serde_json::to_string(&s).ok().as_deref(),
+            Some(r#"{"grace":"1m30s"}"#)
+        );
+        let bad = serde_json::from_str::<S>(r#"{"grace": "soon"}"#)
+            .err()
+            .map(|e| e.to_string());
+        assert!(bad.is_some_and(|e| e.contains("expected a duration such as `30s`")));
     }
 
     #[test]

@@ -5,11 +5,12 @@
 //!
 //! - [`ids`]: validated identifiers (action ids, team names, field names).
 //! - [`form`]: request forms: the one validation the browser and the server both run.
-//! - [`duration`]: human durations such as `90s`, `15m`, `1h30m`.
+//! - [`duration`]: human durations such as `90s`, `15m`, `1h30m` (and their serde form in settings).
 //! - [`spec`]: the action specification: inputs, executor, approval policy, rollout.
 //! - [`parse`]: reads one catalogue YAML file into an [`spec::ActionSpec`], reporting *every* problem
 //!   with its line and field path.
 //! - [`request`]: the request lifecycle states.
+//! - [`secret`]: a configured secret value that never shows in `Debug` output.
 //! - [`problem`]: one located problem in a catalogue file.
 //! - [`template`]: fills `{{field}}` references in run templates (argv, env, URLs, JSON bodies).
 //! - [`user`]: the signed-in user, their teams and role.
@@ -21,6 +22,7 @@ pub mod ids;
 pub mod parse;
 pub mod problem;
 pub mod request;
+pub mod secret;
 pub mod spec;
 pub mod template;
 pub mod user;

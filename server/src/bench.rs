@@ -9,10 +9,11 @@
 use anyhow::Context;
 use async_trait::async_trait;
 use runway_core::config::Settings;
+use runway_core::config::WorkerSettings;
 use runway_core::db::jobs::{self, NewJob, NewRequest};
 use runway_core::db::Db;
 use runway_core::queue::handler::{Handler, Handlers, JobContext};
-use runway_core::queue::worker::{Worker, WorkerConfig};
+use runway_core::queue::worker::Worker;
 use runway_core::queue::{now_ms, Queue};
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -81,12 +82,12 @@ async fn drain(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn config(args: &BenchQueue) -> WorkerConfig {
-    WorkerConfig {
+fn config(args: &BenchQueue) -> WorkerSettings {
+    WorkerSettings {
         concurrency: (args.concurrency / args.workers.max(1)).max(1),
         prefetch: args.prefetch,
         poll_interval: Duration::from_secs(1),
-        ..WorkerConfig::default()
+        ..WorkerSettings::default()
     }
 }
 
@@ -157,7 +158,7 @@ async fn latency(db: &Db, args: &BenchQueue, label: &str) -> anyhow::Result<()> 
     let mut handlers = Handlers::builtin();
     handlers.register("latency", LatencyProbe(tx));
     let worker_queue = Queue::new(db.clone());
-    let cfg = WorkerConfig {
+    let cfg = WorkerSettings {
         poll_interval: Duration::from_secs(10),
         ..config(args)
     };

@@ -12,7 +12,9 @@ use std::process::ExitCode;
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
-    let mut settings = match Settings::from_process(cli.config.as_deref()) {
+    let loaded = Settings::from_process(cli.config.as_deref())
+        .and_then(|s| runway_core::state::check_settings(&s).map(|()| s));
+    let mut settings = match loaded {
         Ok(s) => s,
         Err(e) => {
             eprintln!("runway: {e}");
@@ -94,7 +96,7 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     use anyhow::Context;
     let db = Db::connect(
         &settings.effective_database_url(),
-        settings.worker.concurrency + 4,
+        settings.worker.concurrency as u32 + 4,
     )
     .await
     .context("opening the database")?;
@@ -103,8 +105,8 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("secrets_key (RUNWAY_SECRETS_KEY): {e}"))?;
     let worker = runway_core::queue::worker::Worker::new(
         runway.queue.clone(),
-        runway_core::exec::handler::handlers(&runway),
-        settings.worker.worker_config(),
+        runway_core::requests::run::handlers(&runway),
+        settings.worker.clone(),
     );
     let stop = tokio_util::sync::CancellationToken::new();
     let stopper = stop.clone();

@@ -24,7 +24,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use runway_core::exec::webhook::{verify, DEFAULT_TOLERANCE_SECS};
+use runway_exec::webhook::signature::{verify, DEFAULT_TOLERANCE_SECS};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -246,7 +246,7 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use axum::http::Request;
-    use runway_core::exec::webhook::sign;
+    use runway_exec::webhook::signature::sign;
     use tower::ServiceExt as _;
 
     const SECRET: &str = "whsec_ZGVtby1zZWNyZXQta2V5LWJ5dGVz";
@@ -331,10 +331,10 @@ mod tests {
     /// The receiver and the executor agree: signature, status URL, polling, outputs.
     #[tokio::test]
     async fn the_webhook_executor_follows_a_demo_pipeline_to_success() {
-        use runway_core::exec::webhook::{call, WebhookCall, WebhookSettings};
-        use runway_core::exec::{MemorySink, Redactor};
         use runway_domain::duration::HumanDuration;
         use runway_domain::spec::{HttpMethod, WebhookPoll};
+        use runway_exec::webhook::{call, WebhookCall, WebhookSettings};
+        use runway_exec::{MemorySink, Redactor};
 
         let app = router_with(Some(SECRET.to_string()), Duration::from_millis(100));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -343,7 +343,7 @@ mod tests {
         let addr = listener.local_addr().expect("address");
         tokio::spawn(async move { axum::serve(listener, app).await });
         let settings = WebhookSettings {
-            signing_secret: Some(SECRET.to_string()),
+            signing_secret: runway_domain::secret::Secret::new(SECRET),
             allow_hosts: vec![addr.to_string()],
             poll_interval_floor: Duration::from_millis(20),
             ..WebhookSettings::default()

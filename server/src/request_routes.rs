@@ -9,12 +9,12 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use runway_core::db::requests as sql;
-use runway_core::exec::{parse_outputs, Output, OutputKind};
 use runway_core::requests::{self, SubmitError};
 use runway_domain::form::RawValues;
 use runway_domain::spec::FieldKind;
 use runway_domain::user::User;
 use runway_domain::view::{encode_query_value, parse_query};
+use runway_exec::{parse_outputs, Output, OutputKind};
 
 fn body_values(body: &Bytes) -> RawValues {
     parse_query(&String::from_utf8_lossy(body))

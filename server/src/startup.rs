@@ -89,8 +89,8 @@ impl Application {
         let workers = self.runway.settings.worker.in_process.then(|| {
             let worker = Worker::new(
                 self.runway.queue.clone(),
-                runway_core::exec::handler::handlers(&self.runway),
-                self.runway.settings.worker.worker_config(),
+                runway_core::requests::run::handlers(&self.runway),
+                self.runway.settings.worker.clone(),
             );
             tokio::spawn(worker.run(stop_workers.clone()))
         });
@@ -107,8 +107,7 @@ impl Application {
         stop_workers.cancel();
         if let Some(w) = workers {
             // The worker finishes within its grace period; never let a stuck task hold shutdown.
-            let limit = self.runway.settings.worker.worker_config().grace
-                + std::time::Duration::from_secs(10);
+            let limit = self.runway.settings.worker.grace + std::time::Duration::from_secs(10);
             if tokio::time::timeout(limit, w).await.is_err() {
                 tracing::error!("in-process worker did not stop in time; exiting anyway (its jobs will be rescued)");
             }
@@ -187,7 +186,7 @@ fn spawn_secret_output_expiry(runway: Runway, stop: tokio_util::sync::Cancellati
                 ),
                 Err(e) => tracing::warn!(error = %e, "cannot delete expired secret outputs"),
             }
-            let max_wait = chrono::Duration::from_std(runway.settings.approval_timeout())
+            let max_wait = chrono::Duration::from_std(runway.settings.approval_timeout)
                 .unwrap_or(chrono::Duration::days(7));
             match runway_core::db::approvals::expire(&runway.db, chrono::Utc::now() - max_wait)
                 .await

@@ -2,10 +2,11 @@
 
 use crate::support::queue::{drain, fast_config, QueueCheck};
 use crate::support::{Backend, TestApp, TestDb};
+use runway_core::config::WorkerSettings;
 use runway_core::db::jobs::{self, Cancelled, NewJob, NewRequest, Outcome};
 use runway_core::db::Db;
 use runway_core::queue::handler::{Handler, Handlers, JobContext};
-use runway_core::queue::worker::{self, Worker, WorkerConfig};
+use runway_core::queue::worker::{self, Worker};
 use runway_core::queue::{now_ms, Queue};
 use runway_domain::request::RequestStatus;
 use std::collections::{HashMap, HashSet};
@@ -52,7 +53,7 @@ fn request(job: NewJob, key: Option<&str>) -> NewRequest {
 
 fn start(
     queue: &Queue,
-    config: WorkerConfig,
+    config: WorkerSettings,
 ) -> (
     tokio_util::sync::CancellationToken,
     tokio::task::JoinHandle<()>,
@@ -87,7 +88,7 @@ async fn no_job_is_ever_claimed_by_two_workers(backend: Backend) {
     let queue = Queue::new(db.clone());
     // 16 busy workers on one SQLite writer can delay a heartbeat past a short test lease; the
     // production-like lease keeps this test about double claims, not about rescues.
-    let config = WorkerConfig {
+    let config = WorkerSettings {
         lease: Duration::from_secs(30),
         heartbeat: Duration::from_secs(2),
         ..fast_config(4)

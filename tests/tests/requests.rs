@@ -81,7 +81,7 @@ fn configure_working(
     s.listen = format!("127.0.0.1:{port}").parse().expect("addr");
     s.data_dir = data_dir;
     s.worker.in_process = true;
-    s.worker.poll_interval = "1s".into();
+    s.worker.poll_interval = std::time::Duration::from_secs(1);
     s.demo_receivers = true;
     let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
     s.webhooks.signing_secret = runway_core::config::Secret::new(format!("whsec_{key}"));

@@ -11,7 +11,6 @@ fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 fn defaults_serve_sqlite_on_loopback_port_3000() {
     let s = Settings::load(None, env(&[])).expect("defaults load");
     assert_eq!(s.listen.to_string(), "127.0.0.1:3000");
-    assert_eq!(s.backend(), Backend::Sqlite);
     assert_eq!(s.effective_database_url(), "sqlite://data/runway.db");
 }
 
@@ -29,7 +28,6 @@ fn environment_overrides_top_level_and_section_keys() {
     )
     .expect("valid env");
     assert_eq!(s.listen.port(), 8080);
-    assert_eq!(s.backend(), Backend::Postgres);
     assert_eq!(s.log.format, LogFormat::Json);
     assert_eq!(s.database_max_connections, 25);
 }
@@ -111,4 +109,63 @@ fn secrets_are_redacted_from_debug_and_printed_config() {
         redact_url("sqlite://data/runway.db"),
         "sqlite://data/runway.db"
     );
+}
+
+#[test]
+fn durations_are_read_once_and_bad_ones_name_their_key() {
+    let s = Settings::load(
+        None,
+        env(&[
+            ("RUNWAY_SCRIPTS__KILL_GRACE", "10s"),
+            ("RUNWAY_WEBHOOKS__TIMEOUT", "2m"),
+            ("RUNWAY_WORKER__LEASE", "1m"),
+            ("RUNWAY_APPROVAL_TIMEOUT", "1d"),
+        ]),
+    )
+    .expect("valid");
+    assert_eq!(s.scripts.kill_grace, Duration::from_secs(10));
+    assert_eq!(s.webhooks.timeout, Duration::from_secs(120));
+    assert_eq!(s.worker.lease, Duration::from_secs(60));
+    assert_eq!(s.worker.grace, Duration::from_secs(30), "defaults stay");
+    assert_eq!(s.approval_timeout, Duration::from_secs(86_400));
+
+    for (key, name) in [
+        ("scripts.kill_grace", "RUNWAY_SCRIPTS__KILL_GRACE"),
+        ("webhooks.timeout", "RUNWAY_WEBHOOKS__TIMEOUT"),
+        ("worker.heartbeat", "RUNWAY_WORKER__HEARTBEAT"),
+        ("approval_timeout", "RUNWAY_APPROVAL_TIMEOUT"),
+    ] {
+        let e = Settings::load(None, env(&[(name, "soon")]))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains(&format!("{key} ({name}): expected a duration")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn executor_settings_keep_their_keys_and_hide_their_secret() {
+    let s = Settings::load(
+        None,
+        env(&[
+            ("RUNWAY_WEBHOOKS__SIGNING_SECRET", "whsec_c2VjcmV0a2V5"),
+            ("RUNWAY_SCRIPTS__ENV__RUNWAY_REPOS_DIR", "/srv/git"),
+            ("RUNWAY_SCRIPTS__LOG_CAP_KB", "8"),
+        ]),
+    )
+    .expect("valid");
+    assert_eq!(s.webhooks.signing_secret.expose(), "whsec_c2VjcmV0a2V5");
+    assert_eq!(
+        s.scripts.env.get("runway_repos_dir").map(String::as_str),
+        Some("/srv/git")
+    );
+    assert_eq!(s.scripts.log_cap_bytes(), 8 * 1024);
+    assert!(!format!("{s:?}").contains("c2VjcmV0a2V5"));
+    let printed = s.to_redacted_toml();
+    assert!(!printed.contains("c2VjcmV0a2V5"), "{printed}");
+    assert!(printed.contains("kill_grace = \"5s\""), "{printed}");
+    assert!(!printed.contains("work_root"), "{printed}");
 }

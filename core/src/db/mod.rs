@@ -16,12 +16,27 @@ pub mod sessions;
 pub mod stats;
 pub mod users;
 
-use crate::config::{backend_of, Backend};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
+
+/// The backend a database URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// `postgres://…` and `postgresql://…` are Postgres; anything else (`sqlite:…`) is SQLite.
+pub fn backend_of(url: &str) -> Backend {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
 
 /// A pooled connection to Runway's database.
 #[derive(Clone, Debug)]
@@ -158,7 +173,30 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+    use super::*;
+    use crate::config::Settings;
+
+    #[test]
+    fn the_backend_is_chosen_once_from_the_effective_database_url() {
+        let defaults = Settings::load(None, Vec::new()).expect("defaults load");
+        assert_eq!(
+            backend_of(&defaults.effective_database_url()),
+            Backend::Sqlite
+        );
+        let postgres = Settings::load(
+            None,
+            vec![(
+                "RUNWAY_DATABASE_URL".to_string(),
+                "postgres://runway:pw@db/runway".to_string(),
+            )],
+        )
+        .expect("valid env");
+        assert_eq!(
+            backend_of(&postgres.effective_database_url()),
+            Backend::Postgres
+        );
+        assert_eq!(backend_of("postgresql://db/x"), Backend::Postgres);
+    }
 
     /// Both dialects must reach the same schema version through the same steps: a migration added
     /// to one folder only would leave the other backend behind without any other test noticing.

@@ -1,8 +1,11 @@
 //! The worker runtime: claims jobs into free slots, runs them, heartbeats their leases, records
-//! outcomes in batches, rescues expired leases, and shuts down gracefully.
+//! outcomes in batches, rescues expired leases, and shuts down gracefully. It runs with the
+//! `[worker]` settings ([`WorkerSettings`]) as they are; defaults suit production, tests shorten
+//! the times.
 
 use super::handler::{Handlers, JobContext};
 use super::{backoff, now_ms, Queue};
+use crate::config::WorkerSettings;
 use crate::db::jobs::{self as sql, Completion, Outcome};
 use crate::db::Db;
 use std::collections::HashMap;
@@ -11,44 +14,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
-
-/// How a worker behaves. Defaults suit production; tests shorten the times.
-#[derive(Debug, Clone)]
-pub struct WorkerConfig {
-    /// Jobs run at once by this worker.
-    pub concurrency: usize,
-    /// How long a claim is valid without a heartbeat.
-    pub lease: Duration,
-    /// How often leases are extended (and cancellations noticed).
-    pub heartbeat: Duration,
-    /// Backstop poll for jobs whose wake-up was missed, and for expired leases.
-    pub poll_interval: Duration,
-    /// On shutdown, how long running jobs may take to finish before they are released.
-    pub grace: Duration,
-    pub backoff_base: Duration,
-    pub backoff_max: Duration,
-    /// At most this many outcomes are recorded per transaction.
-    pub completion_batch: usize,
-    /// Jobs claimed ahead of free slots and kept in a local buffer (leases held), so that one claim
-    /// serves many slots under load. 0 = claim only for free slots.
-    pub prefetch: usize,
-}
-
-impl Default for WorkerConfig {
-    fn default() -> Self {
-        Self {
-            concurrency: 8,
-            lease: Duration::from_secs(30),
-            heartbeat: Duration::from_secs(5),
-            poll_interval: Duration::from_secs(1),
-            grace: Duration::from_secs(30),
-            backoff_base: Duration::from_secs(5),
-            backoff_max: Duration::from_secs(600),
-            completion_batch: 500,
-            prefetch: 0,
-        }
-    }
-}
 
 /// Counters a worker keeps (for logs, tests and benchmarks).
 #[derive(Debug, Default)]
@@ -80,12 +45,12 @@ pub struct Worker {
     pub id: String,
     queue: Queue,
     handlers: Handlers,
-    config: WorkerConfig,
+    config: WorkerSettings,
     pub stats: Arc<WorkerStats>,
 }
 
 impl Worker {
-    pub fn new(queue: Queue, handlers: Handlers, config: WorkerConfig) -> Self {
+    pub fn new(queue: Queue, handlers: Handlers, config: WorkerSettings) -> Self {
         let id = format!("worker-{}-{}", std::process::id(), uuid_like());
         Self {
             id,
@@ -308,7 +273,7 @@ impl Worker {
 async fn run_one(
     ctx: JobContext,
     handlers: &Handlers,
-    config: &WorkerConfig,
+    config: &WorkerSettings,
     by_request: &std::sync::atomic::AtomicBool,
 ) -> Completion {
     let job = &ctx.job;
@@ -432,7 +397,7 @@ async fn heartbeat_loop(
     db: Db,
     worker_id: String,
     held: HeldMap,
-    config: WorkerConfig,
+    config: WorkerSettings,
     stop: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(config.heartbeat);

@@ -301,14 +301,14 @@ pub fn count(haystack: &str, needle: &str) -> usize {
 
 /// Queue helpers: fast worker settings, draining, and a guard that fails a test leaving jobs behind.
 pub mod queue {
+    use runway_core::config::WorkerSettings;
     use runway_core::db::jobs;
     use runway_core::db::Db;
-    use runway_core::queue::worker::WorkerConfig;
     use std::time::Duration;
 
     /// Worker settings scaled down for tests: short leases, quick polls and backoff.
-    pub fn fast_config(concurrency: usize) -> WorkerConfig {
-        WorkerConfig {
+    pub fn fast_config(concurrency: usize) -> WorkerSettings {
+        WorkerSettings {
             concurrency,
             lease: Duration::from_millis(1_500),
             heartbeat: Duration::from_millis(200),
@@ -318,6 +318,7 @@ pub mod queue {
             backoff_max: Duration::from_secs(2),
             completion_batch: 500,
             prefetch: 0,
+            ..WorkerSettings::default()
         }
     }
 

@@ -9,12 +9,13 @@ use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use runway_core::exec::webhook::{
+use runway_domain::duration::HumanDuration;
+use runway_domain::secret::Secret;
+use runway_domain::spec::{HttpMethod, WebhookPoll};
+use runway_exec::webhook::{
     self, internal_address_kind, WebhookCall, WebhookSettings, DEFAULT_TOLERANCE_SECS,
 };
-use runway_core::exec::{MemorySink, OutputKind, Redactor, Stream};
-use runway_domain::duration::HumanDuration;
-use runway_domain::spec::{HttpMethod, WebhookPoll};
+use runway_exec::{MemorySink, OutputKind, Redactor, Stream};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::collections::BTreeMap;
@@ -154,7 +155,7 @@ async fn serve() -> (SocketAddr, Recorder) {
 
 fn settings(addr: SocketAddr) -> WebhookSettings {
     WebhookSettings {
-        signing_secret: Some(secret()),
+        signing_secret: Secret::new(secret()),
         allow_hosts: vec![format!("127.0.0.1:{}", addr.port())],
         poll_interval_floor: Duration::from_millis(20),
         ..WebhookSettings::default()
@@ -186,7 +187,7 @@ async fn run(
     settings: &WebhookSettings,
     call: &WebhookCall,
     redactor: &Redactor,
-) -> (Result<Vec<runway_core::exec::Output>, String>, MemorySink) {
+) -> (Result<Vec<runway_exec::Output>, String>, MemorySink) {
     let sink = MemorySink::default();
     let result = webhook::call(settings, call, &sink, redactor, &CancellationToken::new()).await;
     (result, sink)
@@ -452,7 +453,7 @@ async fn the_logged_answer_body_is_capped() {
 async fn unsigned_calls_are_sent_without_signature_headers_and_say_so() {
     let (addr, rec) = serve().await;
     let settings = WebhookSettings {
-        signing_secret: None,
+        signing_secret: Secret::default(),
         ..settings(addr)
     };
 

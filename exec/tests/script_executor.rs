@@ -11,8 +11,8 @@
     reason = "test code: a failed expectation is a failed test"
 )]
 
-use runway_core::exec::script::{run, ScriptRun, ScriptSettings};
-use runway_core::exec::{MemorySink, OutputKind, Redactor, Stream};
+use runway_exec::script::{run, ScriptRun, ScriptSettings};
+use runway_exec::{MemorySink, OutputKind, Redactor, Stream};
 use serde_json::{json, Map, Value};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -89,7 +89,7 @@ async fn execute(
     settings: &ScriptSettings,
     script_run: &ScriptRun,
     redactor: &Redactor,
-) -> (Result<Vec<runway_core::exec::Output>, String>, MemorySink) {
+) -> (Result<Vec<runway_exec::Output>, String>, MemorySink) {
     let sink = MemorySink::default();
     let result = run(
         settings,
@@ -262,7 +262,7 @@ cat > "$RUNWAY_STATE_DIR/stdin""#,
     );
     let mut settings = fx.settings();
     settings
-        .extra_env
+        .env
         .insert("RUNWAY_REPOS_DIR".to_string(), "/srv/repos".to_string());
     let inputs = json!({"repo_name": "billing", "private": true, "teams": ["a", "b"], "count": 3});
 
@@ -700,7 +700,7 @@ echo "the end" >&2"#,
     );
     let long = fx.script("long.sh", "head -c 20000 /dev/zero | tr '\\0' x");
     let settings = ScriptSettings {
-        log_cap_bytes: 4096,
+        log_cap_kb: 4,
         ..fx.settings()
     };
 

@@ -1,32 +1,33 @@
-//! The queue handler for `script` and `webhook` jobs: loads the request and the exact action
-//! version it was submitted against, opens its sealed secrets, runs the executor, and stores the
-//! log and outputs.
+//! Running a request: the queue handler for `script` and `webhook` jobs. It loads the request and
+//! the exact action version it was submitted against, opens its sealed secrets, renders the run
+//! templates, calls the executor (`runway_exec`), and stores the log and outputs.
 
-use super::{LogSink, Redactor, Stream};
+use super::{seal_outputs, JobPayload, PAYLOAD_SEAL_ID};
 use crate::db::catalog::version_spec;
 use crate::db::requests as sql;
 use crate::db::Db;
 use crate::queue::handler::{Handler, JobContext};
-use crate::requests::{seal_outputs, JobPayload, PAYLOAD_SEAL_ID};
 use crate::state::Runway;
 use async_trait::async_trait;
 use runway_domain::spec::{ActionSpec, RunSpec};
 use runway_domain::template::{render_json, render_text};
+use runway_exec::script::{self, ScriptRun, ScriptSettings};
+use runway_exec::webhook::{self, WebhookCall, WebhookSettings};
+use runway_exec::{LogSink, Redactor, Stream};
 use serde_json::{Map, Value};
 use std::time::Duration;
 
 /// Runs the `script` and `webhook` jobs of requests.
 pub struct ActionHandler {
     rw: Runway,
-    script: super::script::ScriptSettings,
-    webhook: super::webhook::WebhookSettings,
+    script: ScriptSettings,
+    webhook: WebhookSettings,
 }
 
 impl ActionHandler {
     pub fn new(rw: Runway) -> Self {
-        let s = &rw.settings;
-        let script = s.scripts.executor(std::env::temp_dir().join("runway-runs"));
-        let webhook = s.webhooks.executor();
+        let script = rw.settings.scripts.clone();
+        let webhook = rw.settings.webhooks.clone();
         Self {
             rw,
             script,
@@ -112,7 +113,7 @@ impl Handler for ActionHandler {
             }
             values.extend(secrets);
         }
-        if let Some(s) = &self.webhook.signing_secret {
+        if let Some(s) = self.webhook.signing_secret.configured() {
             redactor.add(s);
         }
         let sink = DbSink::start(rw.db.clone(), request_id, ctx.job.attempt);
@@ -135,7 +136,7 @@ impl Handler for ActionHandler {
                 let rendered = render_with_vars(rw, &values, |v| {
                     args.iter().map(|a| render_text(a, v)).collect::<Vec<_>>()
                 })?;
-                let run = super::script::ScriptRun {
+                let run = ScriptRun {
                     program,
                     args: rendered,
                     inputs: values.clone(),
@@ -149,7 +150,7 @@ impl Handler for ActionHandler {
                     request_id,
                     action_id: spec.id.to_string(),
                 };
-                super::script::run(&self.script, &run, &sink, &redactor, &ctx.cancel).await
+                script::run(&self.script, &run, &sink, &redactor, &ctx.cancel).await
             }
             RunSpec::Webhook {
                 method,
@@ -158,7 +159,7 @@ impl Handler for ActionHandler {
                 body,
                 poll,
             } => {
-                let call = render_with_vars(rw, &values, |v| super::webhook::WebhookCall {
+                let call = render_with_vars(rw, &values, |v| WebhookCall {
                     method: *method,
                     url: render_text(url, v),
                     headers: headers
@@ -170,7 +171,7 @@ impl Handler for ActionHandler {
                     poll: poll.clone(),
                     deadline: timeout,
                 })?;
-                super::webhook::call(&self.webhook, &call, &sink, &redactor, &ctx.cancel).await
+                webhook::call(&self.webhook, &call, &sink, &redactor, &ctx.cancel).await
             }
             RunSpec::Manual { .. } => {
                 Err("manual requests are fulfilled by a person, not a worker".to_string())

@@ -11,6 +11,8 @@ use runway_domain::spec::{ActionSpec, ApprovalPolicy, FieldKind, RunSpec};
 use runway_domain::user::User;
 use serde::{Deserialize, Serialize};
 
+pub mod run;
+
 /// Why a submission did not create a request.
 #[derive(Debug)]
 pub enum SubmitError {
@@ -169,17 +171,17 @@ pub async fn reveal_secret(
 pub fn seal_outputs(
     rw: &Runway,
     request_id: i64,
-    outputs: &[crate::exec::Output],
+    outputs: &[runway_exec::Output],
 ) -> Result<Vec<NewOutput>, String> {
     outputs
         .iter()
         .map(|o| {
             let kind = match o.kind {
-                crate::exec::OutputKind::Text => "text",
-                crate::exec::OutputKind::Link => "link",
-                crate::exec::OutputKind::Secret => "secret",
+                runway_exec::OutputKind::Text => "text",
+                runway_exec::OutputKind::Link => "link",
+                runway_exec::OutputKind::Secret => "secret",
             };
-            let (value, sealed) = if o.kind == crate::exec::OutputKind::Secret {
+            let (value, sealed) = if o.kind == runway_exec::OutputKind::Secret {
                 (None, Some(rw.secrets.seal(request_id, o.value.as_bytes())?))
             } else {
                 (Some(o.value.clone()), None)

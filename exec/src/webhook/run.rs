@@ -1,115 +1,29 @@
-//! The webhook executor: one signed HTTP call to another system and, for systems that answer
-//! "accepted" and finish later, polling the job's status URL until it reports an outcome.
-//!
-//! What protects whom:
-//! - **The receiver** can check that a call comes from Runway and is fresh: every request is signed
-//!   per [Standard Webhooks](https://www.standardwebhooks.com/) (`webhook-id`, `webhook-timestamp`,
-//!   `webhook-signature`). The id is the caller's message id, the same on every retry of one
-//!   request, so a receiver can drop duplicates.
-//! - **Our own network** is protected from the URLs a catalogue (or a field rendered into one) names:
-//!   the host is resolved first and the call is refused if *any* address is internal (loopback,
-//!   private, link-local, cloud metadata, ...), unless an operator allow-listed the host. The HTTP
-//!   client is then pinned to the addresses that were checked, so a second DNS answer cannot swap
-//!   them (DNS rebinding), no proxy is used, and redirects are never followed (a 3xx is a failure).
-//! - **Secrets** stay out of the log: every logged line goes through the [`Redactor`], and secret
-//!   outputs found in an answer are redacted from the answer body that is logged.
-//!
-//! Any 2xx answer is success; anything else is the attempt's error, and the worker retries per the
-//! action's `retries`.
+//! One webhook call in progress: the signed request to a checked address, the answer and its
+//! outputs, and the poll loop that follows a job until its status URL reports an outcome.
 
-use super::{parse_outputs, LogSink, Output, OutputKind, Redactor, Stream};
-use base64::engine::general_purpose::STANDARD as BASE64;
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
+use super::egress::{internal_address_kind, is_allowed};
+use super::signature::sign;
+use super::{WebhookCall, WebhookSettings};
+use crate::{parse_outputs, LogSink, Output, OutputKind, Redactor, Stream};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, LOCATION};
 use reqwest::StatusCode;
+use runway_domain::duration::elapsed as human;
 use runway_domain::spec::{HttpMethod, WebhookPoll};
 use serde_json::Value;
-use sha2::Sha256;
 use std::collections::BTreeMap;
-use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use url::{Host, Url};
 
-/// The prefix of a Standard Webhooks secret; the rest is the key in base64.
-pub const SECRET_PREFIX: &str = "whsec_";
-/// How far a `webhook-timestamp` may be from now for [`verify`], as the spec suggests.
-pub const DEFAULT_TOLERANCE_SECS: i64 = 5 * 60;
 /// Most bytes of one answer that are read; the rest is dropped (and said so in the log).
 const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 /// Status requests that may fail in a row (connection errors, 429, 5xx) before polling gives up: a
 /// long job should survive a blip of its status endpoint.
 const MAX_POLL_ERRORS: u32 = 3;
 const USER_AGENT: &str = concat!("Runway-Webhook/", env!("CARGO_PKG_VERSION"));
-
-type HmacSha256 = Hmac<Sha256>;
-
-/// How webhooks are called, for every action: from configuration.
-#[derive(Clone)]
-pub struct WebhookSettings {
-    /// The Standard Webhooks secret: `whsec_<base64 key>`, or any other string used as the key's raw
-    /// bytes. `None` sends calls unsigned (and says so in each request's log).
-    pub signing_secret: Option<String>,
-    /// Hosts (`ci.internal`) or host:port pairs (`127.0.0.1:8080`) that may be called even though
-    /// they resolve to internal addresses. Everything else internal is refused.
-    pub allow_hosts: Vec<String>,
-    /// Longest one HTTP request may take, answer body included.
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    /// Bytes of each answer body copied into the request log.
-    pub log_body_cap: usize,
-    /// Shortest time between two status requests, whatever the catalogue says.
-    pub poll_interval_floor: Duration,
-}
-
-impl Default for WebhookSettings {
-    fn default() -> Self {
-        Self {
-            signing_secret: None,
-            allow_hosts: Vec::new(),
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
-            log_body_cap: 4096,
-            poll_interval_floor: Duration::from_secs(1),
-        }
-    }
-}
-
-impl fmt::Debug for WebhookSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebhookSettings")
-            .field(
-                "signing_secret",
-                &self.signing_secret.as_ref().map(|_| super::REDACTED),
-            )
-            .field("allow_hosts", &self.allow_hosts)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("log_body_cap", &self.log_body_cap)
-            .field("poll_interval_floor", &self.poll_interval_floor)
-            .finish()
-    }
-}
-
-/// One call, with every template already rendered.
-#[derive(Debug, Clone)]
-pub struct WebhookCall {
-    pub method: HttpMethod,
-    pub url: String,
-    pub headers: BTreeMap<String, String>,
-    /// Sent as JSON when present.
-    pub body: Option<Value>,
-    /// The `webhook-id`: the same on every retry of one request (`msg_req_42`), so the receiver can
-    /// recognise a retry of a call it already handled.
-    pub message_id: String,
-    pub poll: Option<WebhookPoll>,
-    /// The whole call, polling included (the action's timeout).
-    pub deadline: Duration,
-}
 
 /// Makes the call (and follows the job when `call.poll` says so). `Ok` carries the outputs the
 /// answer reported; `Err` is a sentence for people, already redacted.
@@ -150,144 +64,6 @@ pub async fn call(
         result = run.execute() => result,
     };
     result.map_err(|msg| redactor.redact(&msg))
-}
-
-/// The `webhook-signature` value for one message: `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`.
-pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &[u8]) -> Result<String, String> {
-    let tag = mac(secret, msg_id, timestamp, body)?
-        .finalize()
-        .into_bytes();
-    Ok(format!("v1,{}", BASE64.encode(tag)))
-}
-
-/// Checks a Standard Webhooks signature from request headers (for receivers: the demo CI and
-/// tests). The timestamp must be within `tolerance_secs` of now; any one of the space-separated
-/// `v1,` signatures must match (compared in constant time).
-pub fn verify(
-    secret: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    tolerance_secs: i64,
-) -> Result<(), String> {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| format!("the `{name}` header is missing"))
-    };
-    verify_parts(
-        secret,
-        header("webhook-id")?,
-        header("webhook-timestamp")?,
-        header("webhook-signature")?,
-        body,
-        tolerance_secs,
-    )
-}
-
-/// [`verify`] with the three header values given separately.
-pub fn verify_parts(
-    secret: &str,
-    msg_id: &str,
-    timestamp: &str,
-    signatures: &str,
-    body: &[u8],
-    tolerance_secs: i64,
-) -> Result<(), String> {
-    let ts: i64 = timestamp
-        .trim()
-        .parse()
-        .map_err(|_| "`webhook-timestamp` is not a Unix time in seconds".to_string())?;
-    let tolerance = u64::try_from(tolerance_secs).unwrap_or(0);
-    if chrono::Utc::now().timestamp().abs_diff(ts) > tolerance {
-        return Err(format!(
-            "`webhook-timestamp` is more than {tolerance_secs}s away from now"
-        ));
-    }
-    let expected = mac(secret, msg_id, ts, body)?;
-    let matches = signatures
-        .split_whitespace()
-        .filter_map(|s| s.strip_prefix("v1,"))
-        .filter_map(|b64| BASE64.decode(b64).ok())
-        .any(|tag| expected.clone().verify_slice(&tag).is_ok());
-    if matches {
-        Ok(())
-    } else {
-        Err("no `webhook-signature` matches".to_string())
-    }
-}
-
-fn mac(secret: &str, msg_id: &str, timestamp: i64, body: &[u8]) -> Result<HmacSha256, String> {
-    let key = match secret.strip_prefix(SECRET_PREFIX) {
-        Some(b64) => BASE64.decode(b64.trim()).map_err(|_| {
-            format!("the signing secret starts with `{SECRET_PREFIX}` but the rest is not base64")
-        })?,
-        None => secret.as_bytes().to_vec(),
-    };
-    if key.is_empty() {
-        return Err("the signing secret is empty".to_string());
-    }
-    let mut mac = HmacSha256::new_from_slice(&key)
-        .map_err(|_| "the signing secret cannot be used as an HMAC key".to_string())?;
-    mac.update(format!("{msg_id}.{timestamp}.").as_bytes());
-    mac.update(body);
-    Ok(mac)
-}
-
-/// Why a call to `ip` is refused without an allow-list entry (`"loopback"`), or `None` for a public
-/// address. IPv4 addresses embedded in IPv6 ones (mapped, compatible, NAT64, 6to4) are judged as the
-/// IPv4 address they carry.
-pub fn internal_address_kind(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => v4_kind(v4),
-        IpAddr::V6(v6) => v6_kind(v6),
-    }
-}
-
-fn v4_kind(ip: Ipv4Addr) -> Option<&'static str> {
-    let [a, b, c, _] = ip.octets();
-    let kind = match (a, b, c) {
-        _ if ip == Ipv4Addr::new(169, 254, 169, 254) => "cloud metadata",
-        _ if ip.is_broadcast() => "broadcast",
-        (0, _, _) => "unspecified (\"this network\")",
-        (127, _, _) => "loopback",
-        (10, _, _) | (172, 16..=31, _) | (192, 168, _) => "private",
-        (100, 64..=127, _) => "carrier-grade NAT",
-        (169, 254, _) => "link-local",
-        (192, 0, 0) => "IETF protocol assignment",
-        (192, 0, 2) | (198, 51, 100) | (203, 0, 113) => "documentation",
-        (198, 18..=19, _) => "benchmarking",
-        (224..=239, _, _) => "multicast",
-        (240..=255, _, _) => "reserved",
-        _ => return None,
-    };
-    Some(kind)
-}
-
-fn v6_kind(ip: Ipv6Addr) -> Option<&'static str> {
-    let s = ip.segments();
-    let embedded =
-        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return v4_kind(v4);
-    }
-    let kind = match s {
-        _ if ip.is_unspecified() => "unspecified",
-        _ if ip.is_loopback() => "loopback",
-        [0xfd00, 0x0ec2, 0, 0, 0, 0, 0, 0x0254] => "cloud metadata",
-        // IPv4-compatible (deprecated) and NAT64 addresses carry an IPv4 address in the last 32 bits.
-        [0, 0, 0, 0, 0, 0, hi, lo] | [0x0064, 0xff9b, 0, 0, 0, 0, hi, lo] => {
-            return v4_kind(embedded(hi, lo));
-        }
-        // 6to4 carries it in bits 16..48.
-        [0x2002, hi, lo, ..] => return v4_kind(embedded(hi, lo)),
-        [first, ..] if first & 0xffc0 == 0xfe80 => "link-local",
-        [first, ..] if first & 0xfe00 == 0xfc00 => "unique-local (private)",
-        [first, ..] if first & 0xff00 == 0xff00 => "multicast",
-        [0x2001, 0x0db8, ..] => "documentation",
-        _ => return None,
-    };
-    Some(kind)
 }
 
 /// One request's failure: its message, and whether trying the same request again may help (used
@@ -382,7 +158,7 @@ impl Run<'_> {
     }
 
     async fn execute(&self) -> Result<Vec<Output>, String> {
-        if self.settings.signing_secret.is_none() {
+        if self.settings.signing_secret.configured().is_none() {
             self.log("no signing secret is configured: this call is not signed")
                 .await;
         }
@@ -594,7 +370,7 @@ impl Run<'_> {
 
     /// Adds the Standard Webhooks headers (a fresh timestamp on every request).
     fn sign_into(&self, headers: &mut HeaderMap, body: &[u8]) -> Result<(), Failure> {
-        let Some(secret) = &self.settings.signing_secret else {
+        let Some(secret) = self.settings.signing_secret.configured() else {
             return Ok(());
         };
         let id = &self.call.message_id;
@@ -636,7 +412,7 @@ impl Run<'_> {
         if ips.is_empty() {
             return Err(Failure::transient(format!("{host} resolves to no address")));
         }
-        if !self.is_allowed(host, port) {
+        if !is_allowed(&self.settings.allow_hosts, host, port) {
             for ip in &ips {
                 if let Some(kind) = internal_address_kind(*ip) {
                     return Err(Failure::fatal(format!(
@@ -652,14 +428,6 @@ impl Run<'_> {
                 .into_iter()
                 .map(|ip| SocketAddr::new(ip, port))
                 .collect(),
-        })
-    }
-
-    fn is_allowed(&self, host: &str, port: u16) -> bool {
-        let with_port = format!("{host}:{port}");
-        self.settings.allow_hosts.iter().any(|entry| {
-            let entry = entry.trim();
-            entry.eq_ignore_ascii_case(host) || entry.eq_ignore_ascii_case(&with_port)
         })
     }
 
@@ -799,5 +567,3 @@ fn error_chain(error: &reqwest::Error) -> String {
         parts.join(": ")
     }
 }
-
-use runway_domain::duration::elapsed as human;

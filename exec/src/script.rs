@@ -17,11 +17,12 @@
 //! line by line, so it protects against accidental leaks, not against a script that splits a secret
 //! across lines on purpose.
 
-use super::{parse_outputs, LogSink, Output, Redactor, Stream};
+use crate::{parse_outputs, LogSink, Output, Redactor, Stream};
 use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::{geteuid, Pid, User};
 use runway_domain::template::value_text;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
@@ -36,8 +37,11 @@ use tokio::process::{Child, Command};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// How scripts are run, for every action: from configuration.
-#[derive(Debug, Clone)]
+/// `[scripts]`: how scripts are run, for every action. Read from the configuration
+/// (`RUNWAY_SCRIPTS__<KEY>`); the fields marked "not configurable" keep their defaults there and
+/// exist for tests.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScriptSettings {
     /// The account scripts run as when Runway itself runs as root (the usual case in a
     /// container). Scripts never run as root: an account with uid 0 is refused. When Runway is not
@@ -51,18 +55,24 @@ pub struct ScriptSettings {
     /// whole machine; when Runway is not root that includes Runway's own threads. 0 = no limit.
     pub max_processes: u64,
     /// How long the process group has between SIGTERM and SIGKILL on a timeout or cancellation.
+    #[serde(with = "runway_domain::duration::text")]
     pub kill_grace: Duration,
-    /// Bytes of stdout and stderr kept in the log. Past it, one "log truncated" system line is
-    /// written and the rest is discarded, though still read so the script never blocks on a full
-    /// pipe.
-    pub log_cap_bytes: usize,
-    /// Variables copied from Runway's own environment when set there.
+    /// KiB of stdout and stderr kept in the log per attempt. Past it, one "log truncated" system
+    /// line is written and the rest is discarded, though still read so the script never blocks on
+    /// a full pipe.
+    pub log_cap_kb: usize,
+    /// Variables passed to every script (configured, so trusted): `RUNWAY_REPOS_DIR`,
+    /// `RUNWAY_DEMO_POSTGRES_URL`. From the environment:
+    /// `RUNWAY_SCRIPTS__ENV__RUNWAY_REPOS_DIR=/srv/git`; names are upper-cased when the script
+    /// starts. `RUNWAY_*`, `HOME` and `TMPDIR` set by the executor take precedence.
+    pub env: BTreeMap<String, String>,
+    /// Variables copied from Runway's own environment when set there (not configurable).
+    #[serde(skip)]
     pub env_allow: Vec<String>,
-    /// Variables passed to every script (configured, so trusted). `RUNWAY_*`, `HOME` and `TMPDIR`
-    /// set by the executor take precedence.
-    pub extra_env: BTreeMap<String, String>,
-    /// Where the per-run working directories are created. Created (mode 0711) if missing; must be
-    /// owned by Runway's user and not writable by others, since Runway deletes trees inside it.
+    /// Where the per-run working directories are created (not configurable). Created (mode 0711)
+    /// if missing; must be owned by Runway's user and not writable by others, since Runway deletes
+    /// trees inside it.
+    #[serde(skip)]
     pub work_root: PathBuf,
 }
 
@@ -74,11 +84,38 @@ impl Default for ScriptSettings {
             memory_mb: 1024,
             max_processes: 256,
             kill_grace: Duration::from_secs(5),
-            log_cap_bytes: 1024 * 1024,
+            log_cap_kb: 1024,
+            env: BTreeMap::new(),
             env_allow: ["PATH", "LANG", "LC_ALL", "TZ"].map(String::from).to_vec(),
-            extra_env: BTreeMap::new(),
             work_root: std::env::temp_dir().join("runway-runs"),
         }
+    }
+}
+
+impl ScriptSettings {
+    /// Bytes of output kept in the log per attempt.
+    pub fn log_cap_bytes(&self) -> usize {
+        self.log_cap_kb.saturating_mul(1024)
+    }
+
+    /// Checks what the types cannot say; the message names the key and its variable.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.run_as_user.trim().is_empty() || self.run_as_user == "root" {
+            return Err("scripts.run_as_user (RUNWAY_SCRIPTS__RUN_AS_USER): expected an unprivileged user such as `nobody`".into());
+        }
+        for (key, v) in [
+            ("cpu_seconds", self.cpu_seconds),
+            ("memory_mb", self.memory_mb),
+            ("max_processes", self.max_processes),
+        ] {
+            if v == 0 {
+                return Err(format!(
+                    "scripts.{key} (RUNWAY_SCRIPTS__{}): expected at least 1",
+                    key.to_uppercase()
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -101,7 +138,7 @@ pub struct ScriptRun {
 
 /// Longest line passed to the sink; longer output is split into several lines.
 const MAX_LINE_BYTES: usize = 8 * 1024;
-/// The largest outputs file read: [`super::MAX_OUTPUTS`] values of the largest size, with room for
+/// The largest outputs file read: [`crate::MAX_OUTPUTS`] values of the largest size, with room for
 /// JSON escaping.
 const MAX_OUTPUTS_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// How long output is still read after the script's process group is gone. Only a process that
@@ -197,13 +234,14 @@ fn environment(
             }
         }
     }
-    for (name, value) in &settings.extra_env {
+    for (name, value) in &settings.env {
         if !valid_name(name) || value.contains('\0') {
             return Err(format!(
                 "the configured script environment variable `{name}` has an invalid name or a NUL byte in its value"
             ));
         }
-        env.push((name.clone(), value.into()));
+        // Names from environment variables arrive lower-cased (`RUNWAY_SCRIPTS__ENV__X=…`).
+        env.push((name.to_ascii_uppercase(), value.into()));
     }
     for (name, value) in &run.inputs {
         if !valid_name(name) {
@@ -464,7 +502,7 @@ async fn execute(
     let log = RunLog {
         sink,
         redactor,
-        cap: settings.log_cap_bytes,
+        cap: settings.log_cap_bytes(),
         used: AtomicUsize::new(0),
         truncated: AtomicBool::new(false),
         last_stderr: Mutex::new(None),
