@@ -69,7 +69,7 @@ impl SecretBox {
     }
 
     /// Seals `plain` for the request `request_id`.
-    pub fn seal(&self, request_id: i64, plain: &[u8]) -> Result<String, String> {
+    pub fn seal(&self, request_id: i64, plain: &[u8]) -> Result<String, SealError> {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let aad = request_id.to_be_bytes();
         let ct = self
@@ -81,27 +81,38 @@ impl SecretBox {
                     aad: &aad,
                 },
             )
-            .map_err(|_| "cannot seal the secret".to_string())?;
+            .map_err(|_| SealError::Seal)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
         Ok(format!("v1:{}", B64.encode(out)))
     }
 
     /// Opens a value sealed for `request_id`.
-    pub fn open(&self, request_id: i64, sealed: &str) -> Result<Vec<u8>, String> {
+    pub fn open(&self, request_id: i64, sealed: &str) -> Result<Vec<u8>, SealError> {
         let bytes = sealed
             .strip_prefix("v1:")
             .and_then(|b| B64.decode(b).ok())
-            .ok_or_else(|| "not a sealed value".to_string())?;
+            .ok_or(SealError::NotSealed)?;
         if bytes.len() < 24 {
-            return Err("not a sealed value".to_string());
+            return Err(SealError::NotSealed);
         }
         let (nonce, ct) = bytes.split_at(24);
         let aad = request_id.to_be_bytes();
         self.cipher
             .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
-            .map_err(|_| "cannot open the sealed secret (was secrets_key changed?)".to_string())
+            .map_err(|_| SealError::Open)
     }
+}
+
+/// Why a secret could not be sealed or opened. Never says anything about the secret itself.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("cannot seal the secret")]
+    Seal,
+    #[error("not a sealed value")]
+    NotSealed,
+    #[error("cannot open the sealed secret (was secrets_key changed?)")]
+    Open,
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), String> {
