@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
 use chacha20poly1305::{AeadCore, XChaCha20Poly1305, XNonce};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone)]
 pub struct SecretBox {
@@ -24,23 +24,15 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 
 impl SecretBox {
     /// A key given as base64 of 32 bytes (`openssl rand -base64 32`).
-    pub fn from_base64(key: &str) -> Result<Self, String> {
-        let bytes = B64.decode(key.trim()).map_err(|_| {
-            "expected 32 random bytes in base64 (`openssl rand -base64 32`)".to_string()
-        })?;
-        if bytes.len() != 32 {
-            return Err(format!(
-                "expected 32 bytes in base64 (`openssl rand -base64 32`), found {} bytes",
-                bytes.len()
-            ));
-        }
+    pub fn from_base64(key: &str) -> Result<Self, KeyError> {
+        let bytes = B64.decode(key.trim()).map_err(|_| KeyError::NotBase64)?;
         let cipher = XChaCha20Poly1305::new_from_slice(&bytes)
-            .map_err(|_| "the key has the wrong length".to_string())?;
+            .map_err(|_| KeyError::WrongLength(bytes.len()))?;
         Ok(Self { cipher })
     }
 
     /// The configured key, or the one in `<data_dir>/secrets.key` (created, mode 0600, on first use).
-    pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, String> {
+    pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, KeyError> {
         let configured = settings.secrets_key.expose();
         if !configured.is_empty() {
             return Self::from_base64(configured);
@@ -48,23 +40,26 @@ impl SecretBox {
         Self::from_key_file(&settings.data_dir.join("secrets.key"))
     }
 
-    fn from_key_file(path: &Path) -> Result<Self, String> {
+    fn from_key_file(path: &Path) -> Result<Self, KeyError> {
+        let in_file = |e: KeyError| KeyError::InFile {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        };
         match std::fs::read_to_string(path) {
-            Ok(text) => Self::from_base64(&text).map_err(|e| format!("{}: {e}", path.display())),
+            Ok(text) => Self::from_base64(&text).map_err(in_file),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+                    std::fs::create_dir_all(dir).map_err(KeyError::io("creating", dir))?;
                 }
                 let key = XChaCha20Poly1305::generate_key(&mut OsRng);
                 let text = B64.encode(key);
                 write_private(path, &text)?;
                 // Another process may have won the race: use whatever is on disk now.
-                let on_disk = std::fs::read_to_string(path)
-                    .map_err(|e| format!("reading {}: {e}", path.display()))?;
-                Self::from_base64(&on_disk).map_err(|e| format!("{}: {e}", path.display()))
+                let on_disk =
+                    std::fs::read_to_string(path).map_err(KeyError::io("reading", path))?;
+                Self::from_base64(&on_disk).map_err(in_file)
             }
-            Err(e) => Err(format!("reading {}: {e}", path.display())),
+            Err(e) => Err(KeyError::io("reading", path)(e)),
         }
     }
 
@@ -104,6 +99,37 @@ impl SecretBox {
     }
 }
 
+/// Why the secrets key is unusable. The messages name the file and say how to make a key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("expected 32 random bytes in base64 (`openssl rand -base64 32`)")]
+    NotBase64,
+    #[error("expected 32 bytes in base64 (`openssl rand -base64 32`), found {0} bytes")]
+    WrongLength(usize),
+    #[error("{}: {source}", path.display())]
+    InFile {
+        path: PathBuf,
+        source: Box<KeyError>,
+    },
+    #[error("{doing} {}: {source}", path.display())]
+    Io {
+        doing: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl KeyError {
+    fn io(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> KeyError {
+        let path = path.to_path_buf();
+        move |source| KeyError::Io {
+            doing,
+            path,
+            source,
+        }
+    }
+}
+
 /// Why a secret could not be sealed or opened. Never says anything about the secret itself.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {
@@ -115,7 +141,7 @@ pub enum SealError {
     Open,
 }
 
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+fn write_private(path: &Path, text: &str) -> Result<(), KeyError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     match std::fs::OpenOptions::new()
@@ -126,9 +152,9 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
     {
         Ok(mut f) => f
             .write_all(text.as_bytes())
-            .map_err(|e| format!("writing {}: {e}", path.display())),
+            .map_err(KeyError::io("writing", path)),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(format!("creating {}: {e}", path.display())),
+        Err(e) => Err(KeyError::io("creating", path)(e)),
     }
 }
 
