@@ -327,3 +327,69 @@ impl From<HistoryError> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(e: Error) -> (StatusCode, String) {
+        let response = e.into_response();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_is_a_generic_503_that_never_shows_its_cause() {
+        let (status, body) = answer(internal("cannot load", "password=hunter2 in a query")).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.contains("Runway is unavailable"), "{body}");
+        assert!(!body.contains("hunter2"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_escapes_its_text_and_links_back_to_the_request() {
+        let (status, body) = answer(forbidden("Not yours", "<b>no</b>").back_to(7)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("&lt;b&gt;no&lt;/b&gt;"), "{body}");
+        assert!(body.contains("href=\"/requests/7\""), "{body}");
+    }
+
+    #[tokio::test]
+    async fn missing_and_invisible_requests_are_both_404() {
+        for e in [
+            Error::from(AccessError::NotFound),
+            Error::from(DecideError::NotFound),
+            Error::from(RetryError::NotFound),
+            Error::from(CancelError::NotFound),
+            Error::from(FulfilError::NotFound),
+        ] {
+            assert_eq!(answer(e).await.0, StatusCode::NOT_FOUND);
+        }
+    }
+
+    #[tokio::test]
+    async fn too_late_is_409_and_says_why() {
+        let (status, body) = answer(Error::from(DecideError::AlreadyDecided).back_to(3)).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(
+            body.contains("You already decided on this request."),
+            "{body}"
+        );
+        let (status, _) = answer(Error::from(RetryError::NotFailed)).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+    }
+
+    #[tokio::test]
+    async fn api_callers_get_json_and_guards_plain_text() {
+        let (status, body) =
+            answer(Error::json(StatusCode::UNAUTHORIZED, "sign in required")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body, r#"{"error":"sign in required"}"#);
+        let (status, body) = answer(internal("x", "y").plain("Try again.")).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body, "Try again.");
+    }
+}

@@ -44,10 +44,7 @@ pub async fn require_user(
     mut req: Request,
     next: Next,
 ) -> Result<Response, Error> {
-    let user = signed_in_user(&state, &session).await.map_err(|e| {
-        internal("cannot load the session user", e)
-            .plain("Runway is unavailable. Please try again in a moment.")
-    })?;
+    let user = signed_in_user(&state, &session).await?;
     let path = req.uri().path().to_string();
     match user {
         Some(user) => {
@@ -59,52 +56,37 @@ pub async fn require_user(
     Ok(next.run(req).await)
 }
 
-/// Why the session's user could not be loaded.
-#[derive(Debug)]
-enum SessionUserError {
-    Session(tower_sessions::session::Error),
-    Db(runway_core::db::DbError),
+/// The session store or the database failed: logged once, and a short plain answer.
+fn session_failure(e: impl std::fmt::Display) -> Error {
+    internal("cannot load the session user", e)
+        .plain("Runway is unavailable. Please try again in a moment.")
 }
 
-impl std::fmt::Display for SessionUserError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SessionUserError::Session(e) => e.fmt(f),
-            SessionUserError::Db(e) => e.fmt(f),
-        }
-    }
-}
-
-impl From<tower_sessions::session::Error> for SessionUserError {
-    fn from(e: tower_sessions::session::Error) -> Self {
-        SessionUserError::Session(e)
-    }
-}
-
-impl From<runway_core::db::DbError> for SessionUserError {
-    fn from(e: runway_core::db::DbError) -> Self {
-        SessionUserError::Db(e)
-    }
-}
-
-async fn signed_in_user(
-    state: &AppState,
-    session: &Session,
-) -> Result<Option<User>, SessionUserError> {
-    let Some(id) = session.get::<i64>(keys::USER_ID).await? else {
+async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<User>, Error> {
+    let Some(id) = session
+        .get::<i64>(keys::USER_ID)
+        .await
+        .map_err(session_failure)?
+    else {
         return Ok(None);
     };
-    let signed_in_at = session.get::<i64>(keys::SIGNED_IN_AT).await?.unwrap_or(0);
+    let signed_in_at = session
+        .get::<i64>(keys::SIGNED_IN_AT)
+        .await
+        .map_err(session_failure)?
+        .unwrap_or(0);
     let lifetime =
         i64::try_from(state.runway.settings.auth.lifetime().as_secs()).unwrap_or(i64::MAX);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if now.saturating_sub(signed_in_at) > lifetime {
         // The absolute lifetime is over, however active the session was: sign in again.
-        session.flush().await?;
+        session.flush().await.map_err(session_failure)?;
         tracing::info!(user.id = id, "session reached its absolute lifetime");
         return Ok(None);
     }
-    Ok(users::load(&state.runway.db, id).await?)
+    users::load(&state.runway.db, id)
+        .await
+        .map_err(session_failure)
 }
 
 /// API calls and posts get 401; pages a redirect to sign-in that comes back here.
