@@ -7,6 +7,9 @@
 //!   records each action version in the database.
 //! - [`queue`]: the durable job queue and the worker runtime.
 //! - [`markdown`]: renders action descriptions to sanitised HTML.
+//! - [`requests`]: the request use cases (submit, access, page, approvals, fulfil, cancel, retry,
+//!   secrets, history, team), each with its own error enum.
+//! - [`crypto`]: sealing secret inputs and outputs at rest.
 //! - [`state`]: the [`state::Runway`] handle that the web layer and commands share.
 
 pub mod auth;
