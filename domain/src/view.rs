@@ -106,8 +106,14 @@ pub struct RequestView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventView {
     pub at: String,
+    /// `submitted`, `approved`, `attempt_failed`, ... (the page words it).
     pub kind: String,
-    pub text: String,
+    /// Who caused it, if a person did.
+    pub actor: Option<String>,
+    /// The attempt it belongs to, for runs.
+    pub attempt: Option<i64>,
+    /// The approver's comment, the fulfilment note, or an attempt's error.
+    pub detail: Option<String>,
     /// Time since the previous event ("2m5s"); none for the first.
     pub after: Option<String>,
 }
@@ -462,7 +468,6 @@ pub struct HistoryRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryPage {
     pub query: HistoryQuery,
-    pub title: String,
     pub rows: Vec<HistoryRow>,
     /// Query string of the next (older) page, if there is one.
     pub next: Option<String>,

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use runway_domain::view::{OutputView, RequestView};
+use runway_domain::view::{EventView, OutputView, RequestView};
 
 #[component]
 pub fn RequestPage() -> impl IntoView {
@@ -138,7 +138,7 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                 <h2 id="timeline-heading">"Timeline"</h2>
                 <ol class="timeline" data-testid="timeline">
                     {r.events.iter().map(|e| view! {
-                        <li data-kind=e.kind.clone()><time datetime=e.at.clone()>{e.at.replace('T', " ").chars().take(19).collect::<String>()}</time>" "{e.text.clone()}{e.after.clone().map(|a| view! { <span class="muted after">{format!(" · {a} later")}</span> })}</li>
+                        <li data-kind=e.kind.clone()><time datetime=e.at.clone()>{e.at.replace('T', " ").chars().take(19).collect::<String>()}</time>" "{event_text(e)}{e.after.clone().map(|a| view! { <span class="muted after">{format!(" · {a} later")}</span> })}</li>
                     }).collect_view()}
                 </ol>
             </section>
@@ -308,4 +308,52 @@ fn LogSection(id: i64, log: Vec<runway_domain::view::LogLineView>) -> impl IntoV
         </section>
     }
     .into_any()
+}
+
+/// An event of the timeline in words: what happened, by whom, with the comment or note.
+fn event_text(e: &EventView) -> String {
+    let who = e.actor.clone().unwrap_or_default();
+    let by = if who.is_empty() {
+        String::new()
+    } else {
+        format!(" by {who}")
+    };
+    let attempt = e
+        .attempt
+        .map(|a| format!(" (attempt {a})"))
+        .unwrap_or_default();
+    match e.kind.as_str() {
+        "submitted" => format!("Submitted{by}"),
+        "queued" => "Queued".to_string(),
+        "approval_requested" => "Waiting for approval".to_string(),
+        "started" => format!("Started{attempt}"),
+        "assigned" => format!("Taken{by}"),
+        "attempt_failed" => format!(
+            "Attempt failed{attempt}: {}",
+            e.detail.clone().unwrap_or_default()
+        ),
+        "retry_scheduled" => "Retry scheduled".to_string(),
+        "approved" | "rejected" => {
+            let verb = if e.kind == "approved" {
+                "Approved"
+            } else {
+                "Rejected"
+            };
+            match e.detail.as_deref().filter(|d| !d.is_empty()) {
+                Some(comment) => format!("{verb}{by}: {comment}"),
+                None => format!("{verb}{by}"),
+            }
+        }
+        "expired" => "Expired: nobody approved it in time".to_string(),
+        "rescued" => "Worker lost; put back on the queue".to_string(),
+        "released" => "Released at worker shutdown; will run again".to_string(),
+        "succeeded" => match &e.detail {
+            Some(note) if !note.is_empty() => format!("Done{by}: {note}"),
+            _ => format!("Succeeded{by}"),
+        },
+        "failed" => format!("Failed{by}"),
+        "cancel_requested" => format!("Cancellation asked{by}"),
+        "cancelled" => format!("Cancelled{by}"),
+        other => format!("{other}{by}"),
+    }
 }

@@ -128,15 +128,9 @@ pub async fn history(
     } else {
         None
     };
-    let title = match q.scope() {
-        HistoryScope::Mine => "My requests".to_string(),
-        HistoryScope::Team(t) => format!("Team requests: {t}"),
-        HistoryScope::All => "All requests".to_string(),
-    };
     Ok(HistoryPage {
         rows: history_rows(rw, rows),
         next,
-        title,
         teams: user.team_names(),
         is_admin: user.is_admin,
         query: q,

@@ -120,10 +120,17 @@ pub async fn view(
                 .and_then(|p| (e.at - p).to_std().ok())
                 .map(runway_domain::duration::elapsed);
             previous = Some(e.at);
+            // Only details the page shows travel to the browser.
+            let shown = matches!(
+                e.kind.as_str(),
+                "attempt_failed" | "approved" | "rejected" | "succeeded"
+            );
             EventView {
                 at: e.at.to_rfc3339(),
-                text: event_text(&e),
+                detail: e.detail.filter(|_| shown),
                 kind: e.kind,
+                actor: e.actor_name,
+                attempt: e.attempt,
                 after,
             }
         })
@@ -195,51 +202,4 @@ pub async fn view(
         can_retry: may_retry(rw, user, &row),
         approval: policy.in_words(),
     }))
-}
-
-fn event_text(e: &sql::EventRow) -> String {
-    let who = e.actor_name.clone().unwrap_or_default();
-    let by = if who.is_empty() {
-        String::new()
-    } else {
-        format!(" by {who}")
-    };
-    let attempt = e
-        .attempt
-        .map(|a| format!(" (attempt {a})"))
-        .unwrap_or_default();
-    match e.kind.as_str() {
-        "submitted" => format!("Submitted{by}"),
-        "queued" => "Queued".to_string(),
-        "approval_requested" => "Waiting for approval".to_string(),
-        "started" => format!("Started{attempt}"),
-        "assigned" => format!("Taken{by}"),
-        "attempt_failed" => format!(
-            "Attempt failed{attempt}: {}",
-            e.detail.clone().unwrap_or_default()
-        ),
-        "retry_scheduled" => "Retry scheduled".to_string(),
-        "approved" | "rejected" => {
-            let verb = if e.kind == "approved" {
-                "Approved"
-            } else {
-                "Rejected"
-            };
-            match e.detail.as_deref().filter(|d| !d.is_empty()) {
-                Some(comment) => format!("{verb}{by}: {comment}"),
-                None => format!("{verb}{by}"),
-            }
-        }
-        "expired" => "Expired: nobody approved it in time".to_string(),
-        "rescued" => "Worker lost; put back on the queue".to_string(),
-        "released" => "Released at worker shutdown; will run again".to_string(),
-        "succeeded" => match &e.detail {
-            Some(note) if !note.is_empty() => format!("Done{by}: {note}"),
-            _ => format!("Succeeded{by}"),
-        },
-        "failed" => format!("Failed{by}"),
-        "cancel_requested" => format!("Cancellation asked{by}"),
-        "cancelled" => format!("Cancelled{by}"),
-        other => format!("{other}{by}"),
-    }
 }
