@@ -6,7 +6,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use runway_domain::view::{EventView, OutputView, RequestView};
+use runway_domain::view::{EventView, InputValue, OutputView, RequestView};
 
 #[component]
 pub fn RequestPage() -> impl IntoView {
@@ -92,7 +92,7 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                     {r.lead_time.clone().map(|t| view! { <span class="muted">{format!(" · took {t}")}</span> })}
                 </p>
                 <p class="muted">
-                    {format!("Requested by {}", r.requester)}
+                    {format!("Requested by {}", r.requester.as_deref().unwrap_or("someone"))}
                     {r.team.clone().map(|t| format!(" for {t}"))}
                     {format!(" · version {}", r.version)}
                 </p>
@@ -130,7 +130,7 @@ fn RequestBody(r: RequestView) -> impl IntoView {
             <section aria-labelledby="inputs-heading">
                 <h2 id="inputs-heading">"What was asked"</h2>
                 <dl class="inputs">
-                    {r.inputs.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
+                    {r.inputs.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{input_text(v)}</dd> }).collect_view()}
                 </dl>
                 <p><a href=r.run_again.clone() rel="external">"Run again with these values"</a></p>
             </section>
@@ -308,6 +308,16 @@ fn LogSection(id: i64, log: Vec<runway_domain::view::LogLineView>) -> impl IntoV
         </section>
     }
     .into_any()
+}
+
+/// An input's value in words.
+fn input_text(v: &InputValue) -> String {
+    match v {
+        InputValue::Secret => "(secret: not stored)".to_string(),
+        InputValue::Bool(true) => "Yes".to_string(),
+        InputValue::Bool(false) => "No".to_string(),
+        InputValue::Text(t) => t.clone(),
+    }
 }
 
 /// An event of the timeline in words: what happened, by whom, with the comment or note.

@@ -47,7 +47,7 @@ fn inbox_item(catalog: &Catalog, r: RequestRow) -> InboxItem {
     InboxItem {
         id: r.id,
         action_title: catalog.title_of(&r.action_id),
-        requester: r.requester_name.unwrap_or_else(|| "someone".into()),
+        requester: r.requester_name,
         team: r.team,
         status: r.status,
         assignee: r.assignee_name,

@@ -45,7 +45,7 @@ pub async fn view(
     user: &User,
     id: i64,
 ) -> Result<Option<runway_domain::view::RequestView>, DbError> {
-    use runway_domain::view::{EventView, LogLineView, OutputView, RequestView};
+    use runway_domain::view::{EventView, InputValue, LogLineView, OutputView, RequestView};
     let Some(row) = sql::get(&rw.db, id).await? else {
         return Ok(None);
     };
@@ -66,22 +66,24 @@ pub async fn view(
         for f in &spec.inputs {
             let label = f.label.clone();
             if matches!(f.kind, FieldKind::Secret { .. }) {
-                inputs.push((label, "(secret: not stored)".to_string()));
+                inputs.push((label, InputValue::Secret));
                 continue;
             }
             let Some(v) = values.get(f.name.as_str()) else {
                 continue;
             };
             let shown = match (&f.kind, v) {
-                (FieldKind::Boolean, serde_json::Value::Bool(b)) => {
-                    if *b { "Yes" } else { "No" }.to_string()
+                (FieldKind::Boolean, serde_json::Value::Bool(b)) => InputValue::Bool(*b),
+                (FieldKind::Multiselect { .. }, serde_json::Value::Array(items)) => {
+                    InputValue::Text(
+                        items
+                            .iter()
+                            .map(|i| runway_domain::template::value_text(Some(i)))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    )
                 }
-                (FieldKind::Multiselect { .. }, serde_json::Value::Array(items)) => items
-                    .iter()
-                    .map(|i| runway_domain::template::value_text(Some(i)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                _ => runway_domain::template::value_text(Some(v)),
+                _ => InputValue::Text(runway_domain::template::value_text(Some(v))),
             };
             match v {
                 serde_json::Value::Array(items) => {
@@ -174,10 +176,7 @@ pub async fn view(
         is_final: status.is_some_and(|s| s.is_final()),
         status: row.status.clone(),
         executor: row.executor.clone(),
-        requester: row
-            .requester_name
-            .clone()
-            .unwrap_or_else(|| "someone".into()),
+        requester: row.requester_name.clone(),
         team: row.team.clone(),
         created_at: row.created_at.to_rfc3339(),
         finished_at: row.finished_at.map(|f| f.to_rfc3339()),
