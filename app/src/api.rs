@@ -32,6 +32,13 @@ fn reject(e: AppError) -> AppError {
     e
 }
 
+/// Logs an internal failure (with `context`) and answers `Unavailable` (503): the cause never
+/// reaches the browser.
+#[cfg(feature = "ssr")]
+fn unavailable<E: std::fmt::Display>(context: &'static str) -> impl FnOnce(E) -> AppError {
+    move |e| reject(AppError::internal(context, e))
+}
+
 /// The signed-in user, attached to the request by the server's sign-in guard.
 #[cfg(feature = "ssr")]
 async fn user() -> Result<User, AppError> {
@@ -44,7 +51,7 @@ async fn user() -> Result<User, AppError> {
 async fn maybe_user() -> Result<Option<User>, AppError> {
     let ext: Option<axum::Extension<User>> = leptos_axum::extract()
         .await
-        .map_err(|e| reject(AppError::internal("cannot read the request", e)))?;
+        .map_err(unavailable("cannot read the request"))?;
     Ok(ext.map(|e| e.0))
 }
 
@@ -121,32 +128,42 @@ pub async fn get_request(id: i64) -> Result<RequestView, AppError> {
     let rw = runway()?;
     runway_core::requests::view(&rw, &user, id)
         .await
-        .map_err(|e| reject(AppError::internal("cannot load a request", e)))?
+        .map_err(unavailable("cannot load a request"))?
         .ok_or_else(|| reject(AppError::NotFound))
 }
 
-/// A page of request history; `query` is the page's query string (scope, filters, cursor).
+/// A page of request history; `query` is the page's query string (scope, filters, cursor). A
+/// malformed filter is answered in words (`Ok(Err(..))`, HTTP 400) for the page to show.
 #[server(endpoint = "requests/history")]
 pub async fn get_history(query: String) -> Result<Result<HistoryPage, String>, AppError> {
     let user = user().await?;
     let rw = runway()?;
     let q = match runway_domain::view::HistoryQuery::parse(&query) {
         Ok(q) => q,
-        Err(e) => {
-            set_status(400);
-            return Ok(Err(e));
-        }
+        Err(e) => return Ok(Err(bad_input(e))),
     };
     match runway_core::requests::history(&rw, &user, q).await {
         Ok(page) => Ok(Ok(page)),
-        Err(runway_core::requests::HistoryError::BadInput(e)) => {
-            set_status(400);
-            Ok(Err(e))
-        }
-        Err(runway_core::requests::HistoryError::Forbidden(_)) => Err(reject(AppError::Forbidden)),
-        Err(runway_core::requests::HistoryError::Internal(e)) => {
-            Err(reject(AppError::internal("cannot load request history", e)))
-        }
+        Err(e) => history_refusal(e).map(Err),
+    }
+}
+
+/// Answers 400 with `message` for the page to show.
+#[cfg(feature = "ssr")]
+fn bad_input(message: String) -> String {
+    set_status(400);
+    message
+}
+
+/// A malformed filter in words for the page (400); a scope the caller may not see is `Forbidden`;
+/// a failure is logged and `Unavailable`.
+#[cfg(feature = "ssr")]
+fn history_refusal(e: runway_core::requests::HistoryError) -> Result<String, AppError> {
+    use runway_core::requests::HistoryError;
+    match e {
+        HistoryError::Db(e) => Err(unavailable("cannot load request history")(e)),
+        e if e.is_bad_input() => Ok(bad_input(crate::messages::history(&e))),
+        _ => Err(reject(AppError::Forbidden)),
     }
 }
 
@@ -157,7 +174,7 @@ pub async fn get_log_before(id: i64, before: i64) -> Result<Vec<LogLineView>, Ap
     let rw = runway()?;
     runway_core::requests::log_before(&rw, &user, id, before)
         .await
-        .map_err(|e| reject(AppError::internal("cannot load a log", e)))?
+        .map_err(unavailable("cannot load a log"))?
         .ok_or_else(|| reject(AppError::NotFound))
 }
 
@@ -168,7 +185,7 @@ pub async fn get_team(team: String) -> Result<TeamPage, AppError> {
     let rw = runway()?;
     runway_core::requests::team_stats(&rw, &user, &team)
         .await
-        .map_err(|e| reject(AppError::internal("cannot load team figures", e)))?
+        .map_err(unavailable("cannot load team figures"))?
         .ok_or_else(|| reject(AppError::NotFound))
 }
 
@@ -179,7 +196,7 @@ pub async fn get_approvals() -> Result<Vec<InboxItem>, AppError> {
     let rw = runway()?;
     runway_core::requests::approvals_inbox(&rw, &user)
         .await
-        .map_err(|e| reject(AppError::internal("cannot load approvals", e)))
+        .map_err(unavailable("cannot load approvals"))
 }
 
 /// How many things wait for the caller: approvals and fulfilment (for the navigation badges).
@@ -189,11 +206,11 @@ pub async fn nav_counts() -> Result<(usize, usize), AppError> {
     let rw = runway()?;
     let approvals = runway_core::requests::approvals_inbox(&rw, &user)
         .await
-        .map_err(|e| reject(AppError::internal("cannot count approvals", e)))?
+        .map_err(unavailable("cannot count approvals"))?
         .len();
     let inbox = runway_core::requests::inbox(&rw, &user)
         .await
-        .map_err(|e| reject(AppError::internal("cannot count the inbox", e)))?
+        .map_err(unavailable("cannot count the inbox"))?
         .iter()
         .filter(|i| i.assignee.is_none())
         .count();
@@ -207,7 +224,7 @@ pub async fn get_inbox() -> Result<Vec<InboxItem>, AppError> {
     let rw = runway()?;
     runway_core::requests::inbox(&rw, &user)
         .await
-        .map_err(|e| reject(AppError::internal("cannot load the inbox", e)))
+        .map_err(unavailable("cannot load the inbox"))
 }
 
 /// The state of the last catalogue load, for the platform team.

@@ -6,11 +6,15 @@
 //! - [`api`]: server functions, each a thin shell over `runway_core`.
 //! - [`error`]: the one error type server functions return, safe to show to users.
 //! - [`layout`]: the page frame: header, navigation, footer.
+//! - `messages` (server only): the words for `runway_core`'s refusals, shared with the server's
+//!   plain routes.
 //! - [`pages`]: one module per page.
 
 pub mod api;
 pub mod error;
 pub mod layout;
+#[cfg(feature = "ssr")]
+pub mod messages;
 pub mod pages;
 
 use leptos::prelude::*;

@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit, OsRng, Payload};
 use chacha20poly1305::{AeadCore, XChaCha20Poly1305, XNonce};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone)]
 pub struct SecretBox {
@@ -24,52 +24,47 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 
 impl SecretBox {
     /// A key given as base64 of 32 bytes (`openssl rand -base64 32`).
-    pub fn from_base64(key: &str) -> Result<Self, String> {
-        let bytes = B64.decode(key.trim()).map_err(|_| {
-            "expected 32 random bytes in base64 (`openssl rand -base64 32`)".to_string()
-        })?;
-        if bytes.len() != 32 {
-            return Err(format!(
-                "expected 32 bytes in base64 (`openssl rand -base64 32`), found {} bytes",
-                bytes.len()
-            ));
-        }
+    pub fn from_base64(key: &str) -> Result<Self, KeyError> {
+        let bytes = B64.decode(key.trim()).map_err(|_| KeyError::NotBase64)?;
         let cipher = XChaCha20Poly1305::new_from_slice(&bytes)
-            .map_err(|_| "the key has the wrong length".to_string())?;
+            .map_err(|_| KeyError::WrongLength(bytes.len()))?;
         Ok(Self { cipher })
     }
 
     /// The configured key (`secrets_key`, base64), or when it is empty the one in
     /// `<data_dir>/secrets.key` (created, mode 0600, on first use).
-    pub fn load(configured_key: &str, data_dir: &Path) -> Result<Self, String> {
+    pub fn load(configured_key: &str, data_dir: &Path) -> Result<Self, KeyError> {
         if !configured_key.is_empty() {
             return Self::from_base64(configured_key);
         }
         Self::from_key_file(&data_dir.join("secrets.key"))
     }
 
-    fn from_key_file(path: &Path) -> Result<Self, String> {
+    fn from_key_file(path: &Path) -> Result<Self, KeyError> {
+        let in_file = |e: KeyError| KeyError::InFile {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        };
         match std::fs::read_to_string(path) {
-            Ok(text) => Self::from_base64(&text).map_err(|e| format!("{}: {e}", path.display())),
+            Ok(text) => Self::from_base64(&text).map_err(in_file),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+                    std::fs::create_dir_all(dir).map_err(KeyError::io("creating", dir))?;
                 }
                 let key = XChaCha20Poly1305::generate_key(&mut OsRng);
                 let text = B64.encode(key);
                 write_private(path, &text)?;
                 // Another process may have won the race: use whatever is on disk now.
-                let on_disk = std::fs::read_to_string(path)
-                    .map_err(|e| format!("reading {}: {e}", path.display()))?;
-                Self::from_base64(&on_disk).map_err(|e| format!("{}: {e}", path.display()))
+                let on_disk =
+                    std::fs::read_to_string(path).map_err(KeyError::io("reading", path))?;
+                Self::from_base64(&on_disk).map_err(in_file)
             }
-            Err(e) => Err(format!("reading {}: {e}", path.display())),
+            Err(e) => Err(KeyError::io("reading", path)(e)),
         }
     }
 
     /// Seals `plain` for the request `request_id`.
-    pub fn seal(&self, request_id: i64, plain: &[u8]) -> Result<String, String> {
+    pub fn seal(&self, request_id: i64, plain: &[u8]) -> Result<String, SealError> {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let aad = request_id.to_be_bytes();
         let ct = self
@@ -81,30 +76,72 @@ impl SecretBox {
                     aad: &aad,
                 },
             )
-            .map_err(|_| "cannot seal the secret".to_string())?;
+            .map_err(|_| SealError::Seal)?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
         Ok(format!("v1:{}", B64.encode(out)))
     }
 
     /// Opens a value sealed for `request_id`.
-    pub fn open(&self, request_id: i64, sealed: &str) -> Result<Vec<u8>, String> {
+    pub fn open(&self, request_id: i64, sealed: &str) -> Result<Vec<u8>, SealError> {
         let bytes = sealed
             .strip_prefix("v1:")
             .and_then(|b| B64.decode(b).ok())
-            .ok_or_else(|| "not a sealed value".to_string())?;
+            .ok_or(SealError::NotSealed)?;
         if bytes.len() < 24 {
-            return Err("not a sealed value".to_string());
+            return Err(SealError::NotSealed);
         }
         let (nonce, ct) = bytes.split_at(24);
         let aad = request_id.to_be_bytes();
         self.cipher
             .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &aad })
-            .map_err(|_| "cannot open the sealed secret (was secrets_key changed?)".to_string())
+            .map_err(|_| SealError::Open)
     }
 }
 
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+/// Why the secrets key is unusable. The messages name the file and say how to make a key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("expected 32 random bytes in base64 (`openssl rand -base64 32`)")]
+    NotBase64,
+    #[error("expected 32 bytes in base64 (`openssl rand -base64 32`), found {0} bytes")]
+    WrongLength(usize),
+    #[error("{}: {source}", path.display())]
+    InFile {
+        path: PathBuf,
+        source: Box<KeyError>,
+    },
+    #[error("{doing} {}: {source}", path.display())]
+    Io {
+        doing: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl KeyError {
+    fn io(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> KeyError {
+        let path = path.to_path_buf();
+        move |source| KeyError::Io {
+            doing,
+            path,
+            source,
+        }
+    }
+}
+
+/// Why a secret could not be sealed or opened. Never says anything about the secret itself.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("cannot seal the secret")]
+    Seal,
+    #[error("not a sealed value")]
+    NotSealed,
+    #[error("cannot open the sealed secret (was secrets_key changed?)")]
+    Open,
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), KeyError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     match std::fs::OpenOptions::new()
@@ -115,9 +152,9 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
     {
         Ok(mut f) => f
             .write_all(text.as_bytes())
-            .map_err(|e| format!("writing {}: {e}", path.display())),
+            .map_err(KeyError::io("writing", path)),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(format!("creating {}: {e}", path.display())),
+        Err(e) => Err(KeyError::io("creating", path)(e)),
     }
 }
 

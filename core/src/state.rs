@@ -2,7 +2,7 @@
 
 use crate::catalog::CatalogStore;
 use crate::config::{ConfigError, Settings};
-use crate::crypto::SecretBox;
+use crate::crypto::{KeyError, SecretBox};
 use crate::db::Db;
 use crate::queue::Queue;
 use std::sync::Arc;
@@ -21,7 +21,7 @@ pub struct Runway {
 
 impl Runway {
     /// Fails only when the secrets key is unusable (malformed, or its file cannot be created).
-    pub fn new(settings: Settings, db: Db) -> Result<Self, String> {
+    pub fn new(settings: Settings, db: Db) -> Result<Self, KeyError> {
         let secrets = Arc::new(SecretBox::load(
             settings.secrets_key.expose(),
             &settings.data_dir,

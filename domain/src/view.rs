@@ -71,15 +71,16 @@ pub struct RequestView {
     pub status_label: String,
     pub is_final: bool,
     pub executor: String,
-    pub requester: String,
+    /// The requester's name; `None` when not recorded.
+    pub requester: Option<String>,
     pub team: Option<String>,
     pub created_at: String,
     pub finished_at: Option<String>,
     /// Wall-clock time from submission to the end, in words ("2 minutes").
     pub lead_time: Option<String>,
     pub version: String,
-    /// (label, value) of each input; secret fields show that they were not stored.
-    pub inputs: Vec<(String, String)>,
+    /// (label, value) of each input; secret fields are listed, never their values.
+    pub inputs: Vec<(String, InputValue)>,
     /// A link that opens the form again with these inputs (secrets left out).
     pub run_again: String,
     pub events: Vec<EventView>,
@@ -106,8 +107,14 @@ pub struct RequestView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventView {
     pub at: String,
+    /// `submitted`, `approved`, `attempt_failed`, ... (the page words it).
     pub kind: String,
-    pub text: String,
+    /// Who caused it, if a person did.
+    pub actor: Option<String>,
+    /// The attempt it belongs to, for runs.
+    pub attempt: Option<i64>,
+    /// The approver's comment, the fulfilment note, or an attempt's error.
+    pub detail: Option<String>,
     /// Time since the previous event ("2m5s"); none for the first.
     pub after: Option<String>,
 }
@@ -131,12 +138,23 @@ pub struct OutputView {
     pub secret_waiting: bool,
 }
 
+/// An input of a request as its page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum InputValue {
+    /// A secret field: never stored, so there is nothing to show.
+    Secret,
+    Bool(bool),
+    /// Text, a number or a choice (several choices joined with ", ").
+    Text(String),
+}
+
 /// A manual request in a fulfilment inbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboxItem {
     pub id: i64,
     pub action_title: String,
-    pub requester: String,
+    /// The requester's name; `None` when not recorded.
+    pub requester: Option<String>,
     pub team: Option<String>,
     pub status: String,
     pub assignee: Option<String>,
@@ -462,7 +480,6 @@ pub struct HistoryRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryPage {
     pub query: HistoryQuery,
-    pub title: String,
     pub rows: Vec<HistoryRow>,
     /// Query string of the next (older) page, if there is one.
     pub next: Option<String>,

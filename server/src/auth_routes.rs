@@ -1,7 +1,8 @@
 //! The sign-in and sign-out endpoints: OpenID Connect redirect and callback, development sign-in,
 //! sign-out (with RP-initiated logout when the provider supports it).
 
-use crate::routes::AppState;
+use crate::error::{internal, Error};
+use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -29,13 +30,9 @@ fn failed(reason: &str) -> Response {
     Redirect::to(&format!("/signin?error={reason}")).into_response()
 }
 
-fn internal(context: &str, err: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %err, "{context}");
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Runway could not complete the sign-in. Please try again.",
-    )
-        .into_response()
+/// A failure on our side during sign-in or sign-out: logged once, and a short plain answer.
+fn sign_in_failure<E: std::fmt::Display>(context: &'static str) -> impl FnOnce(E) -> Error {
+    move |e| internal(context, e).plain("Runway could not complete the sign-in. Please try again.")
 }
 
 /// `GET /auth/login?next=/path`: starts OIDC sign-in (or shows development sign-in).
@@ -44,23 +41,25 @@ pub async fn login(
     session: Session,
     headers: HeaderMap,
     Query(params): Query<NextParam>,
-) -> Response {
+) -> Result<Response, Error> {
     let next = safe_return_path(params.next.as_deref().unwrap_or("/"));
     let Some(oidc) = state.oidc.as_ref() else {
-        return Redirect::to(&format!("/signin?next={}", encode_query_value(&next)))
-            .into_response();
+        return Ok(
+            Redirect::to(&format!("/signin?next={}", encode_query_value(&next))).into_response(),
+        );
     };
     let redirect_url = state.runway.settings.oidc_redirect_url(host(&headers));
     match oidc.begin(&next, &redirect_url).await {
         Ok((url, pending)) => {
-            if let Err(e) = session.insert(keys::PENDING, &pending).await {
-                return internal("cannot store the pending sign-in", e);
-            }
-            Redirect::to(&url).into_response()
+            session
+                .insert(keys::PENDING, &pending)
+                .await
+                .map_err(sign_in_failure("cannot store the pending sign-in"))?;
+            Ok(Redirect::to(&url).into_response())
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot start sign-in");
-            failed("provider")
+            Ok(failed("provider"))
         }
     }
 }
@@ -78,40 +77,39 @@ pub async fn callback(
     State(state): State<AppState>,
     session: Session,
     Query(cb): Query<Callback>,
-) -> Response {
+) -> Result<Response, Error> {
     let Some(oidc) = state.oidc.as_ref() else {
-        return StatusCode::NOT_FOUND.into_response();
+        return Err(Error::status(StatusCode::NOT_FOUND));
     };
-    let pending: Option<PendingLogin> = match session.remove(keys::PENDING).await {
-        Ok(p) => p,
-        Err(e) => return internal("cannot read the pending sign-in", e),
-    };
+    let pending: Option<PendingLogin> = session
+        .remove(keys::PENDING)
+        .await
+        .map_err(sign_in_failure("cannot read the pending sign-in"))?;
     let Some(pending) = pending else {
         tracing::warn!("sign-in callback without a pending sign-in (replayed, expired or forged)");
-        return failed("expired");
+        return Ok(failed("expired"));
     };
     if let Some(error) = cb.error {
         tracing::warn!(provider_error = %error, "the provider refused the sign-in");
-        return failed("refused");
+        return Ok(failed("refused"));
     }
     let (Some(code), Some(returned_state)) = (cb.code, cb.state) else {
-        return failed("failed");
+        return Ok(failed("failed"));
     };
     match oidc.complete(&pending, &code, &returned_state).await {
         Ok(signed_in) => {
-            let user = match auth::sign_in(&state.runway.db, &signed_in.identity).await {
-                Ok(u) => u,
-                Err(e) => return internal("cannot record the sign-in", e),
-            };
-            if let Err(e) = start_session(&session, &user, Some(&signed_in.id_token)).await {
-                return internal("cannot start the session", e);
-            }
+            let user = auth::sign_in(&state.runway.db, &signed_in.identity)
+                .await
+                .map_err(sign_in_failure("cannot record the sign-in"))?;
+            start_session(&session, &user, Some(&signed_in.id_token))
+                .await
+                .map_err(sign_in_failure("cannot start the session"))?;
             tracing::info!(user.id = user.id, teams = ?user.team_names(), admin = user.is_admin, "signed in");
-            Redirect::to(&pending.return_to).into_response()
+            Ok(Redirect::to(&pending.return_to).into_response())
         }
         Err(e) => {
             tracing::warn!(error = %e, "sign-in refused");
-            failed("failed")
+            Ok(failed("failed"))
         }
     }
 }
@@ -146,12 +144,12 @@ pub async fn dev_login(
     State(state): State<AppState>,
     session: Session,
     Form(form): Form<DevLogin>,
-) -> Response {
+) -> Result<Response, Error> {
     if state.oidc.is_some() {
-        return StatusCode::NOT_FOUND.into_response();
+        return Err(Error::status(StatusCode::NOT_FOUND));
     }
     let Some(demo) = dev::find(&form.login) else {
-        return (StatusCode::BAD_REQUEST, "Unknown demo user.").into_response();
+        return Err(Error::text(StatusCode::BAD_REQUEST, "Unknown demo user."));
     };
     let groups: Vec<String> = demo.groups.iter().map(|g| g.to_string()).collect();
     let grants = claims::grants(&state.runway.settings.auth, &groups);
@@ -163,19 +161,18 @@ pub async fn dev_login(
         is_admin: grants.is_admin,
         teams: grants.teams,
     };
-    let user = match auth::sign_in(&state.runway.db, &identity).await {
-        Ok(u) => u,
-        Err(e) => return internal("cannot record the sign-in", e),
-    };
-    if let Err(e) = start_session(&session, &user, None).await {
-        return internal("cannot start the session", e);
-    }
+    let user = auth::sign_in(&state.runway.db, &identity)
+        .await
+        .map_err(sign_in_failure("cannot record the sign-in"))?;
+    start_session(&session, &user, None)
+        .await
+        .map_err(sign_in_failure("cannot start the session"))?;
     tracing::info!(
         user.id = user.id,
         login = demo.login,
         "signed in (development)"
     );
-    Redirect::to(&safe_return_path(form.next.as_deref().unwrap_or("/"))).into_response()
+    Ok(Redirect::to(&safe_return_path(form.next.as_deref().unwrap_or("/"))).into_response())
 }
 
 /// `POST /auth/logout`: deletes the session and, where the provider supports it, ends the provider's
@@ -184,11 +181,12 @@ pub async fn logout(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Error> {
     let id_token: Option<String> = session.get(keys::ID_TOKEN).await.ok().flatten();
-    if let Err(e) = session.flush().await {
-        return internal("cannot delete the session", e);
-    }
+    session
+        .flush()
+        .await
+        .map_err(sign_in_failure("cannot delete the session"))?;
     let signed_out = "/signin?signed_out=1";
     if let Some(oidc) = state.oidc.as_ref() {
         let back = format!(
@@ -196,8 +194,8 @@ pub async fn logout(
             state.runway.settings.public_origin(host(&headers))
         );
         if let Some(url) = oidc.logout_url(id_token.as_deref(), &back).await {
-            return Redirect::to(&url).into_response();
+            return Ok(Redirect::to(&url).into_response());
         }
     }
-    Redirect::to(signed_out).into_response()
+    Ok(Redirect::to(signed_out).into_response())
 }

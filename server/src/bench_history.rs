@@ -82,7 +82,7 @@ pub async fn run(settings: Settings, args: BenchHistory) -> anyhow::Result<()> {
     ));
     seed(&db, args.requests).await?;
     runway_core::db::seed::analyze(&db).await?;
-    let rw = Runway::new(settings, db.clone()).map_err(|e| anyhow::anyhow!(e))?;
+    let rw = Runway::new(settings, db.clone())?;
     let _ = rw.catalog.reload().await;
     let users = runway_core::db::seed::people(&db).await?;
     anyhow::ensure!(!users.is_empty(), "no bench users");

@@ -18,6 +18,7 @@
 //! loopback and private addresses unless allow-listed, so a local demo needs its own host in
 //! `webhooks.allow_hosts`.
 
+use crate::error::Error;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -77,40 +78,25 @@ struct Run {
     dry_run: bool,
 }
 
-/// An error answer: `{"error": "..."}` with its status.
-struct Refusal(StatusCode, String);
-
-impl Refusal {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self(status, message.into())
-    }
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
-    }
-}
-
 impl Demo {
     /// `Err(401)` unless the request carries a valid signature (when a secret is set).
-    fn check_signature(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+    fn check_signature(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), Error> {
         let Some(secret) = &self.secret else {
             return Ok(());
         };
         verify(secret, headers, body, DEFAULT_TOLERANCE_SECS).map_err(|reason| {
             tracing::warn!(%reason, "demo receiver refused an unsigned or badly signed call");
-            Refusal::new(
+            Error::json(
                 StatusCode::UNAUTHORIZED,
                 format!("invalid webhook signature: {reason}"),
             )
         })
     }
 
-    fn memory(&self) -> Result<MutexGuard<'_, Memory>, Refusal> {
+    fn memory(&self) -> Result<MutexGuard<'_, Memory>, Error> {
         self.state
             .lock()
-            .map_err(|_| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "demo state unavailable"))
+            .map_err(|_| Error::json(StatusCode::INTERNAL_SERVER_ERROR, "demo state unavailable"))
     }
 }
 
@@ -133,15 +119,15 @@ async fn start_pipeline(
     Path(name): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, Refusal> {
+) -> Result<Response, Error> {
     demo.check_signature(&headers, &body)?;
     let origin = origin(&headers)
-        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "a plain Host header is required"))?;
+        .ok_or_else(|| Error::json(StatusCode::BAD_REQUEST, "a plain Host header is required"))?;
     let dry_run = match serde_json::from_slice::<Value>(&body) {
         Ok(v) => v.get("dry_run").and_then(Value::as_bool).unwrap_or(false),
         Err(_) if body.is_empty() => false,
         Err(_) => {
-            return Err(Refusal::new(
+            return Err(Error::json(
                 StatusCode::BAD_REQUEST,
                 "the body must be JSON",
             ))
@@ -199,13 +185,13 @@ async fn start_pipeline(
 async fn run_status(
     State(demo): State<Demo>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Refusal> {
+) -> Result<Json<Value>, Error> {
     let memory = demo.memory()?;
     let run = id
         .parse::<u64>()
         .ok()
         .and_then(|id| memory.runs.get(&id))
-        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "no such run"))?;
+        .ok_or_else(|| Error::json(StatusCode::NOT_FOUND, "no such run"))?;
     if run.started.elapsed() < demo.run_time {
         return Ok(Json(json!({ "status": "running" })));
     }
@@ -227,7 +213,7 @@ async fn store_secret(
     Path(path): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, Refusal> {
+) -> Result<Json<Value>, Error> {
     demo.check_signature(&headers, &body)?;
     let mut memory = demo.memory()?;
     // A demo bound, not a policy: forgetting every version beats growing without limit.

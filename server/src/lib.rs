@@ -6,7 +6,12 @@
 //! - [`routes`]: the axum router: Leptos pages and server functions, health endpoints, static files.
 //! - [`security`]: sign-in required by default, CSRF (same-origin) checks, security headers.
 //! - [`auth_routes`]: OIDC sign-in and callback, development sign-in, sign-out.
-//! - [`request_routes`]: form posts about requests: submit, take, fulfil, reveal a secret once.
+//! - [`state`]: [`state::AppState`], what every plain handler and guard receives.
+//! - [`error`]: [`error::Error`], the one error type of plain handlers and guards, and the
+//!   error-handling policy.
+//! - [`html`]: the small HTML pages form posts answer with.
+//! - [`requests`]: plain routes about requests: form posts (submit, take, fulfil, approve,
+//!   reject, cancel, retry, reveal a secret once) and downloads (CSV, logs).
 //! - [`live`]: a request's progress as server-sent events.
 //! - `demo_ci` (feature `demo`): built-in demo receivers (a CI system, a secret store) for the demo
 //!   catalogue.
@@ -26,9 +31,12 @@ pub mod cli;
 pub mod commands;
 #[cfg(feature = "demo")]
 pub mod demo_ci;
+pub mod error;
+pub mod html;
 pub mod live;
-pub mod request_routes;
+pub mod requests;
 pub mod routes;
 pub mod security;
 pub mod startup;
+pub mod state;
 pub mod telemetry;

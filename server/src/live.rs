@@ -6,7 +6,8 @@
 //! ends with `event: done` once the request is final. The request page listens to it and falls back
 //! to polling when the stream is unavailable.
 
-use crate::routes::AppState;
+use crate::error::Error;
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -39,11 +40,9 @@ pub async fn stream(
     Path(id): Path<i64>,
     Extension(user): Extension<User>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Error> {
     let rw = state.runway.clone();
-    if let Err(answer) = crate::request_routes::visible_request(&rw, &user, id).await {
-        return answer;
-    }
+    runway_core::requests::access::visible(&rw, &user, id).await?;
     let (events, logs) = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -111,9 +110,9 @@ pub async fn stream(
             }
         }
     });
-    Sse::new(updates)
+    Ok(Sse::new(updates)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response()
+        .into_response())
 }
 
 #[cfg(test)]

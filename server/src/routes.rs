@@ -17,7 +17,8 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use crate::{auth_routes, request_routes, security};
+use crate::state::AppState;
+use crate::{auth_routes, requests, security};
 use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use runway_core::auth::oidc::Oidc;
@@ -25,21 +26,6 @@ use runway_core::auth::session_store::DbSessionStore;
 use std::sync::Arc;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// Shared state for the non-Leptos handlers.
-#[derive(Clone)]
-pub struct AppState {
-    pub runway: Runway,
-    pub leptos: LeptosOptions,
-    /// The OpenID Provider; `None` in development sign-in mode.
-    pub oidc: Option<Arc<Oidc>>,
-}
-
-impl axum::extract::FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos.clone()
-    }
-}
 
 /// Leptos options derived from Runway's settings (never from cargo-leptos environment variables, so
 /// the binary behaves the same however it was started).
@@ -169,17 +155,17 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         .route("/auth/callback", get(auth_routes::callback))
         .route("/auth/dev-login", post(auth_routes::dev_login))
         .route("/auth/logout", post(auth_routes::logout))
-        .route("/actions/{id}/submit", post(request_routes::submit))
-        .route("/requests.csv", get(request_routes::export_csv))
+        .route("/actions/{id}/submit", post(requests::submit))
+        .route("/requests.csv", get(requests::export_csv))
         .route("/requests/{id}/events", get(crate::live::stream))
-        .route("/requests/{id}/take", post(request_routes::take))
-        .route("/requests/{id}/cancel", post(request_routes::cancel))
-        .route("/requests/{id}/retry", post(request_routes::retry))
-        .route("/requests/{id}/log.txt", get(request_routes::download_log))
-        .route("/requests/{id}/approve", post(request_routes::approve))
-        .route("/requests/{id}/reject", post(request_routes::reject))
-        .route("/requests/{id}/fulfil", post(request_routes::fulfil))
-        .route("/requests/{id}/secrets/{name}", post(request_routes::reveal))
+        .route("/requests/{id}/take", post(requests::take))
+        .route("/requests/{id}/cancel", post(requests::cancel))
+        .route("/requests/{id}/retry", post(requests::retry))
+        .route("/requests/{id}/log.txt", get(requests::download_log))
+        .route("/requests/{id}/approve", post(requests::approve))
+        .route("/requests/{id}/reject", post(requests::reject))
+        .route("/requests/{id}/fulfil", post(requests::fulfil))
+        .route("/requests/{id}/secrets/{name}", post(requests::reveal))
         .nest_service("/pkg", ServeDir::new(pkg_dir))
         .leptos_routes_with_context(&state, routes, page_context(runway.clone(), form_targets.clone()), {
             let leptos = leptos.clone();

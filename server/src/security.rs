@@ -9,12 +9,12 @@
 //!   under https, and a strict default CSP for responses that did not set their own (pages set one
 //!   with a per-response nonce, see [`page_csp`]).
 
-use crate::routes::AppState;
+use crate::error::{internal, Error};
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Json;
 use runway_core::auth::keys;
 use runway_core::db::users;
 use runway_domain::user::User;
@@ -43,18 +43,8 @@ pub async fn require_user(
     session: Session,
     mut req: Request,
     next: Next,
-) -> Response {
-    let user = match signed_in_user(&state, &session).await {
-        Ok(user) => user,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot load the session user");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Runway is unavailable. Please try again in a moment.",
-            )
-                .into_response();
-        }
-    };
+) -> Result<Response, Error> {
+    let user = signed_in_user(&state, &session).await?;
     let path = req.uri().path().to_string();
     match user {
         Some(user) => {
@@ -63,61 +53,68 @@ pub async fn require_user(
         None if is_public(&path) => {}
         None => return sign_in_required(&req),
     }
-    next.run(req).await
+    Ok(next.run(req).await)
 }
 
-async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<User>, String> {
+/// The session store or the database failed: logged once, and a short plain answer.
+fn session_failure(e: impl std::fmt::Display) -> Error {
+    internal("cannot load the session user", e)
+        .plain("Runway is unavailable. Please try again in a moment.")
+}
+
+async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<User>, Error> {
     let Some(id) = session
         .get::<i64>(keys::USER_ID)
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(session_failure)?
     else {
         return Ok(None);
     };
     let signed_in_at = session
         .get::<i64>(keys::SIGNED_IN_AT)
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(session_failure)?
         .unwrap_or(0);
     let lifetime =
         i64::try_from(state.runway.settings.auth.lifetime().as_secs()).unwrap_or(i64::MAX);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if now.saturating_sub(signed_in_at) > lifetime {
         // The absolute lifetime is over, however active the session was: sign in again.
-        session.flush().await.map_err(|e| e.to_string())?;
+        session.flush().await.map_err(session_failure)?;
         tracing::info!(user.id = id, "session reached its absolute lifetime");
         return Ok(None);
     }
     users::load(&state.runway.db, id)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(session_failure)
 }
 
-fn sign_in_required(req: &Request) -> Response {
+/// API calls and posts get 401; pages a redirect to sign-in that comes back here.
+fn sign_in_required(req: &Request) -> Result<Response, Error> {
     let path = req.uri().path();
     if path.starts_with("/api/") || req.method() != Method::GET {
-        return (
-            StatusCode::UNAUTHORIZED,
-            Json(serde_json::json!({ "error": "sign in required" })),
-        )
-            .into_response();
+        return Err(Error::json(StatusCode::UNAUTHORIZED, "sign in required"));
     }
     let target = req
         .uri()
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/");
-    Redirect::to(&format!(
+    Ok(Redirect::to(&format!(
         "/signin?next={}",
         runway_domain::view::encode_query_value(target)
     ))
-    .into_response()
+    .into_response())
 }
 
 /// Refuses state-changing requests that do not come from Runway's own pages.
-pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn same_origin(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, Error> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
+        return Ok(next.run(req).await);
     }
     let headers = req.headers();
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
@@ -132,13 +129,12 @@ pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next
     };
     if !allowed {
         tracing::warn!(method = %req.method(), path = %req.uri().path(), origin = ?origin, fetch_site = ?fetch_site, "cross-origin request refused");
-        return (
+        return Err(Error::text(
             StatusCode::FORBIDDEN,
             "Refused: this request did not come from Runway's own pages.",
-        )
-            .into_response();
+        ));
     }
-    next.run(req).await
+    Ok(next.run(req).await)
 }
 
 /// The Content-Security-Policy for a page whose scripts carry `nonce`.

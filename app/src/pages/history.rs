@@ -71,9 +71,9 @@ fn History(page: HistoryPage) -> impl IntoView {
         ));
     }
     view! {
-        <Title text=page.title.clone() />
+        <Title text=title(&scope) />
         <section class="history">
-            <h1>{page.title.clone()}</h1>
+            <h1>{title(&scope)}</h1>
             {match &scope {
                 HistoryScope::Team(t) => Some(view! { <p><a href=format!("/teams/{}", runway_domain::view::encode_query_value(t))>"Team figures"</a></p> }),
                 _ => None,
@@ -128,4 +128,13 @@ fn History(page: HistoryPage) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The heading of a history view.
+fn title(scope: &HistoryScope) -> String {
+    match scope {
+        HistoryScope::Mine => "My requests".to_string(),
+        HistoryScope::Team(t) => format!("Team requests: {t}"),
+        HistoryScope::All => "All requests".to_string(),
+    }
 }

@@ -60,7 +60,7 @@ fn RequestTable(list: Vec<InboxItem>, empty: &'static str, testid: &'static str)
                     {list.into_iter().map(|i| view! {
                         <tr>
                             <td><a href=format!("/requests/{}", i.id)>{format!("#{} {}", i.id, i.action_title)}</a></td>
-                            <td>{i.requester}{i.team.map(|t| format!(" ({t})"))}</td>
+                            <td>{i.requester.unwrap_or_else(|| "someone".to_string())}{i.team.map(|t| format!(" ({t})"))}</td>
                             <td>{match (i.status.as_str(), i.assignee) {
                                 ("pending_approval", _) => "waiting for approval".to_string(),
                                 (_, Some(a)) => format!("taken by {a}"),

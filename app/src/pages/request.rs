@@ -6,7 +6,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use runway_domain::view::{OutputView, RequestView};
+use runway_domain::view::{EventView, InputValue, OutputView, RequestView};
 
 #[component]
 pub fn RequestPage() -> impl IntoView {
@@ -92,7 +92,7 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                     {r.lead_time.clone().map(|t| view! { <span class="muted">{format!(" · took {t}")}</span> })}
                 </p>
                 <p class="muted">
-                    {format!("Requested by {}", r.requester)}
+                    {format!("Requested by {}", r.requester.as_deref().unwrap_or("someone"))}
                     {r.team.clone().map(|t| format!(" for {t}"))}
                     {format!(" · version {}", r.version)}
                 </p>
@@ -130,7 +130,7 @@ fn RequestBody(r: RequestView) -> impl IntoView {
             <section aria-labelledby="inputs-heading">
                 <h2 id="inputs-heading">"What was asked"</h2>
                 <dl class="inputs">
-                    {r.inputs.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{v.clone()}</dd> }).collect_view()}
+                    {r.inputs.iter().map(|(k, v)| view! { <dt>{k.clone()}</dt><dd>{input_text(v)}</dd> }).collect_view()}
                 </dl>
                 <p><a href=r.run_again.clone() rel="external">"Run again with these values"</a></p>
             </section>
@@ -138,7 +138,7 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                 <h2 id="timeline-heading">"Timeline"</h2>
                 <ol class="timeline" data-testid="timeline">
                     {r.events.iter().map(|e| view! {
-                        <li data-kind=e.kind.clone()><time datetime=e.at.clone()>{e.at.replace('T', " ").chars().take(19).collect::<String>()}</time>" "{e.text.clone()}{e.after.clone().map(|a| view! { <span class="muted after">{format!(" · {a} later")}</span> })}</li>
+                        <li data-kind=e.kind.clone()><time datetime=e.at.clone()>{e.at.replace('T', " ").chars().take(19).collect::<String>()}</time>" "{event_text(e)}{e.after.clone().map(|a| view! { <span class="muted after">{format!(" · {a} later")}</span> })}</li>
                     }).collect_view()}
                 </ol>
             </section>
@@ -308,4 +308,62 @@ fn LogSection(id: i64, log: Vec<runway_domain::view::LogLineView>) -> impl IntoV
         </section>
     }
     .into_any()
+}
+
+/// An input's value in words.
+fn input_text(v: &InputValue) -> String {
+    match v {
+        InputValue::Secret => "(secret: not stored)".to_string(),
+        InputValue::Bool(true) => "Yes".to_string(),
+        InputValue::Bool(false) => "No".to_string(),
+        InputValue::Text(t) => t.clone(),
+    }
+}
+
+/// An event of the timeline in words: what happened, by whom, with the comment or note.
+fn event_text(e: &EventView) -> String {
+    let who = e.actor.clone().unwrap_or_default();
+    let by = if who.is_empty() {
+        String::new()
+    } else {
+        format!(" by {who}")
+    };
+    let attempt = e
+        .attempt
+        .map(|a| format!(" (attempt {a})"))
+        .unwrap_or_default();
+    match e.kind.as_str() {
+        "submitted" => format!("Submitted{by}"),
+        "queued" => "Queued".to_string(),
+        "approval_requested" => "Waiting for approval".to_string(),
+        "started" => format!("Started{attempt}"),
+        "assigned" => format!("Taken{by}"),
+        "attempt_failed" => format!(
+            "Attempt failed{attempt}: {}",
+            e.detail.clone().unwrap_or_default()
+        ),
+        "retry_scheduled" => "Retry scheduled".to_string(),
+        "approved" | "rejected" => {
+            let verb = if e.kind == "approved" {
+                "Approved"
+            } else {
+                "Rejected"
+            };
+            match e.detail.as_deref().filter(|d| !d.is_empty()) {
+                Some(comment) => format!("{verb}{by}: {comment}"),
+                None => format!("{verb}{by}"),
+            }
+        }
+        "expired" => "Expired: nobody approved it in time".to_string(),
+        "rescued" => "Worker lost; put back on the queue".to_string(),
+        "released" => "Released at worker shutdown; will run again".to_string(),
+        "succeeded" => match &e.detail {
+            Some(note) if !note.is_empty() => format!("Done{by}: {note}"),
+            _ => format!("Succeeded{by}"),
+        },
+        "failed" => format!("Failed{by}"),
+        "cancel_requested" => format!("Cancellation asked{by}"),
+        "cancelled" => format!("Cancelled{by}"),
+        other => format!("{other}{by}"),
+    }
 }

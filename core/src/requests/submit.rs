@@ -1,0 +1,112 @@
+//! Submitting an action's form: validation, sealing secret inputs, and recording the request (and
+//! its job) through the queue.
+
+use crate::auth::viewer;
+use crate::crypto::SealError;
+use crate::db::jobs::{NewJob, NewRequest};
+use crate::db::DbError;
+use crate::state::Runway;
+use runway_domain::form::{self, FieldErrors, RawValues};
+use runway_domain::spec::{ActionSpec, ApprovalPolicy, FieldKind, RunSpec};
+use runway_domain::user::User;
+use serde::{Deserialize, Serialize};
+
+/// Why a submission did not create a request.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// No such action, or not visible to this user.
+    #[error("no such action, or not visible to the user")]
+    NotFound,
+    /// The form has mistakes: one message per field.
+    #[error("the form has {} mistake(s)", .0.len())]
+    Invalid(FieldErrors),
+    #[error("cannot seal the secret inputs: {0}")]
+    Seal(#[from] SealError),
+    #[error("cannot encode the job payload: {0}")]
+    Payload(#[from] serde_json::Error),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// What the job of a script or webhook request carries: the request's secret inputs, sealed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct JobPayload {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_secrets: Option<String>,
+}
+
+/// The additional authenticated data for secrets sealed before the request has an id.
+pub const PAYLOAD_SEAL_ID: i64 = 0;
+
+/// Validates `raw` against the action's form and records the request (and its job, unless it waits
+/// for approval or for a person). A repeated `idempotency_key` returns the request it created.
+pub async fn submit(
+    rw: &Runway,
+    user: &User,
+    action_id: &str,
+    raw: &RawValues,
+    idempotency_key: Option<String>,
+) -> Result<i64, SubmitError> {
+    let catalog = rw.catalog.snapshot();
+    let who = viewer(user);
+    let action = catalog
+        .actions
+        .get(action_id)
+        .filter(|a| who.may_see(&a.spec))
+        .ok_or(SubmitError::NotFound)?
+        .clone();
+    let teams: Vec<String> = user.teams.iter().map(|m| m.team.clone()).collect();
+    let valid = form::validate(&action.spec.inputs, raw, &teams).map_err(SubmitError::Invalid)?;
+    let team = request_team(&action.spec, &valid.values, &teams);
+    let inputs = serde_json::Value::Object(valid.values.clone()).to_string();
+    let sealed_secrets = if valid.secrets.is_empty() {
+        None
+    } else {
+        let plain = serde_json::Value::Object(valid.secrets.clone()).to_string();
+        Some(rw.secrets.seal(PAYLOAD_SEAL_ID, plain.as_bytes())?)
+    };
+    let spec = &action.spec;
+    let executor = spec.run.kind().as_str().to_string();
+    let job = match spec.run {
+        RunSpec::Manual { .. } => None,
+        _ => Some(NewJob {
+            kind: executor.clone(),
+            action_id: Some(spec.id.to_string()),
+            concurrency_limit: spec.concurrency.map(i64::from),
+            payload: serde_json::to_string(&JobPayload { sealed_secrets })?,
+            run_at_ms: crate::queue::now_ms(),
+            max_attempts: i64::from(spec.retries) + 1,
+            timeout_ms: i64::try_from(spec.timeout.as_secs().saturating_mul(1000))
+                .unwrap_or(i64::MAX),
+        }),
+    };
+    let submitted = rw
+        .queue
+        .submit(&NewRequest {
+            action_id: spec.id.to_string(),
+            action_hash: action.content_hash.clone(),
+            requester_id: Some(user.id),
+            team,
+            inputs,
+            idempotency_key: idempotency_key.map(|k| format!("{}:{k}", user.id)),
+            executor,
+            job,
+            needs_approval: !matches!(spec.approval, ApprovalPolicy::None),
+        })
+        .await?;
+    Ok(submitted.request_id)
+}
+
+/// The team a request is for: the form's first team field, else the requester's only (or first) team.
+fn request_team(
+    spec: &ActionSpec,
+    values: &serde_json::Map<String, serde_json::Value>,
+    teams: &[String],
+) -> Option<String> {
+    spec.inputs
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Team))
+        .find_map(|f| values.get(f.name.as_str()).and_then(|v| v.as_str()))
+        .map(str::to_string)
+        .or_else(|| teams.first().cloned())
+}

@@ -1,0 +1,55 @@
+//! Writing the history as CSV: one header, one line per request, fields that spreadsheets never
+//! run as formulas.
+
+use runway_core::db::requests::RequestRow;
+
+/// The first line of every export.
+pub const HEADER: &str = "id,action,requester,team,status,submitted,finished\n";
+
+/// One request as a CSV line, newline included.
+pub fn line(r: &RequestRow) -> String {
+    let mut line = [
+        r.id.to_string(),
+        r.action_id.clone(),
+        r.requester_name.clone().unwrap_or_default(),
+        r.team.clone().unwrap_or_default(),
+        r.status.clone(),
+        r.created_at.to_rfc3339(),
+        r.finished_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+    ]
+    .iter()
+    .map(|f| field(f))
+    .collect::<Vec<_>>()
+    .join(",");
+    line.push('\n');
+    line
+}
+
+/// One CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@`
+/// is prefixed with `'` so spreadsheets never run it as a formula.
+pub fn field(value: &str) -> String {
+    let v = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_never_formulas() {
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("=1+1"), "'=1+1");
+        assert_eq!(field("line\nbreak"), "\"line\nbreak\"");
+    }
+}

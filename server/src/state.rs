@@ -1,0 +1,22 @@
+//! The state every plain axum handler and middleware receives. A leaf module: handlers, guards and
+//! the router all take it from here, so none of them imports the router.
+
+use leptos::config::LeptosOptions;
+use runway_core::auth::oidc::Oidc;
+use runway_core::state::Runway;
+use std::sync::Arc;
+
+/// Shared state for the non-Leptos handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub runway: Runway,
+    pub leptos: LeptosOptions,
+    /// The OpenID Provider; `None` in development sign-in mode.
+    pub oidc: Option<Arc<Oidc>>,
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
