@@ -440,6 +440,30 @@ run:
   kind: manual
 "#;
 
+/// An approver who comes after the decision is told it is too late (409), not that the request
+/// does not exist: once a request moves on, someone outside its team loses sight of it, but not of
+/// what they were asked to decide.
+async fn an_approver_after_the_decision_is_told_it_is_too_late(backend: Backend) {
+    let (mut app, dirs) = spawn_working(backend).await;
+    std::fs::write(dirs.catalog.path().join("big-change.yaml"), TWO_GROUPS).unwrap();
+    app.runway.catalog.reload().await.unwrap();
+    app.sign_in("dana").await;
+    let id = request_id(&submit(&app, "big-change", "_key=late").await);
+    app.new_browser();
+    app.sign_in("ada").await;
+    let first = app
+        .post_form(&format!("/requests/{id}/approve"), "comment=ok")
+        .await;
+    assert_eq!(first.status(), 303, "the first approver decides");
+    app.new_browser();
+    app.sign_in("sol").await;
+    let second = app
+        .post_form(&format!("/requests/{id}/approve"), "comment=me+too")
+        .await;
+    assert_eq!(second.status(), 409, "the second approver is too late");
+    app.stop().await;
+}
+
 async fn two_approvers_at_once_make_one_decision(backend: Backend) {
     let (mut app, dirs) = spawn_working(backend).await;
     std::fs::write(dirs.catalog.path().join("big-change.yaml"), TWO_GROUPS).unwrap();
@@ -511,7 +535,8 @@ async fn two_approvers_at_once_make_one_decision(backend: Backend) {
 
 both_backends!(
     approvals_gate_the_work_and_only_approvers_decide,
-    two_approvers_at_once_make_one_decision
+    two_approvers_at_once_make_one_decision,
+    an_approver_after_the_decision_is_told_it_is_too_late
 );
 
 async fn secret_inputs_reach_the_webhook_but_never_the_request_or_its_log(backend: Backend) {

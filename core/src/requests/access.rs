@@ -57,7 +57,13 @@ pub fn may_fulfil(rw: &Runway, user: &User, row: &RequestRow) -> bool {
 /// May `user` approve (or reject) this request under `policy`? Never their own request; team-lead
 /// policies need a lead of the request's team; group policies a member of one of the groups.
 pub fn may_approve(policy: &ApprovalPolicy, user: &User, row: &RequestRow) -> bool {
-    if row.requester_id == Some(user.id) || row.status != "pending_approval" {
+    row.status == "pending_approval" && is_approver(policy, user, row)
+}
+
+/// Is `user` one of the people `policy` asks to decide on this request, whatever its status now?
+/// Nobody approves their own request.
+pub fn is_approver(policy: &ApprovalPolicy, user: &User, row: &RequestRow) -> bool {
+    if row.requester_id == Some(user.id) {
         return false;
     }
     match policy {

@@ -1,6 +1,6 @@
 //! Approvals: deciding on a request that waits for approval, and the approver's inbox.
 
-use super::access::{may_approve, may_see, policy_of};
+use super::access::{is_approver, may_approve, may_see, policy_of};
 use crate::db::approvals::{self as db, Decided, Decision};
 use crate::db::requests as sql;
 use crate::db::DbError;
@@ -39,8 +39,9 @@ pub async fn decide(
 ) -> Result<Decided, DecideError> {
     let row = sql::get(&rw.db, id).await?.ok_or(DecideError::NotFound)?;
     let policy = policy_of(rw, &row).await?;
-    // Approvers may see what they are asked to approve.
-    if !(may_see(rw, user, &row) || may_approve(&policy, user, &row)) {
+    // Approvers may see what they are asked to approve; one who comes second (the request already
+    // moved on) is told it is too late, not that the request does not exist.
+    if !(may_see(rw, user, &row) || is_approver(&policy, user, &row)) {
         return Err(DecideError::NotFound);
     }
     if row.status != "pending_approval" {
