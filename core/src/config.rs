@@ -32,7 +32,7 @@ pub struct Settings {
     pub catalog_dir: PathBuf,
     /// `sqlite://path/to/file.db` or `postgres://user:pass@host/db`; empty = `<data_dir>/runway.db`.
     pub database_url: String,
-    /// Directory holding the compiled web assets (`pkg/`), as built by cargo-leptos.
+    /// Directory holding the compiled web assets (`pkg/`, `hash.txt`), as `scripts/build-site` lays them out.
     pub site_root: PathBuf,
     /// Maximum database connections in the pool.
     pub database_max_connections: u32,

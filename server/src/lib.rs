@@ -4,6 +4,8 @@
 //! - [`startup`]: [`startup::Application`], which opens the database, loads the catalogue and binds
 //!   the HTTP server; tests build it on port 0.
 //! - [`routes`]: the axum router: Leptos pages and server functions, health endpoints, static files.
+//! - [`assets`]: `/pkg`, the front end's files: content-hashed names cached for a year, precompressed
+//!   copies sent as they are.
 //! - [`security`]: sign-in required by default, CSRF (same-origin) checks, security headers.
 //! - [`auth_routes`]: OIDC sign-in and callback, development sign-in, sign-out.
 //! - [`state`]: [`state::AppState`], what every plain handler and guard receives.
@@ -22,6 +24,7 @@
 //! Features: `demo` and `bench` are for development, tests and benchmarks (scripts/dev and
 //! scripts/test turn them on); a production build leaves them out.
 
+pub mod assets;
 pub mod auth_routes;
 #[cfg(feature = "bench")]
 pub mod bench;

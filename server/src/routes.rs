@@ -11,8 +11,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use runway_app::{shell, App};
 use runway_core::state::Runway;
 use serde_json::json;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -30,11 +30,15 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Leptos options derived from Runway's settings (never from cargo-leptos environment variables, so
 /// the binary behaves the same however it was started).
 pub fn leptos_options(runway: &Runway) -> LeptosOptions {
+    // With a build's hash file, pages name the content-hashed asset files (see `assets`).
+    let hash_file = crate::assets::hash_file(&runway.settings.site_root);
     LeptosOptions::builder()
         .output_name("runway")
         .site_root(runway.settings.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(runway.settings.listen)
+        .hash_files(hash_file.is_some())
+        .hash_file(hash_file.unwrap_or_else(|| Arc::from("hash.txt")))
         .build()
 }
 
@@ -131,7 +135,6 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         leptos: leptos.clone(),
         oidc,
     };
-    let pkg_dir = runway.settings.site_root.join("pkg");
 
     let store = DbSessionStore::new(runway.db.clone());
     store.spawn_cleanup(std::time::Duration::from_secs(600));
@@ -166,7 +169,6 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         .route("/requests/{id}/reject", post(requests::reject))
         .route("/requests/{id}/fulfil", post(requests::fulfil))
         .route("/requests/{id}/secrets/{name}", post(requests::reveal))
-        .nest_service("/pkg", ServeDir::new(pkg_dir))
         .leptos_routes_with_context(&state, routes, page_context(runway.clone(), form_targets.clone()), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())
@@ -183,7 +185,13 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         // The demo receivers are called by Runway's own webhook executor, not by a signed-in
         // browser: outside the sign-in and CSRF checks, and they verify webhook signatures instead.
         .merge(demo)
+        // Static assets need no session: outside the session, sign-in and CSRF layers, so a page
+        // load does not read the session table once per file.
+        .nest_service("/pkg", crate::assets::router(&runway.settings.site_root))
         .layer(from_fn_with_state(state, security::security_headers))
+        // Pages, JSON and downloads compressed on the fly at the fastest level (cheap on CPU, most of
+        // the gain); event streams and already-encoded assets are left as they are.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let id = req

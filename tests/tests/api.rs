@@ -171,7 +171,112 @@ async fn server_functions_answer_with_json(backend: Backend) {
     app.stop().await;
 }
 
+/// A site laid out as `scripts/build-site --release` lays it out: hashed names listed in
+/// `hash.txt`, the plain stylesheet, and brotli/gzip copies.
+fn built_site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        dir.path().join("hash.txt"),
+        "js: 00112233aabbccdd\nwasm: 0123456789abcdef\ncss: fedcba9876543210\n",
+    )
+    .unwrap();
+    std::fs::write(pkg.join("runway.00112233aabbccdd.js"), "export default 1;").unwrap();
+    std::fs::write(pkg.join("runway.0123456789abcdef.wasm"), b"\0asm").unwrap();
+    let css = "body { color: black; }\n".repeat(50);
+    std::fs::write(pkg.join("runway.fedcba9876543210.css"), &css).unwrap();
+    std::fs::write(pkg.join("runway.fedcba9876543210.css.br"), b"brotli bytes").unwrap();
+    std::fs::write(pkg.join("runway.css"), &css).unwrap();
+    dir
+}
+
+async fn pages_name_hashed_assets_that_are_cached_for_a_year_and_sent_precompressed(
+    backend: Backend,
+) {
+    let site = built_site();
+    let root = site.path().to_path_buf();
+    let app = TestApp::builder(backend)
+        .with_settings(move |s| s.site_root = root)
+        .spawn()
+        .await;
+
+    // The sign-in page (no session needed) names this build's files.
+    let (status, html) = app.get_text("/signin").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("/pkg/runway.fedcba9876543210.css"),
+        "the page links the hashed stylesheet: {html}"
+    );
+    assert!(
+        html.contains("runway.00112233aabbccdd") && html.contains("runway.0123456789abcdef"),
+        "the hydration script loads the hashed js and wasm: {html}"
+    );
+
+    // A hashed file: a year, immutable; the brotli copy when the browser accepts it.
+    let resp = app
+        .client
+        .get(app.url("/pkg/runway.fedcba9876543210.css"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(resp.headers()["content-encoding"], "br");
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"brotli bytes");
+
+    // Without Accept-Encoding: the file itself.
+    let resp = app.get("/pkg/runway.00112233aabbccdd.js").await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers().get("content-encoding").is_none());
+    assert_eq!(resp.text().await.unwrap(), "export default 1;");
+
+    // An unhashed name is revalidated, and compressed on the fly when large enough.
+    let resp = app
+        .client
+        .get(app.url("/pkg/runway.css"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["cache-control"], "no-cache");
+    assert_eq!(resp.headers()["content-encoding"], "gzip");
+
+    // Assets never touch the session table: no cookie is set or needed.
+    let resp = app.get("/pkg/runway.0123456789abcdef.wasm").await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers().get("set-cookie").is_none());
+    app.stop().await;
+}
+
+async fn pages_are_compressed_for_browsers_that_accept_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sign_in("dana").await;
+    let resp = app
+        .client
+        .get(app.url("/"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-encoding"], "gzip");
+    let resp = app.get("/").await;
+    assert!(
+        resp.headers().get("content-encoding").is_none(),
+        "identity when nothing is accepted"
+    );
+    app.stop().await;
+}
+
 both_backends!(
+    pages_name_hashed_assets_that_are_cached_for_a_year_and_sent_precompressed,
+    pages_are_compressed_for_browsers_that_accept_it,
     health_endpoints_report_liveness_and_readiness,
     readiness_fails_when_the_database_is_gone,
     catalogue_page_shows_every_demo_action_as_a_card,
