@@ -4,6 +4,8 @@
 //! - [`startup`]: [`startup::Application`], which opens the database, loads the catalogue and binds
 //!   the HTTP server; tests build it on port 0.
 //! - [`routes`]: the axum router: Leptos pages and server functions, health endpoints, static files.
+//! - [`edge`]: what is refused before anything else runs: hosts Runway does not answer to (DNS
+//!   rebinding) and request bodies over the limit (413).
 //! - [`security`]: sign-in required by default, CSRF (same-origin) checks, security headers.
 //! - [`auth_routes`]: OIDC sign-in and callback, development sign-in, sign-out.
 //! - [`state`]: [`state::AppState`], what every plain handler and guard receives.
@@ -31,6 +33,7 @@ pub mod cli;
 pub mod commands;
 #[cfg(feature = "demo")]
 pub mod demo_ci;
+pub mod edge;
 pub mod error;
 pub mod html;
 pub mod live;

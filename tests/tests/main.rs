@@ -16,6 +16,7 @@ mod api;
 mod auth;
 mod authz_matrix;
 mod catalog;
+mod edge;
 mod history;
 mod oidc;
 mod queue;

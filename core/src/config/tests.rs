@@ -169,3 +169,13 @@ fn executor_settings_keep_their_keys_and_hide_their_secret() {
     assert!(printed.contains("kill_grace = \"5s\""), "{printed}");
     assert!(!printed.contains("work_root"), "{printed}");
 }
+
+#[test]
+fn allowed_hosts_come_from_the_environment_as_a_list() {
+    let s = Settings::load(
+        None,
+        env(&[("RUNWAY_ALLOWED_HOSTS", "[runway.internal, 10.0.0.5:8080]")]),
+    )
+    .expect("valid");
+    assert_eq!(s.allowed_hosts, vec!["runway.internal", "10.0.0.5:8080"]);
+}
