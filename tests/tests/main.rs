@@ -21,4 +21,5 @@ mod history;
 mod oidc;
 mod queue;
 mod requests;
+mod sessions;
 mod team;
