@@ -146,8 +146,8 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        // Saved on every request, so the idle timeout counts from the last request.
-        .with_always_save(true)
+        // Saved only when changed: `security::require_user` changes a signed-in session once its
+        // last save is `auth.session_refresh_after()` old, which extends the idle expiry then.
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(idle)));
 
     let demo = demo_receivers(&runway);

@@ -171,6 +171,14 @@ fn executor_settings_keep_their_keys_and_hide_their_secret() {
 }
 
 #[test]
+fn sessions_are_saved_again_after_five_minutes_or_half_a_short_idle_timeout() {
+    let mut s = Settings::default();
+    assert_eq!(s.auth.session_refresh_after(), Duration::from_secs(300));
+    s.auth.session_idle_timeout = "4s".into();
+    assert_eq!(s.auth.session_refresh_after(), Duration::from_secs(2));
+}
+
+#[test]
 fn allowed_hosts_come_from_the_environment_as_a_list() {
     let s = Settings::load(
         None,
