@@ -18,6 +18,7 @@ mod authz_matrix;
 mod catalog;
 mod edge;
 mod history;
+mod inbox;
 mod oidc;
 mod queue;
 mod requests;
