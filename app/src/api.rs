@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use runway_domain::problem::Problem;
 use runway_domain::user::User;
 use runway_domain::view::{
-    ActionCard, ActionDetail, HistoryPage, InboxItem, LogLineView, RequestView, TeamPage,
+    ActionCard, ActionDetail, HistoryPage, InboxPage, LogLineView, RequestView, TeamPage,
 };
 use serde::{Deserialize, Serialize};
 
@@ -189,40 +189,39 @@ pub async fn get_team(team: String) -> Result<TeamPage, AppError> {
         .ok_or_else(|| reject(AppError::NotFound))
 }
 
-/// Requests the caller may approve now.
+/// One page of the requests the caller may decide on now, newest first, older than `before`.
 #[server(endpoint = "requests/approvals")]
-pub async fn get_approvals() -> Result<Vec<InboxItem>, AppError> {
+pub async fn get_approvals(before: Option<i64>) -> Result<InboxPage, AppError> {
     let user = user().await?;
     let rw = runway()?;
-    runway_core::requests::approvals_inbox(&rw, &user)
+    runway_core::requests::approvals_inbox(&rw, &user, before)
         .await
         .map_err(unavailable("cannot load approvals"))
 }
 
-/// How many things wait for the caller: approvals and fulfilment (for the navigation badges).
+/// How many things wait for the caller: approvals and fulfilment (for the navigation badges),
+/// counted by the database.
 #[server(endpoint = "requests/counts")]
 pub async fn nav_counts() -> Result<(usize, usize), AppError> {
     let user = user().await?;
     let rw = runway()?;
-    let approvals = runway_core::requests::approvals_inbox(&rw, &user)
+    let approvals = runway_core::requests::approvals_count(&rw, &user)
         .await
-        .map_err(unavailable("cannot count approvals"))?
-        .len();
-    let inbox = runway_core::requests::inbox(&rw, &user)
+        .map_err(unavailable("cannot count approvals"))?;
+    let inbox = runway_core::requests::inbox_waiting(&rw, &user)
         .await
-        .map_err(unavailable("cannot count the inbox"))?
-        .iter()
-        .filter(|i| i.assignee.is_none())
-        .count();
-    Ok((approvals, inbox))
+        .map_err(unavailable("cannot count the inbox"))?;
+    let n = |c: i64| usize::try_from(c).unwrap_or(0);
+    Ok((n(approvals), n(inbox)))
 }
 
-/// The caller's fulfilment inbox: open manual requests of actions their teams own.
+/// One page of the caller's fulfilment inbox (open manual requests of actions their teams own),
+/// newest first, older than `before`.
 #[server(endpoint = "requests/inbox")]
-pub async fn get_inbox() -> Result<Vec<InboxItem>, AppError> {
+pub async fn get_inbox(before: Option<i64>) -> Result<InboxPage, AppError> {
     let user = user().await?;
     let rw = runway()?;
-    runway_core::requests::inbox(&rw, &user)
+    runway_core::requests::inbox(&rw, &user, before)
         .await
         .map_err(unavailable("cannot load the inbox"))
 }

@@ -40,6 +40,11 @@ pub struct Settings {
     /// URL, the expected `Origin` of state-changing requests, and (for https) secure cookies and HSTS.
     /// Empty = `http://<listen address>` and same-host origin checks.
     pub public_url: String,
+    /// More host names (`name` for any port, or `name:port`) that requests may carry in `Host`, for
+    /// names a proxy or an internal DNS uses besides `public_url`'s. Every other host is refused
+    /// with 421 (DNS rebinding). Without `public_url` (or in development), `127.0.0.1`, `localhost`
+    /// and `[::1]` on the bound port are allowed too.
+    pub allowed_hosts: Vec<String>,
     pub log: LogSettings,
     pub auth: AuthSettings,
     pub worker: WorkerSettings,
@@ -162,6 +167,7 @@ impl Default for Settings {
             site_root: PathBuf::from("target/site"),
             database_max_connections: 10,
             public_url: String::new(),
+            allowed_hosts: Vec::new(),
             log: LogSettings {
                 format: LogFormat::Text,
                 filter: "info".to_string(),
@@ -343,6 +349,7 @@ impl fmt::Debug for Settings {
             .field("site_root", &self.site_root)
             .field("database_max_connections", &self.database_max_connections)
             .field("public_url", &self.public_url)
+            .field("allowed_hosts", &self.allowed_hosts)
             .field("log", &self.log)
             .field("auth", &self.auth)
             .field("worker", &self.worker)

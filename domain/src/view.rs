@@ -148,7 +148,17 @@ pub enum InputValue {
     Text(String),
 }
 
-/// A manual request in a fulfilment inbox.
+/// One page of an inbox (approvals or fulfilment), newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    /// How many requests the whole inbox holds (every page).
+    pub total: i64,
+    /// The `before` of the next, older page; `None` on the last page.
+    pub older: Option<i64>,
+}
+
+/// A request in an inbox (approvals or fulfilment).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboxItem {
     pub id: i64,

@@ -123,6 +123,7 @@ async fn start_session(
     session.cycle_id().await?;
     session.insert(keys::USER_ID, user.id).await?;
     session.insert(keys::SIGNED_IN_AT, chrono_now()).await?;
+    session.insert(keys::TOUCHED_AT, chrono_now()).await?;
     if let Some(token) = id_token {
         session.insert(keys::ID_TOKEN, token).await?;
     }

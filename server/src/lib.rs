@@ -6,6 +6,8 @@
 //! - [`routes`]: the axum router: Leptos pages and server functions, health endpoints, static files.
 //! - [`assets`]: `/pkg`, the front end's files: content-hashed names cached for a year, precompressed
 //!   copies sent as they are.
+//! - [`edge`]: what is refused before anything else runs: hosts Runway does not answer to (DNS
+//!   rebinding) and request bodies over the limit (413).
 //! - [`security`]: sign-in required by default, CSRF (same-origin) checks, security headers.
 //! - [`auth_routes`]: OIDC sign-in and callback, development sign-in, sign-out.
 //! - [`state`]: [`state::AppState`], what every plain handler and guard receives.
@@ -34,6 +36,7 @@ pub mod cli;
 pub mod commands;
 #[cfg(feature = "demo")]
 pub mod demo_ci;
+pub mod edge;
 pub mod error;
 pub mod html;
 pub mod live;

@@ -18,11 +18,12 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::state::AppState;
-use crate::{auth_routes, requests, security};
+use crate::{auth_routes, edge, requests, security};
 use axum::middleware::from_fn_with_state;
 use axum::routing::post;
 use runway_core::auth::oidc::Oidc;
 use runway_core::auth::session_store::DbSessionStore;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -121,7 +122,10 @@ fn page_context(runway: Runway, form_targets: String) -> impl Fn() + Clone + Sen
 }
 
 /// Builds the complete router.
-pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
+///
+/// `bound` is the address the listener actually bound (its port, with `listen` on port 0, is what
+/// loopback host names must carry).
+pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Router {
     let leptos = leptos_options(&runway);
     let routes = page_routes();
     // RP-initiated logout redirects from our sign-out form to the provider: CSP form-action allows it.
@@ -145,11 +149,15 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        // Saved on every request, so the idle timeout counts from the last request.
-        .with_always_save(true)
+        // Saved only when changed: `security::require_user` changes a signed-in session once its
+        // last save is `auth.session_refresh_after()` old, which extends the idle expiry then.
         .with_expiry(Expiry::OnInactivity(time::Duration::seconds(idle)));
 
     let demo = demo_receivers(&runway);
+    let host_check = edge::HostCheck {
+        allowed: edge::AllowedHosts::from_settings(&runway.settings, bound),
+        https: runway.settings.is_https(),
+    };
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -203,6 +211,9 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>) -> Router {
                 tracing::info_span!("http", request.id = %id, method = %req.method(), path = %req.uri().path())
             }),
         )
+        // Before sessions and every handler: first the host, then the size of the body.
+        .layer(axum::middleware::from_fn(edge::limit_body))
+        .layer(from_fn_with_state(host_check, edge::check_host))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }

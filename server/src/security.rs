@@ -84,6 +84,21 @@ async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<Us
         tracing::info!(user.id = id, "session reached its absolute lifetime");
         return Ok(None);
     }
+    // Saving the session extends its idle expiry; do it only once the last save is a few minutes
+    // old, not on every request (tower-sessions saves a session only when it was modified).
+    let touched_at = session
+        .get::<i64>(keys::TOUCHED_AT)
+        .await
+        .map_err(session_failure)?
+        .unwrap_or(0);
+    let refresh_after =
+        i64::try_from(state.runway.settings.auth.session_refresh_after().as_secs()).unwrap_or(300);
+    if now.saturating_sub(touched_at) >= refresh_after {
+        session
+            .insert(keys::TOUCHED_AT, now)
+            .await
+            .map_err(session_failure)?;
+    }
     users::load(&state.runway.db, id)
         .await
         .map_err(session_failure)

@@ -84,7 +84,7 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = routes::router(self.runway.clone(), self.oidc.clone());
+        let router = routes::router(self.runway.clone(), self.oidc.clone(), self.address);
         let stop_workers = tokio_util::sync::CancellationToken::new();
         let workers = self.runway.settings.worker.in_process.then(|| {
             let worker = Worker::new(

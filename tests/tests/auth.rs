@@ -260,11 +260,11 @@ async fn sessions_end_after_their_absolute_lifetime(backend: Backend) {
     // Pretend the sign-in happened 25 hours ago (the default lifetime is 24 hours).
     let db = &app.runway.db;
     runway_core::on_pool!(db, pool => {
-        let (id, data): (String, String) = sqlx::query_as("SELECT id, data FROM sessions").fetch_one(pool).await.unwrap();
+        let (id, data): (String, String) = sqlx::query_as("SELECT id_hash, data FROM sessions").fetch_one(pool).await.unwrap();
         let mut value: serde_json::Value = serde_json::from_str(&data).unwrap();
         let at = value["user.signed_in_at"].as_i64().unwrap();
         value["user.signed_in_at"] = serde_json::json!(at - 25 * 3600);
-        sqlx::query("UPDATE sessions SET data = $1 WHERE id = $2").bind(value.to_string()).bind(id).execute(pool).await.unwrap();
+        sqlx::query("UPDATE sessions SET data = $1 WHERE id_hash = $2").bind(value.to_string()).bind(id).execute(pool).await.unwrap();
     });
     assert_eq!(
         app.get("/").await.status(),

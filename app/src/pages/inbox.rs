@@ -1,14 +1,22 @@
 //! The two work queues: the fulfilment inbox (manual requests waiting for someone on the owning
-//! team) and the approvals inbox (requests the viewer may approve).
+//! team) and the approvals inbox (requests the viewer may approve). Both list newest first, a page
+//! at a time, with an "Older" link (`?before=<id>`) and the inbox's total.
 
 use crate::api::{get_approvals, get_inbox};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use runway_domain::view::InboxItem;
+use leptos_router::hooks::use_query_map;
+use runway_domain::view::InboxPage;
+
+/// The `before` cursor in the page's query string.
+fn before() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
+    let query = use_query_map();
+    move || query.with(|q| q.get("before").and_then(|b| b.parse().ok()))
+}
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
-    let items = Resource::new(|| (), |_| get_inbox());
+    let items = Resource::new(before(), get_inbox);
     view! {
         <Title text="Fulfilment inbox" />
         <section>
@@ -17,7 +25,7 @@ pub fn InboxPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match items.await {
-                        Ok(list) => view! { <RequestTable list empty="Nothing waiting. Well done." testid="inbox" /> }.into_any(),
+                        Ok(page) => view! { <RequestTable page empty="Nothing waiting. Well done." testid="inbox" path="/inbox" /> }.into_any(),
                         Err(e) => view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -28,7 +36,7 @@ pub fn InboxPage() -> impl IntoView {
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
-    let items = Resource::new(|| (), |_| get_approvals());
+    let items = Resource::new(before(), get_approvals);
     view! {
         <Title text="Approvals" />
         <section>
@@ -37,7 +45,7 @@ pub fn ApprovalsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match items.await {
-                        Ok(list) => view! { <RequestTable list empty="Nothing to approve." testid="approvals" /> }.into_any(),
+                        Ok(page) => view! { <RequestTable page empty="Nothing to approve." testid="approvals" path="/approvals" /> }.into_any(),
                         Err(e) => view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -47,12 +55,26 @@ pub fn ApprovalsPage() -> impl IntoView {
 }
 
 #[component]
-fn RequestTable(list: Vec<InboxItem>, empty: &'static str, testid: &'static str) -> impl IntoView {
+fn RequestTable(
+    page: InboxPage,
+    empty: &'static str,
+    testid: &'static str,
+    path: &'static str,
+) -> impl IntoView {
+    let InboxPage {
+        items: list,
+        total,
+        older,
+    } = page;
     if list.is_empty() {
         return view! { <p class="muted" data-testid=format!("{testid}-empty")>{empty}</p> }
             .into_any();
     }
+    let older = older.map(|id| {
+        view! { <p><a href=format!("{path}?before={id}") rel="next" data-testid="older">"Older requests"</a></p> }
+    });
     view! {
+        <p class="muted" data-testid=format!("{testid}-total")>{format!("{total} in all")}</p>
         <div class="table-wrap">
             <table class="fields" data-testid=testid>
                 <thead><tr><th scope="col">"Request"</th><th scope="col">"From"</th><th scope="col">"Status"</th><th scope="col">"Submitted"</th></tr></thead>
@@ -72,6 +94,7 @@ fn RequestTable(list: Vec<InboxItem>, empty: &'static str, testid: &'static str)
                 </tbody>
             </table>
         </div>
+        {older}
     }
     .into_any()
 }

@@ -27,6 +27,9 @@ pub mod keys {
     pub const USER_ID: &str = "user.id";
     /// Unix seconds of sign-in, for the absolute session lifetime.
     pub const SIGNED_IN_AT: &str = "user.signed_in_at";
+    /// Unix seconds the session was last saved (which extends its idle expiry); the session is
+    /// saved again only once this is older than `AuthSettings::session_refresh_after`.
+    pub const TOUCHED_AT: &str = "session.touched_at";
     /// The raw ID token, kept only as `id_token_hint` for RP-initiated logout.
     pub const ID_TOKEN: &str = "oidc.id_token";
     /// The pending authorization request (state, nonce, PKCE verifier, return path).

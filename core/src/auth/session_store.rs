@@ -1,5 +1,6 @@
 //! tower-sessions' store over Runway's own database, so sessions survive restarts and are shared by
-//! every `serve` replica. The cookie carries only the random session id.
+//! every `serve` replica. The cookie carries only the random session id, and the table only its
+//! SHA-256 ([`id_hash`]): reading the database (a backup, a replica) does not hand out sessions.
 
 use crate::db::{sessions as sql, Db};
 use async_trait::async_trait;
@@ -34,6 +35,17 @@ impl DbSessionStore {
     }
 }
 
+/// The key a session is stored under: the SHA-256, in hex, of its id as the cookie carries it.
+/// Ids are 128 random bits, so a plain hash (no salt, no stretching) cannot be reversed or guessed.
+pub fn id_hash(cookie_value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(cookie_value.as_bytes()))
+}
+
+fn key(id: &Id) -> String {
+    id_hash(&id.to_string())
+}
+
 fn expiry(record: &Record) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(record.expiry_date.unix_timestamp(), 0).unwrap_or_else(Utc::now)
 }
@@ -52,7 +64,7 @@ impl SessionStore for DbSessionStore {
         let data = encode(record)?;
         // Ids are 128 random bits; a collision is astronomically unlikely, but never overwrite one.
         loop {
-            if sql::insert(&self.db, &record.id.to_string(), &data, expiry(record))
+            if sql::insert(&self.db, &key(&record.id), &data, expiry(record))
                 .await
                 .map_err(backend)?
             {
@@ -63,18 +75,13 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        sql::upsert(
-            &self.db,
-            &record.id.to_string(),
-            &encode(record)?,
-            expiry(record),
-        )
-        .await
-        .map_err(backend)
+        sql::upsert(&self.db, &key(&record.id), &encode(record)?, expiry(record))
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let Some((data, expiry)) = sql::load(&self.db, &id.to_string(), Utc::now())
+        let Some((data, expiry)) = sql::load(&self.db, &key(id), Utc::now())
             .await
             .map_err(backend)?
         else {
@@ -91,8 +98,6 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        sql::delete(&self.db, &id.to_string())
-            .await
-            .map_err(backend)
+        sql::delete(&self.db, &key(id)).await.map_err(backend)
     }
 }

@@ -80,6 +80,17 @@ impl AuthSettings {
             .unwrap_or(HumanDuration::from_secs(8 * 3600))
     }
 
+    /// How old a session's last save may get before a request saves it again (extending its idle
+    /// expiry and the cookie's): 5 minutes, or half the idle timeout when that is shorter. Saving
+    /// only then, instead of on every request, spares a database write per page view, while a
+    /// session used within `idle_timeout − refresh_after` of its last save never expires.
+    pub fn session_refresh_after(&self) -> std::time::Duration {
+        std::cmp::min(
+            std::time::Duration::from_secs(300),
+            std::time::Duration::from_secs(self.idle_timeout().as_secs()) / 2,
+        )
+    }
+
     pub fn lifetime(&self) -> HumanDuration {
         HumanDuration::parse(&self.session_lifetime).unwrap_or(HumanDuration::from_secs(24 * 3600))
     }

@@ -169,3 +169,21 @@ fn executor_settings_keep_their_keys_and_hide_their_secret() {
     assert!(printed.contains("kill_grace = \"5s\""), "{printed}");
     assert!(!printed.contains("work_root"), "{printed}");
 }
+
+#[test]
+fn sessions_are_saved_again_after_five_minutes_or_half_a_short_idle_timeout() {
+    let mut s = Settings::default();
+    assert_eq!(s.auth.session_refresh_after(), Duration::from_secs(300));
+    s.auth.session_idle_timeout = "4s".into();
+    assert_eq!(s.auth.session_refresh_after(), Duration::from_secs(2));
+}
+
+#[test]
+fn allowed_hosts_come_from_the_environment_as_a_list() {
+    let s = Settings::load(
+        None,
+        env(&[("RUNWAY_ALLOWED_HOSTS", "[runway.internal, 10.0.0.5:8080]")]),
+    )
+    .expect("valid");
+    assert_eq!(s.allowed_hosts, vec!["runway.internal", "10.0.0.5:8080"]);
+}

@@ -2,7 +2,6 @@
 //! only while the request is `pending_approval`), so concurrent approvers are serialised: the count
 //! each one sees includes the others', and exactly one of them moves the request on.
 
-use super::requests::RequestRow;
 use super::{Db, DbError};
 use crate::db::jobs::NewJob;
 use crate::on_pool;
@@ -105,15 +104,6 @@ pub async fn decide(
         }
     }
     Ok(decided)
-}
-
-/// Requests waiting for approval, oldest first (at most 1,000).
-pub async fn pending(db: &Db) -> Result<Vec<RequestRow>, DbError> {
-    let sql = format!(
-        "{} WHERE r.status = 'pending_approval' ORDER BY r.id LIMIT 1000",
-        super::requests::ROW
-    );
-    Ok(on_pool!(db, pool => sqlx::query_as::<_, RequestRow>(&sql).fetch_all(pool).await)?)
 }
 
 /// Who decided on a request so far: (approver id, decision).

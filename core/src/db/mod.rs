@@ -8,6 +8,7 @@
 pub mod approvals;
 pub mod catalog;
 pub mod history;
+pub mod inbox;
 pub mod jobs;
 pub mod requests;
 #[cfg(feature = "bench")]

@@ -38,14 +38,6 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<RequestRow>, DbError> {
     )
 }
 
-/// Open manual requests (waiting in an inbox or taken), oldest first.
-pub async fn open_manual(db: &Db) -> Result<Vec<RequestRow>, DbError> {
-    let sql = format!(
-        "{ROW} WHERE r.executor = 'manual' AND r.status IN ('queued', 'running') ORDER BY r.id LIMIT 500"
-    );
-    Ok(on_pool!(db, pool => sqlx::query_as::<_, RequestRow>(&sql).fetch_all(pool).await)?)
-}
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
     pub id: i64,

@@ -2,13 +2,13 @@
 
 use super::access::{is_approver, may_approve, may_see, policy_of};
 use crate::db::approvals::{self as db, Decided, Decision};
+use crate::db::inbox::{self, ApproverScope};
 use crate::db::requests as sql;
 use crate::db::DbError;
 use crate::state::Runway;
-use runway_domain::spec::ApprovalPolicy;
+use runway_domain::spec::{ActionSpec, ApprovalPolicy};
 use runway_domain::user::User;
-use runway_domain::view::InboxItem;
-use std::collections::HashMap;
+use runway_domain::view::InboxPage;
 
 /// Why a decision was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -80,27 +80,58 @@ pub(super) async fn has_decided(rw: &Runway, user: &User, id: i64) -> Result<boo
         .any(|(who, _)| *who == user.id))
 }
 
-/// Requests `user` may approve now (for the approvals inbox and its count).
-pub async fn approvals_inbox(rw: &Runway, user: &User) -> Result<Vec<InboxItem>, DbError> {
-    let catalog = rw.catalog.snapshot();
-    let mut out = Vec::new();
-    let mut policies: HashMap<(String, String), ApprovalPolicy> = HashMap::new();
-    for r in db::pending(&rw.db).await? {
-        let key = (r.action_id.clone(), r.action_hash.clone());
-        let policy = match policies.get(&key) {
-            Some(p) => p.clone(),
-            None => {
-                let p = policy_of(rw, &r).await?;
-                policies.insert(key, p.clone());
-                p
-            }
-        };
-        if !may_approve(&policy, user, &r) || has_decided(rw, user, r.id).await? {
+/// How many inbox rows one page shows.
+pub const INBOX_PAGE: i64 = 50;
+
+/// The caller's approval rights as the database filters by them: the versions of the waiting
+/// requests' actions (few) are read with their policies, and sorted into those the caller's teams
+/// decide on as leads and as members of an approving group.
+async fn approver_scope(rw: &Runway, user: &User) -> Result<ApproverScope, DbError> {
+    let mut scope = ApproverScope {
+        user_id: user.id,
+        lead_teams: user
+            .teams
+            .iter()
+            .filter(|m| m.is_lead)
+            .map(|m| m.team.clone())
+            .collect(),
+        ..ApproverScope::default()
+    };
+    for (action_id, hash, spec) in inbox::pending_versions(&rw.db).await? {
+        let Ok(spec) = serde_json::from_str::<ActionSpec>(&spec) else {
             continue;
+        };
+        let version = format!("{action_id} {hash}");
+        match spec.approval {
+            ApprovalPolicy::None => {}
+            ApprovalPolicy::TeamLead { .. } => scope.lead_versions.push(version),
+            ApprovalPolicy::Groups { groups, .. } => {
+                if user.teams.iter().any(|m| groups.contains(&m.team)) {
+                    scope.group_versions.push(version);
+                }
+            }
         }
-        out.push(super::inbox_item(&catalog, r));
     }
-    Ok(out)
+    Ok(scope)
+}
+
+/// One page of the requests `user` may decide on now (not their own, not decided by them yet),
+/// newest first, older than `before` if given.
+pub async fn approvals_inbox(
+    rw: &Runway,
+    user: &User,
+    before: Option<i64>,
+) -> Result<InboxPage, DbError> {
+    let scope = approver_scope(rw, user).await?;
+    let rows = inbox::approvals_page(&rw.db, &scope, before, INBOX_PAGE + 1).await?;
+    let total = inbox::approvals_count(&rw.db, &scope).await?;
+    Ok(super::inbox_page(rw, rows, total))
+}
+
+/// How many requests wait for `user`'s decision (the navigation badge).
+pub async fn approvals_count(rw: &Runway, user: &User) -> Result<i64, DbError> {
+    let scope = approver_scope(rw, user).await?;
+    inbox::approvals_count(&rw.db, &scope).await
 }
 
 fn approvals_needed(policy: &ApprovalPolicy) -> i64 {

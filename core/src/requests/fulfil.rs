@@ -4,11 +4,12 @@
 use super::access::{self, AccessError};
 use super::secrets::seal_outputs;
 use crate::crypto::SealError;
+use crate::db::inbox::{self, FulfillerScope};
 use crate::db::requests::{self as sql, RequestRow};
 use crate::db::DbError;
 use crate::state::Runway;
 use runway_domain::user::User;
-use runway_domain::view::InboxItem;
+use runway_domain::view::InboxPage;
 use runway_exec::Output;
 
 /// Why a manual request could not be taken or closed.
@@ -45,15 +46,42 @@ pub struct Fulfilment {
     pub outputs: Vec<Output>,
 }
 
-/// Open manual requests `user` may fulfil: those of actions their teams own (all, for admins).
-pub async fn inbox(rw: &Runway, user: &User) -> Result<Vec<InboxItem>, DbError> {
+/// The actions `user` fulfils: every one for admins, else those their teams own in the current
+/// catalogue (the same rule as `access::may_fulfil`).
+fn fulfiller_scope(rw: &Runway, user: &User) -> FulfillerScope {
+    if user.is_admin {
+        return FulfillerScope {
+            everything: true,
+            actions: Vec::new(),
+        };
+    }
     let catalog = rw.catalog.snapshot();
-    Ok(sql::open_manual(&rw.db)
-        .await?
-        .into_iter()
-        .filter(|r| access::may_fulfil(rw, user, r))
-        .map(|r| super::inbox_item(&catalog, r))
-        .collect())
+    FulfillerScope {
+        everything: false,
+        actions: catalog
+            .actions
+            .iter()
+            .filter(|(_, a)| {
+                let owner = a.spec.owner.to_string();
+                user.teams.iter().any(|m| m.team == owner)
+            })
+            .map(|(id, _)| id.clone())
+            .collect(),
+    }
+}
+
+/// One page of the open manual requests `user` may fulfil, newest first, older than `before`.
+pub async fn inbox(rw: &Runway, user: &User, before: Option<i64>) -> Result<InboxPage, DbError> {
+    let scope = fulfiller_scope(rw, user);
+    let rows = inbox::fulfil_page(&rw.db, &scope, before, super::approvals::INBOX_PAGE + 1).await?;
+    let (total, _) = inbox::fulfil_counts(&rw.db, &scope).await?;
+    Ok(super::inbox_page(rw, rows, total))
+}
+
+/// How many open manual requests `user` may fulfil wait for someone to take them (the badge).
+pub async fn inbox_waiting(rw: &Runway, user: &User) -> Result<i64, DbError> {
+    let (_, waiting) = inbox::fulfil_counts(&rw.db, &fulfiller_scope(rw, user)).await?;
+    Ok(waiting)
 }
 
 /// Manual request `id`, if `user` may fulfil it. Checked before the caller reads the fulfilment

@@ -30,9 +30,9 @@ pub mod team;
 pub use access::{
     may_approve, may_cancel, may_fulfil, may_retry, may_see, owner_of, policy_of, AccessError,
 };
-pub use approvals::{approvals_inbox, decide, DecideError};
+pub use approvals::{approvals_count, approvals_inbox, decide, DecideError, INBOX_PAGE};
 pub use cancel::{cancel, CancelError};
-pub use fulfil::{inbox, FulfilError, Fulfilment};
+pub use fulfil::{inbox, inbox_waiting, FulfilError, Fulfilment};
 pub use history::{history, history_filter, history_rows, HistoryError};
 pub use page::{log_before, view, LOG_TAIL};
 pub use retry::{retry, RetryError};
@@ -42,7 +42,26 @@ pub use team::team_stats;
 
 use crate::catalog::Catalog;
 use crate::db::requests::RequestRow;
-use runway_domain::view::InboxItem;
+use crate::state::Runway;
+use runway_domain::view::{InboxItem, InboxPage};
+
+/// One inbox page from `rows` (one more than a page, if there are older ones) and the total.
+fn inbox_page(rw: &Runway, mut rows: Vec<RequestRow>, total: i64) -> InboxPage {
+    let catalog = rw.catalog.snapshot();
+    let page = usize::try_from(INBOX_PAGE).unwrap_or(usize::MAX);
+    let more = rows.len() > page;
+    rows.truncate(page);
+    let older = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    InboxPage {
+        items: rows.into_iter().map(|r| inbox_item(&catalog, r)).collect(),
+        total,
+        older,
+    }
+}
 
 /// A request as the fulfilment and approvals inboxes list it.
 fn inbox_item(catalog: &Catalog, r: RequestRow) -> InboxItem {

@@ -25,10 +25,12 @@ pub fn line(r: &RequestRow) -> String {
     line
 }
 
-/// One CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@`
-/// is prefixed with `'` so spreadsheets never run it as a formula.
+/// One CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-`, `@`,
+/// tab or carriage return (OWASP's list: spreadsheets skip the blanks and read what follows as a
+/// formula) is prefixed with `'` so spreadsheets never run it as a formula. Requester names come from
+/// the identity provider, so any of them can arrive here.
 pub fn field(value: &str) -> String {
-    let v = if value.starts_with(['=', '+', '-', '@']) {
+    let v = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
         value.to_string()
@@ -51,5 +53,19 @@ mod tests {
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("=1+1"), "'=1+1");
         assert_eq!(field("line\nbreak"), "\"line\nbreak\"");
+    }
+
+    #[test]
+    fn a_leading_tab_or_carriage_return_is_neutralised_like_a_formula_sign() {
+        assert_eq!(field("\t=cmd|' /C calc'!A0"), "'\t=cmd|' /C calc'!A0");
+        assert_eq!(
+            field("\r=1+1"),
+            "\"'\r=1+1\"",
+            "quoted too: it holds a line break"
+        );
+        for sign in ["=", "+", "-", "@"] {
+            assert_eq!(field(&format!("{sign}x")), format!("'{sign}x"));
+        }
+        assert_eq!(field("a\tb"), "a\tb", "only a leading tab matters");
     }
 }

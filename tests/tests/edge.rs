@@ -1,0 +1,115 @@
+//! What is refused before anything else runs: host names Runway does not answer to (DNS rebinding)
+//! and request bodies over the limit.
+
+use crate::support::{Backend, TestApp};
+use runway_core::db::sessions;
+
+/// The port the test server listens on.
+fn port(app: &TestApp) -> String {
+    app.address
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn a_rebinding_page_cannot_sign_in_through_a_foreign_host_name(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let evil = format!("evil.test:{}", port(&app));
+    // What a page on evil.test sends once its name resolves to 127.0.0.1: same-origin to the browser.
+    let resp = app
+        .client
+        .post(app.url("/auth/dev-login"))
+        .header("host", &evil)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("login", "ada")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 421, "misdirected: not a host Runway serves");
+    assert!(resp.headers().get("set-cookie").is_none(), "no session");
+    assert_eq!(sessions::count(&app.runway.db).await.unwrap(), 0);
+    let page = app
+        .client
+        .get(app.url("/signin"))
+        .header("host", &evil)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 421, "pages are refused too");
+
+    let health = app
+        .client
+        .get(app.url("/healthz"))
+        .header("host", &evil)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "health checks answer any host");
+
+    for ours in [
+        format!("127.0.0.1:{}", port(&app)),
+        format!("localhost:{}", port(&app)),
+    ] {
+        let resp = app
+            .client
+            .post(app.url("/auth/dev-login"))
+            .header("host", &ours)
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("login", "dana")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "{ours} is ours");
+    }
+    app.stop().await;
+}
+
+async fn allowed_hosts_and_public_url_name_the_hosts_runway_answers_to(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .with_settings(|s| {
+            s.public_url = "http://runway.example.com".into();
+            s.allowed_hosts = vec!["runway.internal".into()];
+        })
+        .spawn()
+        .await;
+    let status = |host: String| {
+        let req = app.client.get(app.url("/signin")).header("host", host);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("runway.example.com".into()).await, 200);
+    assert_eq!(status("runway.internal:8080".into()).await, 200);
+    assert_eq!(status("evil.test".into()).await, 421);
+    assert_eq!(
+        status(format!("127.0.0.1:{}", port(&app))).await,
+        200,
+        "development sign-in: loopback stays allowed"
+    );
+    app.stop().await;
+}
+
+async fn oversized_bodies_get_413_on_every_kind_of_route(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sign_in("dana").await;
+    let big = "a=".to_string() + &"x".repeat(3 * 1024 * 1024);
+    for path in [
+        "/api/auth/whoami",
+        "/api/catalog/list",
+        "/auth/dev-login",
+        "/actions/create-repo/submit",
+        "/requests/1/approve",
+        "/requests/1/fulfil",
+    ] {
+        let resp = app.post_form(path, &big).await;
+        assert_eq!(resp.status(), 413, "{path}");
+    }
+    let resp = app.post_form("/api/auth/whoami", "").await;
+    assert_eq!(resp.status(), 200, "a normal call still works");
+    app.stop().await;
+}
+
+both_backends!(
+    a_rebinding_page_cannot_sign_in_through_a_foreign_host_name,
+    allowed_hosts_and_public_url_name_the_hosts_runway_answers_to,
+    oversized_bodies_get_413_on_every_kind_of_route,
+);
