@@ -705,8 +705,8 @@ impl Reader {
             "string" => {
                 let pattern = match self.scalar(m, prefix, "pattern") {
                     None => None,
-                    Some(s) => match regex::Regex::new(s.as_str())
-                        .and_then(|_| regex::Regex::new(&anchored(s.as_str())))
+                    Some(s) => match regex_lite::Regex::new(s.as_str())
+                        .and_then(|_| regex_lite::Regex::new(&anchored(s.as_str())))
                     {
                         Ok(_) => Some(s.as_str().to_string()),
                         Err(e) => {
@@ -1499,7 +1499,7 @@ impl FieldKind {
                 let s = value.as_str().ok_or_else(expected)?;
                 lengths(s, *min_length, *max_length)?;
                 if let Some(p) = pattern {
-                    let re = regex::Regex::new(&anchored(p))
+                    let re = regex_lite::Regex::new(&anchored(p))
                         .map_err(|_| "the pattern is invalid".to_string())?;
                     if !re.is_match(s) {
                         return Err(format!("must match the pattern {p}"));

@@ -73,7 +73,7 @@ fn catalog_check_prints_every_problem_and_exits_1() {
     assert_eq!(
         lines,
         vec![
-            "./create-repo.yaml:10: inputs[2].pattern: invalid regex `(`: error: unclosed group",
+            "./create-repo.yaml:10: inputs[2].pattern: invalid regex `(`: found open group without closing ')'",
             "./two.yaml:7: retries: expected a whole number from 0 to 10, found `many`",
             "./two.yaml:8: timeout: expected a duration such as `30s`, `15m`, `1h30m` or `2d`, found `forever`",
             "3 files checked: 1 actions valid, 2 files with problems (3 problems)",
