@@ -213,7 +213,7 @@ async fn certificates_are_signed_and_the_key_is_shown_once(backend: Backend) {
         &submit(
             &app,
             "tls-certificate",
-            "_key=c1&common_name=payments-api.prod.example.internal&dns_names=payments.prod.example.internal&validity_days=30&key_type=ecdsa-p256&team=payments&own_csr=false",
+            "_key=c1&common_name=api.payments.example.internal&dns_names=api.payments.svc.cluster.local&validity_days=30&key_type=ecdsa-p256&team=payments&own_csr=false",
         )
         .await,
     );
@@ -254,6 +254,89 @@ async fn deploy_pipeline_calls_the_signed_webhook_and_follows_the_run(backend: B
     assert!(html.contains("answered 202"), "the call is logged: {html}");
     app.stop().await;
 }
+
+async fn certificates_for_another_teams_names_wait_for_security(backend: Backend) {
+    let (mut app, _dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let form = "common_name=billing-api.prod.example.internal&dns_names=&validity_days=30&key_type=ecdsa-p256&team=payments&own_csr=false";
+    let id = request_id(
+        &submit(
+            &app,
+            "tls-certificate",
+            &format!("_key=c2&{form}&names_outside_team=true"),
+        )
+        .await,
+    );
+    let (_, html) = app.get_text(&format!("/requests/{id}")).await;
+    assert!(html.contains("data-status=\"pending_approval\""), "{html}");
+
+    // Leaving the box unticked does not skip the approval: the script refuses the name.
+    let unticked = request_id(&submit(&app, "tls-certificate", &format!("_key=c3&{form}")).await);
+    let html = wait_final(&app, unticked).await;
+    assert!(html.contains("data-status=\"failed\""), "{html}");
+    assert!(html.contains("outside the payments team"), "{html}");
+
+    app.new_browser();
+    app.sign_in("sol").await;
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/approve"), "comment=ok")
+            .await
+            .status(),
+        303
+    );
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    app.stop().await;
+}
+
+async fn production_deploys_wait_for_a_team_lead_and_staging_ones_do_not(backend: Backend) {
+    let (mut app, _dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let staging = request_id(
+        &submit(
+            &app,
+            "deploy-pipeline",
+            "_key=d2&service=payments-api&environment=staging&git_ref=main&dry_run=false",
+        )
+        .await,
+    );
+    let production = request_id(
+        &submit(
+            &app,
+            "deploy-pipeline",
+            "_key=d3&service=payments-api&environment=production&git_ref=main&canary_percent=5&dry_run=false",
+        )
+        .await,
+    );
+    let html = wait_final(&app, staging).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    let (_, html) = app.get_text(&format!("/requests/{production}")).await;
+    assert!(html.contains("data-status=\"pending_approval\""), "{html}");
+
+    app.new_browser();
+    app.sign_in("lee").await;
+    assert_eq!(
+        app.post_form(&format!("/requests/{staging}/approve"), "comment=")
+            .await
+            .status(),
+        409,
+        "a staging deploy never waited for anyone"
+    );
+    assert_eq!(
+        app.post_form(&format!("/requests/{production}/approve"), "comment=")
+            .await
+            .status(),
+        303
+    );
+    let html = wait_final(&app, production).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    app.stop().await;
+}
+
+both_backends!(
+    certificates_for_another_teams_names_wait_for_security,
+    production_deploys_wait_for_a_team_lead_and_staging_ones_do_not,
+);
 
 both_backends!(
     create_repo_runs_the_script_and_reports_the_clone_url,
