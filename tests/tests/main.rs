@@ -17,6 +17,7 @@ mod auth;
 mod authz_matrix;
 mod catalog;
 mod history;
+mod isolation;
 mod oidc;
 mod queue;
 mod requests;

@@ -5,11 +5,12 @@
 use crate::support::{Backend, TestApp};
 use base64::Engine as _;
 
-/// A copy of the demo catalogue and a data directory that the scripts' unprivileged user can read
-/// (the checkout itself may sit under a directory only root may enter).
+/// A copy of the demo catalogue that the scripts' unprivileged users can read (the checkout itself
+/// may sit under a directory only root may enter), a data directory, and the scripts' state root.
 struct Dirs {
     catalog: tempfile::TempDir,
     data: tempfile::TempDir,
+    state: tempfile::TempDir,
 }
 
 fn open_dir() -> tempfile::TempDir {
@@ -59,13 +60,16 @@ async fn spawn_working_with(
     let dirs = Dirs {
         catalog: open_dir(),
         data: open_dir(),
+        state: tempfile::tempdir().expect("temp dir"),
     };
     copy_catalog(dirs.catalog.path());
     let port = free_port();
     let data_dir = dirs.data.path().to_path_buf();
+    let state_root = dirs.state.path().to_path_buf();
     let app = TestApp::builder(backend)
         .with_catalog(dirs.catalog.path())
         .with_settings(move |s| configure_working(s, port, data_dir))
+        .with_settings(move |s| s.scripts.state_root = state_root)
         .with_settings(adjust)
         .spawn()
         .await;
@@ -152,9 +156,9 @@ async fn create_repo_runs_the_script_and_reports_the_clone_url(backend: Backend)
     assert!(html.contains("data-status=\"succeeded\""), "{html}");
     assert!(html.contains("data-output=\"clone_url\""), "{html}");
     let repo = dirs
-        .data
+        .state
         .path()
-        .join("state/create-repo/repositories/billing-api.git");
+        .join("create-repo/repositories/billing-api.git");
     assert!(repo.join("HEAD").is_file(), "bare repository created");
     let log = std::process::Command::new("git")
         .args(["--git-dir"])
@@ -502,11 +506,9 @@ async fn approvals_gate_the_work_and_only_approvers_decide(backend: Backend) {
     );
     assert!(html.contains(" later</span>"), "{html}");
     assert!(
-        dirs.data
+        dirs.state
             .path()
-            .join(format!(
-                "state/service-database/databases/{service}-staging.db"
-            ))
+            .join(format!("service-database/databases/{service}-staging.db"))
             .is_file(),
         "the SQLite database exists"
     );
@@ -722,7 +724,9 @@ async fn service_database_creates_a_real_postgres_database(backend: Backend) {
     let admin = crate::support::postgres_admin_url();
     let (mut app, _dirs) = spawn_working_with(backend, |s| {
         s.scripts
-            .env
+            .action_env
+            .entry("service-database".into())
+            .or_default()
             .insert("RUNWAY_DEMO_POSTGRES_URL".into(), admin.clone());
     })
     .await;
