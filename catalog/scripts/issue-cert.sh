@@ -8,6 +8,9 @@
 #
 # Outputs:  certificate, chain (leaf + CA), expires, and private_key (secret; not with a CSR).
 #           JSON in $RUNWAY_OUTPUTS; stdout if unset.
+# Policy:   every name must be under the team's domain (TEAM.example.internal and its subdomains,
+#           or NAME.TEAM.svc.cluster.local) unless --outside-team true, which the catalogue grants
+#           only after the security team's approval.
 # Exit:     0 issued, 64 invalid arguments or CSR, 1 anything else.
 # Keys are written only to files under a private temporary directory and to $RUNWAY_OUTPUTS,
 # never to stdout or stderr.
@@ -22,11 +25,12 @@ usage() {
     cat <<'EOF'
 usage: issue-cert.sh --common-name NAME [--dns-names LINES] [--days N]
                      [--key-type ecdsa-p256|rsa-2048|rsa-4096] --team TEAM
-                     [--own-csr true|false] [--csr PEM]
+                     [--outside-team true|false] [--own-csr true|false] [--csr PEM]
 
 Issues a certificate from the demo CA in $RUNWAY_STATE_DIR/ca/ (created on first use).
 NAME and each extra DNS name (one per line) must be under .example.internal or
-.svc.cluster.local. Outputs (certificate, chain, expires, private_key) are written as JSON to
+.svc.cluster.local, and under the team's domain (TEAM.example.internal, or
+TEAM.svc.cluster.local) unless --outside-team is true. Outputs (certificate, chain, expires, private_key) are written as JSON to
 $RUNWAY_OUTPUTS, or to stdout when it is not set.
 
 Exit status: 0 issued, 64 invalid arguments or CSR, 1 other failure.
@@ -127,6 +131,7 @@ dns_names=''
 days=''
 key_type=''
 team=''
+outside_team=''
 own_csr=''
 csr=''
 
@@ -136,12 +141,12 @@ while [ "$#" -gt 0 ]; do
             usage
             exit 0
             ;;
-        --common-name=* | --dns-names=* | --days=* | --key-type=* | --team=* | --own-csr=* | --csr=*)
+        --common-name=* | --dns-names=* | --days=* | --key-type=* | --team=* | --outside-team=* | --own-csr=* | --csr=*)
             opt=${1%%=*}
             val=${1#*=}
             shift
             ;;
-        --common-name | --dns-names | --days | --key-type | --team | --own-csr | --csr)
+        --common-name | --dns-names | --days | --key-type | --team | --outside-team | --own-csr | --csr)
             [ "$#" -ge 2 ] || die "missing value for $1"
             opt=$1
             val=$2
@@ -157,6 +162,7 @@ while [ "$#" -gt 0 ]; do
         --days) days=$val ;;
         --key-type) key_type=$val ;;
         --team) team=$val ;;
+        --outside-team) outside_team=$val ;;
         --own-csr) own_csr=$val ;;
         --csr) csr=$val ;;
     esac
@@ -166,6 +172,7 @@ done
 days=${days:-90}
 key_type=${key_type:-ecdsa-p256}
 own_csr=${own_csr:-false}
+outside_team=${outside_team:-false}
 
 # Host names this CA signs: the form's pattern for the common name, and Kubernetes service
 # names (the form suggests them as extra names).
@@ -203,6 +210,10 @@ case "$key_type" in
     ecdsa-p256 | rsa-2048 | rsa-4096) ;;
     *) die "unknown key type: $key_type (ecdsa-p256, rsa-2048 or rsa-4096)" ;;
 esac
+case "$outside_team" in
+    true | false) ;;
+    *) die "--outside-team expects true or false, got: $outside_team" ;;
+esac
 case "$own_csr" in
     true | false) ;;
     *) die "--own-csr expects true or false, got: $own_csr" ;;
@@ -238,6 +249,12 @@ count=0
 while IFS= read -r san; do
     valid_name "$san" extra ||
         die "extra DNS name must be a host name under .example.internal or .svc.cluster.local (no wildcards): $san"
+    if [ "$outside_team" = 'false' ]; then
+        case "$san" in
+            "$team.example.internal" | *".$team.example.internal" | *".$team.svc.cluster.local") ;;
+            *) die "$san is outside the $team team's domain ($team.example.internal, $team.svc.cluster.local); ask again with \"Names outside my team's domain\" ticked, for the security team to approve" ;;
+        esac
+    fi
     count=$((count + 1))
 done <"$work/names"
 [ "$count" -le 100 ] || die "too many DNS names ($count); at most 100"

@@ -251,6 +251,16 @@ impl Settings {
                 )));
             }
         }
+        let state_root = self.script_state_root();
+        let data = std::path::absolute(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
+        let state = std::path::absolute(&state_root).unwrap_or(state_root);
+        if state.starts_with(&data) || data.starts_with(&state) {
+            return Err(ConfigError::Invalid(format!(
+                "scripts.state_root (RUNWAY_SCRIPTS__STATE_ROOT): `{}` must not be inside the data directory `{}` (scripts may not enter it), nor contain it",
+                state.display(),
+                data.display()
+            )));
+        }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "database_max_connections (RUNWAY_DATABASE_MAX_CONNECTIONS): expected at least 1"
@@ -285,6 +295,22 @@ impl Settings {
         }
     }
 
+    /// Where the actions' state directories live: `scripts.state_root`, or when it is empty the
+    /// data directory's sibling `<data_dir>-state` (`/var/lib/runway` -> `/var/lib/runway-state`).
+    /// Never inside the data directory, which scripts may not enter.
+    pub fn script_state_root(&self) -> PathBuf {
+        if !self.scripts.state_root.as_os_str().is_empty() {
+            return self.scripts.state_root.clone();
+        }
+        let data = std::path::absolute(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
+        let mut name = data
+            .file_name()
+            .map(std::ffi::OsStr::to_os_string)
+            .unwrap_or_else(|| "runway".into());
+        name.push("-state");
+        data.with_file_name(name)
+    }
+
     /// The settings as TOML with secrets redacted, for `runway serve --print-config`.
     pub fn to_redacted_toml(&self) -> String {
         let mut shown = self.clone();
@@ -299,7 +325,12 @@ impl Settings {
         if !shown.webhooks.signing_secret.expose().is_empty() {
             shown.webhooks.signing_secret = Secret::new("[redacted]");
         }
-        for (k, v) in shown.scripts.env.iter_mut() {
+        let action_vars = shown
+            .scripts
+            .action_env
+            .values_mut()
+            .flat_map(|m| m.iter_mut());
+        for (k, v) in shown.scripts.env.iter_mut().chain(action_vars) {
             if k.to_ascii_lowercase().contains("url") || k.to_ascii_lowercase().contains("pass") {
                 *v = redact_url(v);
             }

@@ -49,7 +49,12 @@ impl SecretBox {
             Ok(text) => Self::from_base64(&text).map_err(in_file),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(KeyError::io("creating", dir))?;
+                    use std::os::unix::fs::DirBuilderExt;
+                    std::fs::DirBuilder::new()
+                        .recursive(true)
+                        .mode(0o700)
+                        .create(dir)
+                        .map_err(KeyError::io("creating", dir))?;
                 }
                 let key = XChaCha20Poly1305::generate_key(&mut OsRng);
                 let text = B64.encode(key);

@@ -11,18 +11,20 @@
 //! - [`requests`]: submitting, seeing, approving and fulfilling requests; [`requests::run`] is the
 //!   queue handler that runs a request's job through its executor.
 //! - [`crypto`]: seals secret inputs and outputs at rest (the key from settings or a key file).
+//! - [`data_dir`]: keeps Runway's data directory and files private (0700/0600), out of scripts' reach.
 //! - [`markdown`]: renders action descriptions to sanitised HTML.
 //! - [`state`]: the [`state::Runway`] handle that the web layer and commands share, and the
 //!   start-up checks that need more than the settings' data.
 //!
 //! Module dependencies point one way: `config`, `crypto` and `markdown` import no other module;
-//! `db` uses `config`; `catalog`, `queue` and `auth` build on `db`; `state` gathers them; `requests`
+//! `data_dir` and `db` use `config`; `catalog`, `queue` and `auth` build on `db`; `state` gathers them; `requests`
 //! sits on top.
 
 pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod crypto;
+pub mod data_dir;
 pub mod db;
 pub mod markdown;
 pub mod queue;

@@ -126,19 +126,7 @@ fn is_visible(field: &FieldSpec, seen: &Map<String, Value>, visible: &[&str]) ->
     if !visible.contains(&cond.field.as_str()) {
         return false;
     }
-    match seen.get(cond.field.as_str()) {
-        Some(Value::Array(items)) => items.contains(&cond.equals),
-        Some(v) => values_equal(v, &cond.equals),
-        // An unset boolean is false.
-        None => cond.equals == Value::Bool(false),
-    }
-}
-
-fn values_equal(a: &Value, b: &Value) -> bool {
-    match (a.as_f64(), b.as_f64()) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
-    }
+    cond.holds(seen.get(cond.field.as_str()))
 }
 
 fn required_message(field: &FieldSpec) -> String {

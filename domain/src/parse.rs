@@ -350,6 +350,7 @@ impl Reader {
         let field_names: Vec<&FieldSpec> = inputs.iter().collect();
         let run = self.run(map, &field_names);
         let approval = self.approval(map);
+        let approval_when = self.approval_when(map, &inputs);
 
         let timeout = match self.opt_duration(map, "", "timeout") {
             Some(d) if d.as_secs() == 0 || d.as_secs() > MAX_TIMEOUT_SECS => {
@@ -398,6 +399,7 @@ impl Reader {
             inputs,
             run: run?,
             approval: approval?,
+            approval_when: approval_when?,
             timeout: timeout?,
             retries,
             concurrency,
@@ -497,7 +499,7 @@ impl Reader {
                 None
             }
             Node::Mapping(m) => {
-                self.check_keys(m, "approval", &["from", "count"]);
+                self.check_keys(m, "approval", &["from", "count", "when"]);
                 let count = match self.opt_number::<u32>(
                     m,
                     "approval",
@@ -550,6 +552,19 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// `approval.when`: `Some(None)` = the approval applies to every request; `None` = an invalid
+    /// condition was reported.
+    fn approval_when(
+        &mut self,
+        map: &MarkedMappingNode,
+        inputs: &[FieldSpec],
+    ) -> Option<Option<Condition>> {
+        let Some(Node::Mapping(m)) = map.get_node("approval") else {
+            return Some(None);
+        };
+        self.condition(m, "approval", "when", inputs, None)
     }
 
     fn inputs(&mut self, map: &MarkedMappingNode) -> Vec<FieldSpec> {
@@ -660,7 +675,7 @@ impl Reader {
 
         let kind = self.field_kind(m, prefix, &type_name, type_line)?;
         let default = self.default_value(m, prefix, &kind);
-        let visible_if = self.condition(m, prefix, earlier, name.as_ref());
+        let visible_if = self.condition(m, prefix, "visible_if", earlier, name.as_ref());
         Some(FieldSpec {
             name: name?,
             label: label?,
@@ -947,18 +962,20 @@ impl Reader {
         }
     }
 
-    /// `Some(None)` = always visible; `None` = an invalid condition was reported.
+    /// The condition under `key` (`visible_if` of a field, `when` of the approval), on one of the
+    /// `earlier` fields. `Some(None)` = no condition; `None` = an invalid condition was reported.
     fn condition(
         &mut self,
         m: &MarkedMappingNode,
         prefix: &str,
+        key: &str,
         earlier: &[FieldSpec],
         own: Option<&FieldName>,
     ) -> Option<Option<Condition>> {
-        let Some(node) = m.get_node("visible_if") else {
+        let Some(node) = m.get_node(key) else {
             return Some(None);
         };
-        let path = join(prefix, "visible_if");
+        let path = join(prefix, key);
         let Some(cm) = node.as_mapping() else {
             self.push(
                 line_of(node),
@@ -973,15 +990,17 @@ impl Reader {
             self.push(
                 map_line(cm),
                 &join(&path, "equals"),
-                "is required: the value that shows this field",
+                "is required: the value the condition compares with",
             );
             return None;
         };
         let Some(other) = earlier.iter().find(|f| f.name.as_str() == target) else {
             let msg = if own.is_some_and(|n| n.as_str() == target) {
                 "a field cannot depend on itself".to_string()
-            } else {
+            } else if key == "visible_if" {
                 format!("refers to `{target}`, which is not a field defined above this one")
+            } else {
+                format!("refers to `{target}`, which is not one of the action's inputs")
             };
             let line = cm.get_node("field").and_then(line_of);
             self.push(line, &join(&path, "field"), msg);

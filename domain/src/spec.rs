@@ -26,6 +26,11 @@ pub struct ActionSpec {
     pub inputs: Vec<FieldSpec>,
     pub run: RunSpec,
     pub approval: ApprovalPolicy,
+    /// `approval.when`: the approval is needed only for requests whose values meet this condition
+    /// (`{field: environment, equals: production}`); `None` = for every request. Absent in specs
+    /// stored before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_when: Option<Condition>,
     /// How long one attempt may run before it is stopped.
     pub timeout: HumanDuration,
     /// How many times a failed attempt is retried (0 = run once).
@@ -37,6 +42,45 @@ pub struct ActionSpec {
     pub replaces: Option<String>,
     /// How long the action usually takes end to end, as told to developers.
     pub estimate: Option<HumanDuration>,
+}
+
+impl ActionSpec {
+    /// The approval a request with these (validated) values needs: [`ActionSpec::approval`], or
+    /// none when `approval.when` does not hold for them.
+    pub fn approval_for(
+        &self,
+        values: &serde_json::Map<String, serde_json::Value>,
+    ) -> ApprovalPolicy {
+        match &self.approval_when {
+            Some(when) if !when.holds(values.get(when.field.as_str())) => ApprovalPolicy::None,
+            _ => self.approval.clone(),
+        }
+    }
+
+    /// The approval policy in plain words, with its condition, as shown on the action page.
+    pub fn approval_in_words(&self) -> String {
+        let policy = self.approval.in_words();
+        let Some(when) = &self.approval_when else {
+            return policy;
+        };
+        if self.approval == ApprovalPolicy::None {
+            return policy;
+        }
+        let field = self.inputs.iter().find(|f| f.name == when.field);
+        let label = field.map_or(when.field.as_str(), |f| f.label.as_str());
+        let value = crate::template::value_text(Some(&when.equals));
+        let value = match field.map(|f| &f.kind) {
+            Some(FieldKind::Select { options } | FieldKind::Multiselect { options }) => options
+                .iter()
+                .find(|o| o.value == value)
+                .map_or(value, |o| o.label.clone()),
+            _ => value,
+        };
+        format!(
+            "{}, when {label} is {value}; otherwise it runs as soon as you submit.",
+            policy.trim_end_matches('.')
+        )
+    }
 }
 
 /// Who may see and use an action: everyone, or a beta rollout to some early-adopter teams.
@@ -227,6 +271,21 @@ pub struct FieldSpec {
 pub struct Condition {
     pub field: FieldName,
     pub equals: serde_json::Value,
+}
+
+impl Condition {
+    /// Does the field's value (`None` when it is unset or hidden) meet the condition? A list
+    /// (multiselect) meets it when it holds the value; an unset boolean counts as `false`.
+    pub fn holds(&self, value: Option<&serde_json::Value>) -> bool {
+        match value {
+            Some(serde_json::Value::Array(items)) => items.contains(&self.equals),
+            Some(v) => match (v.as_f64(), self.equals.as_f64()) {
+                (Some(x), Some(y)) => x == y,
+                _ => *v == self.equals,
+            },
+            None => self.equals == serde_json::Value::Bool(false),
+        }
+    }
 }
 
 /// A field's type and its type-specific rules.

@@ -3,9 +3,13 @@
 //!
 //! No shell is involved: the program is started directly (through util-linux `prlimit`, which sets
 //! the limits and then `exec`s it), so each rendered argument is exactly one argv element and no
-//! value is ever interpreted. Inputs also arrive as `RUNWAY_INPUT_<NAME>` environment variables and
-//! as one JSON object on stdin. The environment is cleared first; only an allow-list of Runway's
-//! own variables and the configured extras are passed on.
+//! value is ever interpreted. Inputs also arrive as one JSON object on stdin, and non-secret ones as
+//! `RUNWAY_INPUT_<NAME>` environment variables; secret inputs are kept out of the environment and
+//! given in private files instead ([`isolation`]). The environment is cleared first; only an
+//! allow-list of Runway's own variables and the configured extras (global, and the action's own)
+//! are passed on.
+//!
+//! As root, each action runs as its own uid with its own state directory ([`isolation`]).
 //!
 //! Each run gets a fresh private working directory (`HOME`, `TMPDIR`, the current directory and the
 //! home of `RUNWAY_OUTPUTS`), removed afterwards. The program leads its own process group, so a
@@ -16,6 +20,10 @@
 //! Every line of stdout and stderr is redacted before it reaches the [`LogSink`]. Redaction works
 //! line by line, so it protects against accidental leaks, not against a script that splits a secret
 //! across lines on purpose.
+
+mod isolation;
+
+pub use isolation::{missing_isolation, UidRange};
 
 use crate::{parse_outputs, LogSink, Output, Redactor, Stream};
 use nix::errno::Errno;
@@ -43,10 +51,18 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScriptSettings {
-    /// The account scripts run as when Runway itself runs as root (the usual case in a
-    /// container). Scripts never run as root: an account with uid 0 is refused. When Runway is not
-    /// root, scripts run as Runway's own user and this is ignored.
+    /// The account every script runs as when Runway itself runs as root and `uid_range` is empty.
+    /// Scripts never run as root: an account with uid 0 is refused. When Runway is not root,
+    /// scripts run as Runway's own user and this is ignored.
     pub run_as_user: String,
+    /// When Runway runs as root, each action runs as its own uid from this range (`61000-61999`),
+    /// chosen from its id and kept by its state directory's owner; no passwd entry is needed.
+    /// Empty = every action shares `run_as_user`.
+    pub uid_range: UidRange,
+    /// Where each action's state directory (`RUNWAY_STATE_DIR`, `<state_root>/<action-id>`) lives:
+    /// outside the data directory, which scripts may not enter. Empty = next to the data
+    /// directory, `<data_dir>-state` (resolved by the configuration).
+    pub state_root: PathBuf,
     /// `RLIMIT_CPU`: CPU seconds before the kernel stops the script with SIGXCPU. 0 = no limit.
     pub cpu_seconds: u64,
     /// `RLIMIT_AS`: address space in MiB; allocations beyond it fail. 0 = no limit.
@@ -61,11 +77,15 @@ pub struct ScriptSettings {
     /// line is written and the rest is discarded, though still read so the script never blocks on
     /// a full pipe.
     pub log_cap_kb: usize,
-    /// Variables passed to every script (configured, so trusted): `RUNWAY_REPOS_DIR`,
-    /// `RUNWAY_DEMO_POSTGRES_URL`. From the environment:
-    /// `RUNWAY_SCRIPTS__ENV__RUNWAY_REPOS_DIR=/srv/git`; names are upper-cased when the script
-    /// starts. `RUNWAY_*`, `HOME` and `TMPDIR` set by the executor take precedence.
+    /// Variables passed to every script (configured, so trusted): `RUNWAY_REPOS_DIR`. From the
+    /// environment: `RUNWAY_SCRIPTS__ENV__RUNWAY_REPOS_DIR=/srv/git`; names are upper-cased when
+    /// the script starts. `RUNWAY_*`, `HOME` and `TMPDIR` set by the executor take precedence.
     pub env: BTreeMap<String, String>,
+    /// Variables passed only to one action's scripts, by action id (`[scripts.action_env.
+    /// service-database]`), on top of `env`: credentials that action alone needs. From the
+    /// environment, with `_` for the id's `-`:
+    /// `RUNWAY_SCRIPTS__ACTION_ENV__SERVICE_DATABASE__RUNWAY_DEMO_POSTGRES_URL=postgres://…`.
+    pub action_env: BTreeMap<String, BTreeMap<String, String>>,
     /// Variables copied from Runway's own environment when set there (not configurable).
     #[serde(skip)]
     pub env_allow: Vec<String>,
@@ -80,12 +100,15 @@ impl Default for ScriptSettings {
     fn default() -> Self {
         Self {
             run_as_user: "nobody".to_string(),
+            uid_range: UidRange::new(61000, 61999),
+            state_root: PathBuf::new(),
             cpu_seconds: 300,
             memory_mb: 1024,
             max_processes: 256,
             kill_grace: Duration::from_secs(5),
             log_cap_kb: 1024,
             env: BTreeMap::new(),
+            action_env: BTreeMap::new(),
             env_allow: ["PATH", "LANG", "LC_ALL", "TZ"].map(String::from).to_vec(),
             work_root: std::env::temp_dir().join("runway-runs"),
         }
@@ -126,11 +149,15 @@ pub struct ScriptRun {
     pub program: PathBuf,
     /// Rendered arguments; each element is exactly one argv element.
     pub args: Vec<String>,
-    /// Every visible field's value, secrets included: passed as environment variables and on stdin.
+    /// Every visible non-secret field's value: passed as environment variables and on stdin.
     pub inputs: serde_json::Map<String, serde_json::Value>,
+    /// The secret fields' values: on stdin (with `inputs`) and in private files, never in the
+    /// environment.
+    pub secret_inputs: serde_json::Map<String, serde_json::Value>,
     pub timeout: Duration,
-    /// A directory kept between runs of the same action (`RUNWAY_STATE_DIR`); created if missing
-    /// and handed to the run user.
+    /// A directory kept between runs of the same action (`RUNWAY_STATE_DIR`), usually
+    /// `<state_root>/<action-id>`; created if missing and handed to the run user. Its parent holds
+    /// the other actions' directories: their owners decide which uids are taken.
     pub state_dir: Option<PathBuf>,
     pub request_id: i64,
     pub action_id: String,
@@ -159,24 +186,38 @@ pub async fn run(
     redactor: &Redactor,
     cancel: &CancellationToken,
 ) -> Result<Vec<Output>, String> {
-    let env = environment(settings, run)?;
+    let mut env = environment(settings, run)?;
     if cancel.is_cancelled() {
         return Err("cancelled".to_string());
     }
-    let stdin_json = serde_json::to_vec(&run.inputs)
+    let mut all_inputs = run.inputs.clone();
+    all_inputs.extend(run.secret_inputs.clone());
+    let stdin_json = serde_json::to_vec(&all_inputs)
         .map_err(|e| format!("could not encode the inputs as JSON: {e}"))?;
     let prepared = {
-        let run_as_user = settings.run_as_user.clone();
+        let run_as = RunAs {
+            user: settings.run_as_user.clone(),
+            uid_range: settings.uid_range,
+            action_id: run.action_id.clone(),
+        };
         let work_root = settings.work_root.clone();
         let state_dir = run.state_dir.clone();
         let request_id = run.request_id;
+        let secrets = run.secret_inputs.clone();
         tokio::task::spawn_blocking(move || {
-            prepare(&run_as_user, &work_root, state_dir.as_deref(), request_id)
+            prepare(
+                &run_as,
+                &work_root,
+                state_dir.as_deref(),
+                request_id,
+                &secrets,
+            )
         })
         .await
         .map_err(|e| format!("could not prepare the run: {e}"))??
     };
     let mut work_dir = WorkDir(Some(prepared.work_dir.clone()));
+    env.extend(prepared.secret_files.iter().cloned());
     let result = execute(
         settings, run, &prepared, env, stdin_json, sink, redactor, cancel,
     )
@@ -193,6 +234,15 @@ struct Prepared {
     /// The uid the script runs as (the run user's, or Runway's own).
     uid: u32,
     work_dir: PathBuf,
+    /// `RUNWAY_INPUT_<NAME>_FILE` for each secret input.
+    secret_files: Vec<(String, OsString)>,
+}
+
+/// Whom a run is for: the shared account, or the action's own uid from the range.
+struct RunAs {
+    user: String,
+    uid_range: UidRange,
+    action_id: String,
 }
 
 #[derive(Clone, Copy)]
@@ -243,6 +293,25 @@ fn environment(
         // Names from environment variables arrive lower-cased (`RUNWAY_SCRIPTS__ENV__X=…`).
         env.push((name.to_ascii_uppercase(), value.into()));
     }
+    // Ids from environment variables arrive lower-cased with `_` for `-`.
+    let own = settings
+        .action_env
+        .iter()
+        .filter(|(id, _)| id.replace('_', "-") == run.action_id);
+    for (name, value) in own.flat_map(|(_, vars)| vars) {
+        if !valid_name(name) || value.contains('\0') {
+            return Err(format!(
+                "the configured environment variable `{name}` of action `{}` has an invalid name or a NUL byte in its value",
+                run.action_id
+            ));
+        }
+        env.push((name.to_ascii_uppercase(), value.into()));
+    }
+    for name in run.secret_inputs.keys() {
+        if !valid_name(name) {
+            return Err(format!("input `{name}` cannot be named in a file name"));
+        }
+    }
     for (name, value) in &run.inputs {
         if !valid_name(name) {
             return Err(format!(
@@ -271,15 +340,22 @@ fn environment(
     Ok(env)
 }
 
-/// Finds `prlimit`, the run user, and makes the state and working directories (blocking calls).
+/// Finds `prlimit`, the run user, and makes the state and working directories and the secret
+/// inputs' files (blocking calls).
 fn prepare(
-    run_as_user: &str,
+    run_as: &RunAs,
     work_root: &Path,
     state_dir: Option<&Path>,
     request_id: i64,
+    secrets: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<Prepared, String> {
     let prlimit = find_prlimit()?;
-    let user = run_user(run_as_user)?;
+    let user = match run_as.uid_range.bounds() {
+        Some(range) if geteuid().is_root() => {
+            Some(isolation::action_user(range, &run_as.action_id, state_dir)?)
+        }
+        _ => run_user(&run_as.user)?,
+    };
     if let Some(dir) = state_dir {
         make_dir(dir, 0o700, user).map_err(|e| {
             format!(
@@ -289,11 +365,19 @@ fn prepare(
         })?;
     }
     let work_dir = make_work_dir(work_root, request_id, user)?;
+    let secret_files = match isolation::write_secret_files(&work_dir, secrets, user) {
+        Ok(files) => files,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&work_dir);
+            return Err(e);
+        }
+    };
     Ok(Prepared {
         prlimit,
         user,
         uid: user.map_or_else(|| geteuid().as_raw(), |u| u.uid),
         work_dir,
+        secret_files,
     })
 }
 

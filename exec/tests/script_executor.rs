@@ -2,8 +2,8 @@
 //! run as the unprivileged run user, timeouts and cancellations stop every process the script
 //! started, secrets never reach the log, outputs files are read, and the log is capped.
 //!
-//! On a machine where the tests run as root (CI), scripts really run as `nobody`, so every
-//! directory a script needs is made readable (0755) or writable (0777) for it.
+//! On a machine where the tests run as root (CI), scripts really run as each action's own uid (or
+//! `nobody`), so every directory a script needs is made readable (0755) or writable (0777) for it.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,7 +11,7 @@
     reason = "test code: a failed expectation is a failed test"
 )]
 
-use runway_exec::script::{run, ScriptRun, ScriptSettings};
+use runway_exec::script::{run, ScriptRun, ScriptSettings, UidRange};
 use runway_exec::{MemorySink, OutputKind, Redactor, Stream};
 use serde_json::{json, Map, Value};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -62,6 +62,11 @@ impl Fixture {
     }
 
     fn run(&self, program: PathBuf, args: &[&str], inputs: Value) -> ScriptRun {
+        self.run_of("test-action", program, args, inputs)
+    }
+
+    /// A run of the action `action`, with its state directory under `state/`.
+    fn run_of(&self, action: &str, program: PathBuf, args: &[&str], inputs: Value) -> ScriptRun {
         let Value::Object(inputs) = inputs else {
             panic!("inputs must be a JSON object")
         };
@@ -69,10 +74,11 @@ impl Fixture {
             program,
             args: args.iter().map(|a| a.to_string()).collect(),
             inputs,
+            secret_inputs: Map::new(),
             timeout: Duration::from_secs(20),
-            state_dir: Some(self.path("state/test-action")),
+            state_dir: Some(self.path("state").join(action)),
             request_id: 42,
-            action_id: "test-action".to_string(),
+            action_id: action.to_string(),
         }
     }
 
@@ -356,13 +362,13 @@ async fn scripts_run_as_the_run_user_in_a_private_working_directory_removed_afte
     assert_ne!(value("uid"), "0", "scripts never run as root");
     let state = std::fs::metadata(fx.path("state/test-action")).unwrap();
     if nix::unistd::geteuid().is_root() {
-        let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
-        assert_eq!(value("uid"), nobody.uid.to_string());
-        assert_eq!(
-            state.uid(),
-            nobody.uid.as_raw(),
-            "the state dir is handed over"
+        let uid: u32 = value("uid").parse().unwrap();
+        assert!(
+            (61000..=61999).contains(&uid),
+            "the action's own uid: {uid}"
         );
+        assert_eq!(state.uid(), uid, "the state dir is handed over");
+        assert_eq!(state.mode() & 0o777, 0o700);
     } else {
         assert_eq!(value("uid"), nix::unistd::geteuid().to_string());
     }
@@ -752,10 +758,12 @@ async fn a_missing_run_user_is_refused() {
     let script = fx.script("ok.sh", "true");
     let settings = ScriptSettings {
         run_as_user: "no-such-user-runway".to_string(),
+        uid_range: UidRange::shared(),
         ..fx.settings()
     };
     let root = ScriptSettings {
         run_as_user: "root".to_string(),
+        uid_range: UidRange::shared(),
         ..fx.settings()
     };
 
@@ -769,4 +777,218 @@ async fn a_missing_run_user_is_refused() {
 
     assert!(missing.unwrap_err().contains("does not exist"));
     assert!(as_root.unwrap_err().contains("never run as root"));
+}
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// The script's stdout lines.
+fn stdout_lines(sink: &MemorySink) -> Vec<String> {
+    sink.lines()
+        .into_iter()
+        .filter(|(s, _)| *s == Stream::Stdout)
+        .map(|(_, l)| l)
+        .collect()
+}
+
+#[tokio::test]
+async fn two_actions_run_as_their_own_users_and_cannot_read_each_others_state() {
+    if !is_root() {
+        return; // Only root switches users.
+    }
+    let fx = Fixture::new();
+    let keep = fx.script(
+        "keep.sh",
+        r#"id -u
+printf 'ca key' > "$RUNWAY_STATE_DIR/ca.key"
+chmod 644 "$RUNWAY_STATE_DIR/ca.key""#,
+    );
+    let snoop = fx.script(
+        "snoop.sh",
+        r#"id -u
+cat "$1""#,
+    );
+    let settings = fx.settings();
+
+    let (kept, keep_log) = execute(
+        &settings,
+        &fx.run_of("tls-certificate", keep, &[], json!({})),
+        &Redactor::default(),
+    )
+    .await;
+    let key = fx.path("state/tls-certificate/ca.key");
+    let (snooped, snoop_log) = execute(
+        &settings,
+        &fx.run_of("create-repo", snoop, &[key.to_str().unwrap()], json!({})),
+        &Redactor::default(),
+    )
+    .await;
+
+    assert_eq!(kept, Ok(vec![]), "{}", keep_log.text());
+    let err = snooped.unwrap_err();
+    assert!(
+        err.contains("Permission denied"),
+        "{err}\n{}",
+        snoop_log.text()
+    );
+    let (a, b) = (stdout_lines(&keep_log), stdout_lines(&snoop_log));
+    assert_ne!(a.first(), b.first(), "each action has its own uid");
+    let state = |action: &str| std::fs::metadata(fx.path("state").join(action)).unwrap();
+    assert_eq!(state("tls-certificate").uid().to_string(), a[0]);
+    assert_eq!(state("tls-certificate").mode() & 0o777, 0o700);
+    assert_eq!(state("create-repo").uid().to_string(), b[0]);
+    assert_eq!(
+        std::fs::metadata(fx.path("state")).unwrap().mode() & 0o777,
+        0o711,
+        "the state root can be passed through, not listed"
+    );
+}
+
+#[tokio::test]
+async fn an_action_keeps_its_uid_and_a_colliding_action_gets_another() {
+    if !is_root() {
+        return; // Only root switches users.
+    }
+    let fx = Fixture::new();
+    let whoami = fx.script("whoami.sh", "id -u");
+    // A range of two: the second action takes whichever the first did not.
+    let settings = ScriptSettings {
+        uid_range: UidRange::new(61500, 61501),
+        ..fx.settings()
+    };
+    let uid_of = |action: &'static str| {
+        let run = fx.run_of(action, whoami.clone(), &[], json!({}));
+        let settings = settings.clone();
+        async move {
+            let (result, sink) = execute(&settings, &run, &Redactor::default()).await;
+            assert_eq!(result, Ok(vec![]), "{}", sink.text());
+            stdout_lines(&sink).first().cloned().unwrap()
+        }
+    };
+
+    let first = uid_of("alpha").await;
+    let second = uid_of("beta").await;
+    let first_again = uid_of("alpha").await;
+
+    assert_ne!(first, second);
+    assert_eq!(first, first_again);
+    for uid in [&first, &second] {
+        assert!(["61500", "61501"].contains(&uid.as_str()), "{uid}");
+    }
+}
+
+#[tokio::test]
+async fn secret_inputs_are_not_in_the_environment_but_on_stdin_and_in_a_private_file() {
+    let fx = Fixture::new();
+    let secret = "hunter2-Pa55word";
+    let script = fx.script(
+        "secret.sh",
+        r#"from_file=$(cat "$RUNWAY_INPUT_PASSWORD_FILE")
+if tr '\0' '\n' < /proc/$$/environ | grep -qF -- "$from_file"; then echo in-environ; else echo not-in-environ; fi
+if env | grep -q '^RUNWAY_INPUT_PASSWORD='; then echo variable; else echo no-variable; fi
+stat -c 'file %a %u' "$RUNWAY_INPUT_PASSWORD_FILE"
+id -u
+if grep -qF -- "$from_file" ; then echo on-stdin; fi
+printf '%s' "$RUNWAY_INPUT_USER""#,
+    );
+    let mut script_run = fx.run(script, &[], json!({"user": "ana"}));
+    script_run
+        .secret_inputs
+        .insert("password".into(), Value::String(secret.into()));
+
+    let (result, sink) = execute(&fx.settings(), &script_run, &Redactor::new([secret])).await;
+
+    assert_eq!(result, Ok(vec![]), "{}", sink.text());
+    let lines = stdout_lines(&sink);
+    let uid = &lines[3];
+    assert_eq!(
+        lines,
+        vec![
+            "not-in-environ".to_string(),
+            "no-variable".to_string(),
+            format!("file 600 {uid}"),
+            uid.clone(),
+            "on-stdin".to_string(),
+            "ana".to_string(),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_run_of_another_action_cannot_read_a_runs_environment() {
+    if !is_root() {
+        return; // Only root switches users.
+    }
+    let fx = Fixture::new();
+    let waiting = fx.script("waiting.sh", "echo \"pid $$\"\nsleep 20");
+    let snoop = fx.script("snoop.sh", "tr '\\0' '\\n' < \"/proc/$1/environ\"");
+    let settings = fx.settings();
+    let first_sink = MemorySink::default();
+    let cancel = CancellationToken::new();
+    let first_run = fx.run_of("first", waiting, &[], json!({"ticket": "INC-1"}));
+    let redactor = Redactor::default();
+    let first = run(&settings, &first_run, &first_sink, &redactor, &cancel);
+    let second = async {
+        let until = Instant::now() + Duration::from_secs(10);
+        let pid = loop {
+            let pid = stdout_lines(&first_sink)
+                .iter()
+                .find_map(|l| l.strip_prefix("pid ").map(str::to_string));
+            if let Some(pid) = pid {
+                break pid;
+            }
+            assert!(Instant::now() < until, "the first run never started");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let result = execute(
+            &settings,
+            &fx.run_of("second", snoop, &[&pid], json!({})),
+            &Redactor::default(),
+        )
+        .await;
+        cancel.cancel();
+        result
+    };
+
+    let (_, (snooped, sink)) = tokio::join!(first, second);
+
+    let err = snooped.unwrap_err();
+    assert!(err.contains("Permission denied"), "{err}\n{}", sink.text());
+    assert!(!sink.text().contains("INC-1"), "{}", sink.text());
+}
+
+#[tokio::test]
+async fn per_action_variables_reach_only_that_action() {
+    let fx = Fixture::new();
+    let script = fx.script(
+        "show.sh",
+        "printf '%s' \"${RUNWAY_DEMO_POSTGRES_URL:-unset}\"",
+    );
+    let mut settings = fx.settings();
+    settings.action_env.insert(
+        // As read from `RUNWAY_SCRIPTS__ACTION_ENV__SERVICE_DATABASE__…`.
+        "service_database".to_string(),
+        [(
+            "runway_demo_postgres_url".to_string(),
+            "postgres://admin@db/postgres".to_string(),
+        )]
+        .into_iter()
+        .collect(),
+    );
+    let shown = |action: &'static str| {
+        let run = fx.run_of(action, script.clone(), &[], json!({}));
+        let settings = settings.clone();
+        async move {
+            let (result, sink) = execute(&settings, &run, &Redactor::default()).await;
+            assert_eq!(result, Ok(vec![]), "{}", sink.text());
+            stdout_lines(&sink).join("\n")
+        }
+    };
+
+    assert_eq!(
+        shown("service-database").await,
+        "postgres://admin@db/postgres"
+    );
+    assert_eq!(shown("create-repo").await, "unset");
 }

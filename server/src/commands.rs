@@ -27,6 +27,9 @@ pub fn run(cli: Cli) -> ExitCode {
             LogFormatArg::Json => LogFormat::Json,
         };
     }
+    if !matches!(cli.command, Command::Catalog { .. }) {
+        keep_private();
+    }
     match cli.command {
         Command::Catalog {
             command: CatalogCommand::Check { dir },
@@ -51,6 +54,25 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Bench {
             command: BenchCommand::History(args),
         } => with_runtime(settings, move |s| crate::bench_history::run(s, args)),
+    }
+}
+
+/// Keeps what Runway creates and holds from the scripts it starts: umask 077, so every file and
+/// directory it makes is its own alone; and not dumpable, so a script running as Runway's own user
+/// (when Runway is not root) cannot read `/proc/<pid>/environ` or the memory of Runway, where the
+/// OIDC client secret and `secrets_key` live. (Scripts get their own dumpable flag back when they
+/// start.)
+fn keep_private() {
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    if let Err(e) = nix::sys::prctl::set_dumpable(false) {
+        eprintln!("runway: cannot mark the process as not dumpable: {e}");
+    }
+}
+
+/// Warns, once at start-up, of the isolation scripts lack when Runway is not root.
+fn warn_of_missing_isolation() {
+    if let Some(missing) = runway_exec::script::missing_isolation() {
+        tracing::warn!("{missing}");
     }
 }
 
@@ -86,6 +108,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         catalog = %settings.catalog_dir.display(),
         "starting runway"
     );
+    warn_of_missing_isolation();
     let app = Application::build(settings).await?;
     reload_catalog_on_sighup(app.runway().clone());
     app.run(shutdown_signal()).await
@@ -94,6 +117,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 /// `runway worker`: a standalone worker process.
 async fn worker(settings: Settings) -> anyhow::Result<()> {
     use anyhow::Context;
+    warn_of_missing_isolation();
+    runway_core::data_dir::prepare(&settings).context("preparing the data directory")?;
     let db = Db::connect(
         &settings.effective_database_url(),
         settings.worker.concurrency as u32 + 4,
@@ -121,6 +146,7 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
     use anyhow::Context;
+    runway_core::data_dir::prepare(&settings).context("preparing the data directory")?;
     let db = Db::connect(&settings.effective_database_url(), 1)
         .await
         .context("opening the database")?;

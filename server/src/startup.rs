@@ -24,8 +24,10 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the database, migrates it, loads the catalogue and binds `settings.listen`.
+    /// Makes the data directory private, opens the database, migrates it, loads the catalogue and
+    /// binds `settings.listen`.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        runway_core::data_dir::prepare(&settings).context("preparing the data directory")?;
         let url = settings.effective_database_url();
         let db = Db::connect(&url, settings.database_max_connections)
             .await

@@ -122,7 +122,7 @@ async fn action_page_shows_description_facts_and_form_preview(backend: Backend) 
         html.contains("<h2>") || html.contains("<p>"),
         "description is rendered Markdown"
     );
-    assert!(html.contains(&action.spec.approval.in_words()));
+    assert!(html.contains(&action.spec.approval_in_words()));
     assert!(
         html.contains(&action.content_hash[..12]),
         "the version is shown"

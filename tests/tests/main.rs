@@ -19,6 +19,7 @@ mod catalog;
 mod edge;
 mod history;
 mod inbox;
+mod isolation;
 mod oidc;
 mod queue;
 mod requests;

@@ -5,11 +5,12 @@
 use crate::support::{Backend, TestApp};
 use base64::Engine as _;
 
-/// A copy of the demo catalogue and a data directory that the scripts' unprivileged user can read
-/// (the checkout itself may sit under a directory only root may enter).
+/// A copy of the demo catalogue that the scripts' unprivileged users can read (the checkout itself
+/// may sit under a directory only root may enter), a data directory, and the scripts' state root.
 struct Dirs {
     catalog: tempfile::TempDir,
     data: tempfile::TempDir,
+    state: tempfile::TempDir,
 }
 
 fn open_dir() -> tempfile::TempDir {
@@ -59,13 +60,16 @@ async fn spawn_working_with(
     let dirs = Dirs {
         catalog: open_dir(),
         data: open_dir(),
+        state: tempfile::tempdir().expect("temp dir"),
     };
     copy_catalog(dirs.catalog.path());
     let port = free_port();
     let data_dir = dirs.data.path().to_path_buf();
+    let state_root = dirs.state.path().to_path_buf();
     let app = TestApp::builder(backend)
         .with_catalog(dirs.catalog.path())
         .with_settings(move |s| configure_working(s, port, data_dir))
+        .with_settings(move |s| s.scripts.state_root = state_root)
         .with_settings(adjust)
         .spawn()
         .await;
@@ -152,9 +156,9 @@ async fn create_repo_runs_the_script_and_reports_the_clone_url(backend: Backend)
     assert!(html.contains("data-status=\"succeeded\""), "{html}");
     assert!(html.contains("data-output=\"clone_url\""), "{html}");
     let repo = dirs
-        .data
+        .state
         .path()
-        .join("state/create-repo/repositories/billing-api.git");
+        .join("create-repo/repositories/billing-api.git");
     assert!(repo.join("HEAD").is_file(), "bare repository created");
     let log = std::process::Command::new("git")
         .args(["--git-dir"])
@@ -213,7 +217,7 @@ async fn certificates_are_signed_and_the_key_is_shown_once(backend: Backend) {
         &submit(
             &app,
             "tls-certificate",
-            "_key=c1&common_name=payments-api.prod.example.internal&dns_names=payments.prod.example.internal&validity_days=30&key_type=ecdsa-p256&team=payments&own_csr=false",
+            "_key=c1&common_name=api.payments.example.internal&dns_names=api.payments.svc.cluster.local&validity_days=30&key_type=ecdsa-p256&team=payments&own_csr=false",
         )
         .await,
     );
@@ -254,6 +258,89 @@ async fn deploy_pipeline_calls_the_signed_webhook_and_follows_the_run(backend: B
     assert!(html.contains("answered 202"), "the call is logged: {html}");
     app.stop().await;
 }
+
+async fn certificates_for_another_teams_names_wait_for_security(backend: Backend) {
+    let (mut app, _dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let form = "common_name=billing-api.prod.example.internal&dns_names=&validity_days=30&key_type=ecdsa-p256&team=payments&own_csr=false";
+    let id = request_id(
+        &submit(
+            &app,
+            "tls-certificate",
+            &format!("_key=c2&{form}&names_outside_team=true"),
+        )
+        .await,
+    );
+    let (_, html) = app.get_text(&format!("/requests/{id}")).await;
+    assert!(html.contains("data-status=\"pending_approval\""), "{html}");
+
+    // Leaving the box unticked does not skip the approval: the script refuses the name.
+    let unticked = request_id(&submit(&app, "tls-certificate", &format!("_key=c3&{form}")).await);
+    let html = wait_final(&app, unticked).await;
+    assert!(html.contains("data-status=\"failed\""), "{html}");
+    assert!(html.contains("outside the payments team"), "{html}");
+
+    app.new_browser();
+    app.sign_in("sol").await;
+    assert_eq!(
+        app.post_form(&format!("/requests/{id}/approve"), "comment=ok")
+            .await
+            .status(),
+        303
+    );
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    app.stop().await;
+}
+
+async fn production_deploys_wait_for_a_team_lead_and_staging_ones_do_not(backend: Backend) {
+    let (mut app, _dirs) = spawn_working(backend).await;
+    app.sign_in("dana").await;
+    let staging = request_id(
+        &submit(
+            &app,
+            "deploy-pipeline",
+            "_key=d2&service=payments-api&environment=staging&git_ref=main&dry_run=false",
+        )
+        .await,
+    );
+    let production = request_id(
+        &submit(
+            &app,
+            "deploy-pipeline",
+            "_key=d3&service=payments-api&environment=production&git_ref=main&canary_percent=5&dry_run=false",
+        )
+        .await,
+    );
+    let html = wait_final(&app, staging).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    let (_, html) = app.get_text(&format!("/requests/{production}")).await;
+    assert!(html.contains("data-status=\"pending_approval\""), "{html}");
+
+    app.new_browser();
+    app.sign_in("lee").await;
+    assert_eq!(
+        app.post_form(&format!("/requests/{staging}/approve"), "comment=")
+            .await
+            .status(),
+        409,
+        "a staging deploy never waited for anyone"
+    );
+    assert_eq!(
+        app.post_form(&format!("/requests/{production}/approve"), "comment=")
+            .await
+            .status(),
+        303
+    );
+    let html = wait_final(&app, production).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    app.stop().await;
+}
+
+both_backends!(
+    certificates_for_another_teams_names_wait_for_security,
+    production_deploys_wait_for_a_team_lead_and_staging_ones_do_not,
+);
 
 both_backends!(
     create_repo_runs_the_script_and_reports_the_clone_url,
@@ -419,11 +506,9 @@ async fn approvals_gate_the_work_and_only_approvers_decide(backend: Backend) {
     );
     assert!(html.contains(" later</span>"), "{html}");
     assert!(
-        dirs.data
+        dirs.state
             .path()
-            .join(format!(
-                "state/service-database/databases/{service}-staging.db"
-            ))
+            .join(format!("service-database/databases/{service}-staging.db"))
             .is_file(),
         "the SQLite database exists"
     );
@@ -639,7 +724,9 @@ async fn service_database_creates_a_real_postgres_database(backend: Backend) {
     let admin = crate::support::postgres_admin_url();
     let (mut app, _dirs) = spawn_working_with(backend, |s| {
         s.scripts
-            .env
+            .action_env
+            .entry("service-database".into())
+            .or_default()
             .insert("RUNWAY_DEMO_POSTGRES_URL".into(), admin.clone());
     })
     .await;

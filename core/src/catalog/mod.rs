@@ -118,7 +118,7 @@ impl Catalog {
             card: ActionCard::from(spec),
             description_html: action.description_html.clone(),
             replaces: spec.replaces.clone(),
-            approval: spec.approval.in_words(),
+            approval: spec.approval_in_words(),
             executor: spec.run.kind().in_words().to_string(),
             timeout: spec.timeout.to_string(),
             retries: spec.retries,

@@ -187,3 +187,67 @@ fn allowed_hosts_come_from_the_environment_as_a_list() {
     .expect("valid");
     assert_eq!(s.allowed_hosts, vec!["runway.internal", "10.0.0.5:8080"]);
 }
+
+#[test]
+fn script_state_lives_next_to_the_data_directory_never_inside_it() {
+    let s = Settings::load(None, env(&[("RUNWAY_DATA_DIR", "/var/lib/runway")])).expect("valid");
+    assert_eq!(
+        s.script_state_root(),
+        PathBuf::from("/var/lib/runway-state")
+    );
+    let chosen = Settings::load(
+        None,
+        env(&[
+            ("RUNWAY_DATA_DIR", "/var/lib/runway"),
+            ("RUNWAY_SCRIPTS__STATE_ROOT", "/srv/runway-state"),
+        ]),
+    )
+    .expect("valid");
+    assert_eq!(
+        chosen.script_state_root(),
+        PathBuf::from("/srv/runway-state")
+    );
+    let inside = Settings::load(
+        None,
+        env(&[
+            ("RUNWAY_DATA_DIR", "/var/lib/runway"),
+            ("RUNWAY_SCRIPTS__STATE_ROOT", "/var/lib/runway/state"),
+        ]),
+    );
+    let Err(e) = inside else {
+        panic!("a state root inside the data directory is refused")
+    };
+    assert!(e.to_string().contains("scripts.state_root"), "{e}");
+}
+
+#[test]
+fn per_action_script_variables_and_the_uid_range_are_read_from_the_environment() {
+    let s = Settings::load(
+        None,
+        env(&[
+            (
+                "RUNWAY_SCRIPTS__ACTION_ENV__SERVICE_DATABASE__RUNWAY_DEMO_POSTGRES_URL",
+                "postgres://admin:hunter2@db/postgres",
+            ),
+            ("RUNWAY_SCRIPTS__UID_RANGE", "70000-70099"),
+        ]),
+    )
+    .expect("valid");
+    assert_eq!(
+        s.scripts
+            .action_env
+            .get("service_database")
+            .and_then(|vars| vars.get("runway_demo_postgres_url"))
+            .map(String::as_str),
+        Some("postgres://admin:hunter2@db/postgres")
+    );
+    assert_eq!(s.scripts.uid_range.bounds(), Some((70000, 70099)));
+    assert!(!s.to_redacted_toml().contains("hunter2"));
+    let defaults = Settings::load(None, env(&[])).expect("valid");
+    assert_eq!(defaults.scripts.uid_range.bounds(), Some((61000, 61999)));
+    let bad = Settings::load(None, env(&[("RUNWAY_SCRIPTS__UID_RANGE", "0-100")]));
+    let Err(e) = bad else {
+        panic!("a range with root in it is refused")
+    };
+    assert!(e.to_string().contains("scripts.uid_range"), "{e}");
+}

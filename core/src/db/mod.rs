@@ -20,6 +20,7 @@ pub mod users;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
+use std::os::unix::fs::DirBuilderExt;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -63,7 +64,7 @@ macro_rules! on_pool {
 pub enum DbError {
     #[error("cannot open the database at {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
-    #[error("cannot create the data directory {path}: {source}")]
+    #[error("cannot prepare the database's directory or files at {path}: {source}")]
     DataDir {
         path: String,
         source: std::io::Error,
@@ -74,6 +75,32 @@ pub enum DbError {
     Query(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+}
+
+/// Makes the database file and its WAL and shared-memory files 0600, whatever the umask was when
+/// SQLite created them (SQLite gives files it creates later the database file's mode).
+fn restrict_sqlite_files(file: &std::path::Path) -> Result<(), DbError> {
+    use std::os::unix::fs::PermissionsExt;
+    if file.as_os_str().is_empty() || file.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = file.as_os_str().to_os_string();
+        name.push(suffix);
+        let path = std::path::PathBuf::from(name);
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.permissions().mode() & 0o777 != 0o600 => {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(
+                    |source| DbError::DataDir {
+                        path: path.display().to_string(),
+                        source,
+                    },
+                )?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -96,12 +123,17 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
-                if let Some(parent) = options.get_filename().parent() {
+                let file = options.get_filename().to_path_buf();
+                if let Some(parent) = file.parent() {
                     if !parent.as_os_str().is_empty() {
-                        std::fs::create_dir_all(parent).map_err(|source| DbError::DataDir {
-                            path: parent.display().to_string(),
-                            source,
-                        })?;
+                        std::fs::DirBuilder::new()
+                            .recursive(true)
+                            .mode(0o700)
+                            .create(parent)
+                            .map_err(|source| DbError::DataDir {
+                                path: parent.display().to_string(),
+                                source,
+                            })?;
                     }
                 }
                 let pool = SqlitePoolOptions::new()
@@ -110,6 +142,7 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(|source| DbError::Connect { url: shown, source })?;
+                restrict_sqlite_files(&file)?;
                 Ok(Db::Sqlite(pool))
             }
             Backend::Postgres => {

@@ -98,11 +98,14 @@ pub fn may_retry(rw: &Runway, user: &User, row: &RequestRow) -> bool {
     row.status == "failed" && row.executor != "manual" && may_fulfil(rw, user, row)
 }
 
-/// The approval policy recorded with the action version a request was submitted against.
+/// The approval the request needed under the action version it was submitted against (none when
+/// the policy's `when` did not hold for its inputs).
 pub async fn policy_of(rw: &Runway, row: &RequestRow) -> Result<ApprovalPolicy, DbError> {
     let spec: Option<ActionSpec> =
         crate::db::catalog::version_spec(&rw.db, &row.action_id, &row.action_hash)
             .await?
             .and_then(|j| serde_json::from_str(&j).ok());
-    Ok(spec.map(|s| s.approval).unwrap_or(ApprovalPolicy::None))
+    let inputs: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&row.inputs).unwrap_or_default();
+    Ok(spec.map_or(ApprovalPolicy::None, |s| s.approval_for(&inputs)))
 }

@@ -101,6 +101,7 @@ impl Handler for ActionHandler {
             .map_err(|e| internal("read the request's inputs", &e))?;
         let payload: JobPayload = serde_json::from_str(&ctx.job.payload).unwrap_or_default();
         let mut redactor = Redactor::default();
+        let mut secret_inputs: Map<String, Value> = Map::new();
         if let Some(sealed) = &payload.sealed_secrets {
             let plain = rw
                 .secrets
@@ -111,7 +112,8 @@ impl Handler for ActionHandler {
             for v in secrets.values() {
                 redactor.add(&runway_domain::template::value_text(Some(v)));
             }
-            values.extend(secrets);
+            values.extend(secrets.clone());
+            secret_inputs = secrets;
         }
         if let Some(s) = self.webhook.signing_secret.configured() {
             redactor.add(s);
@@ -136,16 +138,17 @@ impl Handler for ActionHandler {
                 let rendered = render_with_vars(rw, &values, |v| {
                     args.iter().map(|a| render_text(a, v)).collect::<Vec<_>>()
                 })?;
+                let mut inputs = values.clone();
+                inputs.retain(|name, _| !secret_inputs.contains_key(name));
                 let run = ScriptRun {
                     program,
                     args: rendered,
-                    inputs: values.clone(),
+                    inputs,
+                    secret_inputs: secret_inputs.clone(),
                     timeout,
                     state_dir: Some(
-                        std::path::absolute(
-                            rw.settings.data_dir.join("state").join(spec.id.as_str()),
-                        )
-                        .map_err(|e| internal("find the state directory", &e))?,
+                        std::path::absolute(rw.settings.script_state_root().join(spec.id.as_str()))
+                            .map_err(|e| internal("find the state directory", &e))?,
                     ),
                     request_id,
                     action_id: spec.id.to_string(),

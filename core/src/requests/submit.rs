@@ -91,7 +91,7 @@ pub async fn submit(
             idempotency_key: idempotency_key.map(|k| format!("{}:{k}", user.id)),
             executor,
             job,
-            needs_approval: !matches!(spec.approval, ApprovalPolicy::None),
+            needs_approval: spec.approval_for(&valid.values) != ApprovalPolicy::None,
         })
         .await?;
     Ok(submitted.request_id)

@@ -474,3 +474,73 @@ fn malformed_config_references_are_located_problems() {
         assert_eq!(problems(&text), expected, "for spec:\n{text}");
     }
 }
+
+const DEPLOY_HEAD: &str = "id: a\ntitle: A\nsummary: S\ncategory: C\nowner: platform\nrun: {kind: manual}\ninputs:\n  - {name: environment, label: Environment, type: select, required: true, options: [{value: staging, label: Staging}, {value: production, label: Production}]}\n  - {name: canary, label: Canary, type: boolean}\n";
+
+#[test]
+fn an_approval_with_when_is_needed_only_by_requests_that_meet_it() {
+    let text = format!(
+        "{DEPLOY_HEAD}approval: {{from: team-lead, when: {{field: environment, equals: production}}}}\n"
+    );
+    let spec = parse_action("a.yaml", &text).expect("valid spec");
+    assert_eq!(spec.approval, ApprovalPolicy::TeamLead { count: 1 });
+    let values = |env: &str| {
+        let mut m = serde_json::Map::new();
+        m.insert("environment".into(), Value::String(env.into()));
+        m
+    };
+    assert_eq!(
+        spec.approval_for(&values("production")),
+        ApprovalPolicy::TeamLead { count: 1 }
+    );
+    assert_eq!(spec.approval_for(&values("staging")), ApprovalPolicy::None);
+    assert_eq!(
+        spec.approval_in_words(),
+        "Needs one approval from a lead of your team before it runs, when Environment is Production; otherwise it runs as soon as you submit."
+    );
+}
+
+#[test]
+fn an_approval_without_when_is_needed_by_every_request() {
+    let spec =
+        parse_action("a.yaml", &format!("{DEPLOY_HEAD}approval: team-lead\n")).expect("valid spec");
+    assert_eq!(spec.approval_when, None);
+    assert_eq!(
+        spec.approval_for(&serde_json::Map::new()),
+        ApprovalPolicy::TeamLead { count: 1 }
+    );
+}
+
+#[test]
+fn broken_approval_conditions_report_exact_located_problems() {
+    // DEPLOY_HEAD is 9 lines; `approval` is on line 10.
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "approval: {from: team-lead, when: {field: region, equals: eu}}\n",
+            vec!["a.yaml:10: approval.when.field: refers to `region`, which is not one of the action's inputs"],
+        ),
+        (
+            "approval: {from: team-lead, when: {field: environment, equals: prod}}\n",
+            vec!["a.yaml:10: approval.when.equals: not a possible value of `environment`: `prod` is not one of the options"],
+        ),
+        (
+            "approval: {from: team-lead, when: {field: environment}}\n",
+            vec!["a.yaml:10: approval.when.equals: is required: the value the condition compares with"],
+        ),
+        (
+            "approval: {from: team-lead, when: production}\n",
+            vec!["a.yaml:10: approval.when: expected a mapping with `field` and `equals`"],
+        ),
+        (
+            "approval:\n  from: team-lead\n  when: {field: environment, equals: production, not: true}\n",
+            vec!["a.yaml:12: approval.when.not: unknown field; expected one of: field, equals"],
+        ),
+    ];
+    for (tail, expected) in cases {
+        assert_eq!(
+            problems(&format!("{DEPLOY_HEAD}{tail}")),
+            expected,
+            "for:\n{tail}"
+        );
+    }
+}
