@@ -114,7 +114,7 @@ async fn submit_requests(queue: &Queue, n: usize, sleep_ms: u64) -> Vec<i64> {
             kind: "canary".into(),
             action_id: None,
             concurrency_limit: None,
-            payload: format!(r#"{{"label":"crash-req","sleep_ms":{sleep_ms}}}"#),
+            payload: format!(r#"{{"label":"crash-req","sleep_ms":{sleep_ms},"writes":true}}"#),
             run_at_ms: now_ms(),
             max_attempts: 10,
             timeout_ms: 60_000,
@@ -139,8 +139,10 @@ async fn submit_requests(queue: &Queue, n: usize, sleep_ms: u64) -> Vec<i64> {
 }
 
 /// Each request's log lines name their fence in fence order (no line of an earlier attempt after a
-/// later one's), and a succeeded request's output is the fence of its last attempt.
-async fn no_stale_writes(db: &Db, requests: &[i64]) {
+/// later one's), and a succeeded request's output is the fence of its last attempt. Returns how
+/// many requests ran more than one attempt.
+async fn no_stale_writes(db: &Db, requests: &[i64]) -> usize {
+    let mut rerun = 0;
     for &id in requests {
         let lines = runway_core::db::requests::logs(db, id, 0, 1_000)
             .await
@@ -155,6 +157,9 @@ async fn no_stale_writes(db: &Db, requests: &[i64]) {
                     .unwrap_or_else(|| panic!("request {id}: unexpected log line {:?}", l.line))
             })
             .collect();
+        if fences.first() != fences.last() {
+            rerun += 1;
+        }
         assert!(
             fences.windows(2).all(|w| w[0] <= w[1]),
             "request {id}: a stale attempt wrote to the log after a later one: {:?}",
@@ -176,6 +181,7 @@ async fn no_stale_writes(db: &Db, requests: &[i64]) {
             lines.iter().map(|l| &l.line).collect::<Vec<_>>()
         );
     }
+    rerun
 }
 
 async fn killed_workers_lose_no_jobs(url: String, pause: bool) {
@@ -232,7 +238,7 @@ async fn killed_workers_lose_no_jobs(url: String, pause: bool) {
     }
     let ran: HashSet<i64> = by_job.keys().copied().collect();
     assert_eq!(ran, ids, "every job ran at least once: none lost");
-    no_stale_writes(&db, &requests).await;
+    let rerun_requests = no_stale_writes(&db, &requests).await;
     let killed: Vec<String> = workers
         .killed
         .iter()
@@ -260,9 +266,12 @@ async fn killed_workers_lose_no_jobs(url: String, pause: bool) {
     );
     let repeated = by_job.values().filter(|e| e.len() > 1).count();
     eprintln!(
-        "crash test: {} jobs, {} killed workers, {repeated} jobs ran again after a kill",
+        "crash test: {} jobs, {} killed workers, {repeated} jobs ran again after a kill; \
+         {} requests, {} paused workers, {rerun_requests} requests ran more than one attempt",
         ids.len(),
-        workers.killed.len()
+        workers.killed.len(),
+        requests.len(),
+        workers.paused.len()
     );
     db.close().await;
 }

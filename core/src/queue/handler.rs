@@ -81,9 +81,10 @@ pub mod testing {
 
     /// Records each execution in `canary_runs`, then optionally sleeps and fails, as its payload says:
     /// `{"label": "crash-test", "sleep_ms": 50, "fail_attempts": 1}` (fails its first attempt).
-    /// A job with a request also writes as a script run does, under its fence: a log line as it
-    /// starts and as it ends (`fence <token> started|finished|stopped on <worker>`), and the output
-    /// `fence` (its token) when it succeeds. The crash test reads them to find stale writes.
+    /// With `"writes": true`, a job with a request also writes as a script run does, under its
+    /// fence: a log line as it starts and as it ends (`fence <token> started|finished|stopped on
+    /// <worker>`), and the output `fence` (its token) when it succeeds. The crash test reads them
+    /// to find stale writes.
     pub struct CanaryHandler;
 
     #[derive(serde::Deserialize, Default)]
@@ -94,11 +95,13 @@ pub mod testing {
         sleep_ms: u64,
         #[serde(default)]
         fail_attempts: i64,
+        #[serde(default)]
+        writes: bool,
     }
 
     /// Writes one log line for the canary's request, under its fence.
-    async fn canary_log(ctx: &JobContext, what: &str) {
-        let Some(request_id) = ctx.job.request_id else {
+    async fn canary_log(ctx: &JobContext, p: &CanaryPayload, what: &str) {
+        let (Some(request_id), true) = (ctx.job.request_id, p.writes) else {
             return;
         };
         let fence = ctx.job.fence();
@@ -126,12 +129,12 @@ pub mod testing {
             )
             .await
             .map_err(|e| e.to_string())?;
-            canary_log(ctx, "started").await;
+            canary_log(ctx, &p, "started").await;
             if p.sleep_ms > 0 {
                 tokio::select! {
                     () = tokio::time::sleep(std::time::Duration::from_millis(p.sleep_ms)) => {}
                     () = ctx.cancel.cancelled() => {
-                        canary_log(ctx, "stopped").await;
+                        canary_log(ctx, &p, "stopped").await;
                         return Err("stopped".to_string());
                     }
                 }
@@ -142,8 +145,8 @@ pub mod testing {
                     ctx.job.attempt
                 ));
             }
-            canary_log(ctx, "finished").await;
-            if let Some(request_id) = ctx.job.request_id {
+            canary_log(ctx, &p, "finished").await;
+            if let (Some(request_id), true) = (ctx.job.request_id, p.writes) {
                 let output = requests::NewOutput {
                     name: "fence".to_string(),
                     label: None,
