@@ -4,8 +4,10 @@
 use base64::Engine as _;
 
 /// Replaces secret values in text with `[redacted]`: each secret in plain form, base64 (standard
-/// and URL-safe, padded or not) and percent-encoded form. Secrets shorter than 4 characters are
-/// ignored (redacting "a" would destroy every log line and protect nothing).
+/// and URL-safe, padded or not), percent-encoded form, and as it appears inside a JSON string
+/// (quotes, backslashes and newlines escaped; also with non-ASCII as `\uXXXX` and `/` as `\/`,
+/// as other encoders write them). Secrets shorter than 4 characters are ignored (redacting "a"
+/// would destroy every log line and protect nothing).
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     needles: Vec<String>,
@@ -41,7 +43,7 @@ impl Redactor {
             url::form_urlencoded::byte_serialize(b).collect::<String>(),
             percent_encode_all(secret),
         ];
-        for f in forms {
+        for f in forms.into_iter().chain(json_escaped(secret)) {
             if !f.is_empty() && !self.needles.contains(&f) {
                 self.needles.push(f);
             }
@@ -63,6 +65,32 @@ impl Redactor {
         }
         out
     }
+}
+
+/// The secret as it appears between the quotes of a JSON string, in the forms encoders write:
+/// minimal escaping (serde_json, `JSON.stringify`), non-ASCII as `\uXXXX` (Python's default),
+/// and either with `/` escaped as `\/` (PHP).
+fn json_escaped(secret: &str) -> Vec<String> {
+    let minimal = serde_json::to_string(secret)
+        .map(|quoted| quoted[1..quoted.len() - 1].to_string())
+        .unwrap_or_default();
+    let mut ascii = String::with_capacity(minimal.len());
+    for c in minimal.chars() {
+        if c.is_ascii() {
+            ascii.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                ascii.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    let mut forms = vec![minimal, ascii];
+    if secret.contains('/') {
+        let slashed: Vec<String> = forms.iter().map(|f| f.replace('/', "\\/")).collect();
+        forms.extend(slashed);
+    }
+    forms
 }
 
 /// `%20`-style encoding of everything except unreserved characters (RFC 3986), as many clients use.
@@ -97,5 +125,23 @@ mod tests {
             assert_eq!(out, format!("token={REDACTED} end"));
         }
         assert_eq!(r.redact("nothing secret here"), "nothing secret here");
+    }
+
+    #[test]
+    fn secrets_are_redacted_as_they_appear_inside_json_strings() {
+        let secret = "pa\"ss\\wörd/\nline two";
+        let r = Redactor::new([secret]);
+        let minimal = serde_json::json!({ "password": secret }).to_string();
+        assert!(minimal.contains("\\\""), "the quote is escaped: {minimal}");
+        let ascii = minimal.replace('ö', "\\u00f6");
+        let slashed = ascii.replace('/', "\\/");
+        for line in [minimal, ascii, slashed] {
+            let out = r.redact(&line);
+            assert_eq!(
+                out,
+                format!("{{\"password\":\"{REDACTED}\"}}"),
+                "from {line}"
+            );
+        }
     }
 }

@@ -89,10 +89,11 @@ pub struct ScriptSettings {
     /// Variables copied from Runway's own environment when set there (not configurable).
     #[serde(skip)]
     pub env_allow: Vec<String>,
-    /// Where the per-run working directories are created (not configurable). Created (mode 0711)
-    /// if missing; must be owned by Runway's user and not writable by others, since Runway deletes
-    /// trees inside it.
-    #[serde(skip)]
+    /// Where the per-run working directories are created. Empty (the default) means
+    /// `<data_dir>-runs`. Created if missing and kept private: mode 0700, or 0711 when scripts run
+    /// as another user (who must pass through to its own run directory, but cannot list the
+    /// others). It must be a directory owned by Runway's user (not a symbolic link): Runway deletes
+    /// trees inside it, so a directory someone else created first is refused.
     pub work_root: PathBuf,
 }
 
@@ -110,7 +111,7 @@ impl Default for ScriptSettings {
             env: BTreeMap::new(),
             action_env: BTreeMap::new(),
             env_allow: ["PATH", "LANG", "LC_ALL", "TZ"].map(String::from).to_vec(),
-            work_root: std::env::temp_dir().join("runway-runs"),
+            work_root: PathBuf::new(),
         }
     }
 }
@@ -446,19 +447,25 @@ fn make_work_dir(
     user: Option<RunUser>,
 ) -> Result<PathBuf, String> {
     let root = work_root.display();
-    make_dir(work_root, 0o711, None)
+    if work_root.as_os_str().is_empty() {
+        return Err("no script work directory is set (scripts.work_root)".to_string());
+    }
+    // Private: only a run user other than Runway's needs to pass through, to its own directory.
+    let mode = if user.is_some() { 0o711 } else { 0o700 };
+    make_dir(work_root, mode, None)
         .map_err(|e| format!("could not create the script work directory {root}: {e}"))?;
-    let meta = std::fs::metadata(work_root)
+    let meta = std::fs::symlink_metadata(work_root)
         .map_err(|e| format!("could not inspect the script work directory {root}: {e}"))?;
-    if meta.uid() != geteuid().as_raw() || meta.mode() & 0o002 != 0 {
+    if !meta.is_dir() || meta.uid() != geteuid().as_raw() {
         return Err(format!(
-            "the script work directory {root} must be owned by Runway's user and not writable by others"
+            "the script work directory {root} must be a directory owned by Runway's user, and is not \
+             (another user may have created it first): remove it, or set scripts.work_root \
+             (RUNWAY_SCRIPTS__WORK_ROOT) to a private directory"
         ));
     }
-    if user.is_some() && meta.mode() & 0o011 == 0 {
-        return Err(format!(
-            "the script work directory {root} must be searchable by the script user (mode 0711 or 0755)"
-        ));
+    if meta.mode() & 0o777 != mode {
+        std::fs::set_permissions(work_root, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("could not make the script work directory {root} private: {e}"))?;
     }
     for _ in 0..8 {
         let dir = work_root.join(format!("run-{request_id}-{:016x}", fastrand::u64(..)));

@@ -992,3 +992,57 @@ async fn per_action_variables_reach_only_that_action() {
     );
     assert_eq!(shown("create-repo").await, "unset");
 }
+
+#[tokio::test]
+async fn the_work_root_is_made_private_and_refused_when_not_runways_own() {
+    let fx = Fixture::new();
+    let root = fx.path("runs");
+    std::fs::create_dir(&root).unwrap();
+    chmod(&root, 0o755);
+    let script = fx.script("ok.sh", "true");
+    let (result, sink) = execute(
+        &fx.settings(),
+        &fx.run(script.clone(), &[], json!({})),
+        &Redactor::default(),
+    )
+    .await;
+    result.unwrap_or_else(|e| panic!("{e}\nlog:\n{}", sink.text()));
+    // Only a run user other than Runway's own needs to pass through (to its own directory).
+    let private = if nix::unistd::geteuid().is_root() {
+        0o711
+    } else {
+        0o700
+    };
+    let mode = std::fs::metadata(&root).unwrap().mode() & 0o777;
+    assert_eq!(mode, private, "mode {mode:o}");
+
+    // A symbolic link (someone else's, or pointing anywhere) is refused, not followed.
+    std::fs::remove_dir(&root).unwrap();
+    let elsewhere = fx.path("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &root).unwrap();
+    let (result, _) = execute(
+        &fx.settings(),
+        &fx.run(script.clone(), &[], json!({})),
+        &Redactor::default(),
+    )
+    .await;
+    let error = result.unwrap_err();
+    assert!(error.contains("scripts.work_root"), "{error}");
+
+    // A directory another user created first is refused.
+    if nix::unistd::geteuid().is_root() {
+        std::fs::remove_file(&root).unwrap();
+        std::fs::create_dir(&root).unwrap();
+        let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+        std::os::unix::fs::chown(&root, Some(nobody.uid.as_raw()), None).unwrap();
+        let (result, _) = execute(
+            &fx.settings(),
+            &fx.run(script, &[], json!({})),
+            &Redactor::default(),
+        )
+        .await;
+        let error = result.unwrap_err();
+        assert!(error.contains("owned by Runway's user"), "{error}");
+    }
+}

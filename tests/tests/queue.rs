@@ -4,6 +4,7 @@ use crate::support::queue::{drain, fast_config, QueueCheck};
 use crate::support::{Backend, TestApp, TestDb};
 use runway_core::config::WorkerSettings;
 use runway_core::db::jobs::{self, Cancelled, NewJob, NewRequest, Outcome};
+use runway_core::db::requests;
 use runway_core::db::Db;
 use runway_core::queue::handler::{Handler, Handlers, JobContext};
 use runway_core::queue::worker::{self, Worker};
@@ -200,6 +201,55 @@ async fn a_stale_worker_cannot_record_anything(backend: Backend) {
             .unwrap(),
         0
     );
+    // What A's run wrote is fenced too: B's outputs and log stand, A adds and replaces nothing.
+    let request_id = submitted.request_id;
+    let output = |value: &str| requests::NewOutput {
+        name: "password".into(),
+        label: None,
+        kind: "text".into(),
+        value: Some(value.into()),
+        sealed: None,
+    };
+    let line = |text: &str| [("stdout", text.to_string())];
+    assert!(
+        requests::append_logs(&db, b.fence(), request_id, b.attempt, &line("B works"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        requests::save_outputs(&db, b.fence(), request_id, &[output("from B")])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !requests::save_outputs(&db, a.fence(), request_id, &[output("from A")])
+            .await
+            .unwrap(),
+        "A's outputs are refused"
+    );
+    assert!(
+        !requests::append_logs(&db, a.fence(), request_id, a.attempt, &line("A was here"))
+            .await
+            .unwrap(),
+        "A's log lines are refused"
+    );
+    assert!(
+        !requests::redact_logs(&db, a.fence(), request_id, b.attempt, &|_: &str| "gone"
+            .to_string())
+        .await
+        .unwrap(),
+        "A cannot rewrite the log either"
+    );
+    let outputs = requests::outputs(&db, request_id).await.unwrap();
+    assert_eq!(outputs.len(), 1);
+    assert_eq!(outputs[0].value.as_deref(), Some("from B"));
+    let lines: Vec<String> = requests::logs(&db, request_id, 0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.line)
+        .collect();
+    assert_eq!(lines, vec!["B works".to_string()]);
     assert_eq!(
         jobs::request_status(&db, submitted.request_id)
             .await
@@ -584,6 +634,133 @@ async fn a_request_and_its_job_exist_together_or_not_at_all(backend: Backend) {
     queue.cancel(good.request_id, None).await.unwrap();
     let _ = HashMap::<i64, i64>::new();
 }
+
+/// A job whose every attempt takes its worker down (a crash, an OOM kill) is rescued each time;
+/// each rescue counts as a failed attempt, so it ends failed after its retries instead of being
+/// rescued forever.
+async fn a_job_that_keeps_killing_its_worker_fails_after_its_retries(backend: Backend) {
+    let (_t, db) = open(backend).await;
+    let _check = QueueCheck(db.clone());
+    let queue = Queue::new(db.clone());
+    let mut job = canary("killer", serde_json::json!({}));
+    job.max_attempts = 2;
+    let submitted = queue.submit(&request(job, None)).await.unwrap();
+    for attempt in 1..=2 {
+        // A worker claims it, and dies with it: no heartbeat, no completion.
+        let claimed = jobs::claim(&db, "doomed-worker", 10, now_ms(), 1)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1, "attempt {attempt} is claimed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert_eq!(jobs::rescue_expired(&db, now_ms()).await.unwrap().len(), 1);
+    }
+    assert_eq!(jobs::count(&db).await.unwrap(), 0, "not queued again");
+    let (status, attempts, errors) = jobs::request_status(&db, submitted.request_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((status, attempts), (RequestStatus::Failed, 2));
+    let errors: Vec<String> = serde_json::from_str(&errors).unwrap();
+    assert_eq!(errors.len(), 2, "each rescued attempt's error: {errors:?}");
+    assert!(errors[1].contains(jobs::RESCUED_ERROR), "{errors:?}");
+    let events = jobs::request_event_kinds(&db, submitted.request_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        events.iter().filter(|e| *e == "rescued").count(),
+        2,
+        "{events:?}"
+    );
+    assert_eq!(events.last().map(String::as_str), Some("failed"));
+}
+
+/// On SQLite, transactions that read before they write (cancel, revealing a secret output) take
+/// the write lock first: while another connection writes all the time (a chatty script's log), a
+/// deferred transaction could not become a writer and failed with "database is locked".
+async fn cancel_and_reveal_succeed_while_another_connection_writes_continuously(backend: Backend) {
+    let (_t, db) = open(backend).await;
+    let _check = QueueCheck(db.clone());
+    let queue = Queue::new(db.clone());
+    let chatty = queue
+        .submit(&request(canary("chatty", serde_json::json!({})), None))
+        .await
+        .unwrap();
+    let running = jobs::claim(&db, "chatty-worker", 1, now_ms(), 600_000)
+        .await
+        .unwrap()
+        .remove(0);
+    let mut targets = Vec::new();
+    for i in 0..40 {
+        let job = NewJob {
+            run_at_ms: now_ms() + 3_600_000, // stays queued: cancelled below
+            ..canary("target", serde_json::json!({ "i": i }))
+        };
+        let id = queue.submit(&request(job, None)).await.unwrap().request_id;
+        let secret = requests::NewOutput {
+            name: "password".into(),
+            label: None,
+            kind: "secret".into(),
+            value: None,
+            sealed: Some(format!("sealed-{i}")),
+        };
+        runway_core::on_pool!(&db, pool => sqlx::query(
+            "INSERT INTO request_outputs (request_id, name, label, kind, value, sealed, created_at) VALUES ($1, $2, NULL, $3, NULL, $4, $5)"
+        ).bind(id).bind(&secret.name).bind(&secret.kind).bind(&secret.sealed).bind(chrono::Utc::now())
+        .execute(pool).await.map(|_| ()).unwrap());
+        targets.push(id);
+    }
+
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (db, stop, fence) = (db.clone(), stop.clone(), running.fence());
+        tokio::spawn(async move {
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let lines = [("stdout", format!("line {n}"))];
+                requests::append_logs(&db, fence, chatty.request_id, 1, &lines)
+                    .await
+                    .unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
+    for id in &targets {
+        let cancelled = jobs::cancel(&db, *id, None).await;
+        assert!(
+            matches!(cancelled, Ok(Cancelled::Removed)),
+            "cancel {id}: {cancelled:?}"
+        );
+        let revealed = requests::take_secret_output(&db, *id, "password").await;
+        assert!(
+            matches!(&revealed, Ok(Some(v)) if v.starts_with("sealed-")),
+            "reveal {id}: {revealed:?}"
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    let written = writer.await.unwrap();
+    assert!(
+        written > 0,
+        "the writer wrote while we cancelled and revealed"
+    );
+    jobs::complete(
+        &db,
+        &[jobs::Completion {
+            id: running.id,
+            fence: running.fence,
+            request_id: running.request_id,
+            attempt: running.attempt,
+            outcome: Outcome::Succeeded,
+        }],
+    )
+    .await
+    .unwrap();
+}
+
+both_backends!(
+    a_job_that_keeps_killing_its_worker_fails_after_its_retries,
+    cancel_and_reveal_succeed_while_another_connection_writes_continuously,
+);
 
 both_backends!(
     no_job_is_ever_claimed_by_two_workers,

@@ -1051,3 +1051,176 @@ async fn large_logs_show_the_tail_load_earlier_lines_and_download_whole(backend:
 }
 
 both_backends!(large_logs_show_the_tail_load_earlier_lines_and_download_whole);
+
+/// Adds an action and its script to the test's catalogue copy, and reloads.
+async fn add_action(app: &TestApp, dirs: &Dirs, id: &str, yaml: &str, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dirs.catalog.path().join(format!("scripts/{id}.sh"));
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(dirs.catalog.path().join(format!("{id}.yaml")), yaml).unwrap();
+    app.runway.catalog.reload().await.unwrap();
+}
+
+async fn log_lines(app: &TestApp, id: i64) -> Vec<String> {
+    runway_core::on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT line FROM request_logs WHERE request_id = $1 ORDER BY id")
+            .bind(id).fetch_all(pool).await)
+    .unwrap()
+}
+
+const TRAPPED_ACTION: &str = r#"id: trapped
+title: Cleans up when stopped
+summary: Outlives its timeout, and cleans up on SIGTERM.
+category: Testing
+owner: platform
+timeout: 1s
+run:
+  kind: script
+  command: scripts/trapped.sh
+"#;
+
+/// The script executor's own timeout runs first (SIGTERM, a grace period, SIGKILL), so a script's
+/// `trap` cleans up and the log says why it stopped; the worker's timer is only a backstop.
+async fn a_script_that_times_out_gets_sigterm_and_its_trap_runs(backend: Backend) {
+    let (app, dirs) = spawn_working(backend).await;
+    let script = "#!/bin/sh\n\
+        trap 'echo \"trap: cleaning up after TERM\"; exit 143' TERM\n\
+        echo started\n\
+        sleep 30 &\n\
+        wait\n";
+    add_action(&app, &dirs, "trapped", TRAPPED_ACTION, script).await;
+    app.sign_in("dana").await;
+    let id = request_id(&submit(&app, "trapped", "_key=t1").await);
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"failed\""), "{html}");
+    let lines = log_lines(&app, id).await;
+    assert!(
+        lines.iter().any(|l| l == "trap: cleaning up after TERM"),
+        "the trap ran: {lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("timed out after 1s: stopping the script")),
+        "the executor recorded the timeout: {lines:?}"
+    );
+    let (status, _, errors) = runway_core::db::jobs::request_status(&app.runway.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.is_final());
+    assert!(errors.contains("timed out after 1s"), "{errors}");
+    app.stop().await;
+}
+
+const PASSWORD_ACTION: &str = r#"id: make-password
+title: Makes a password
+summary: Prints it by mistake, and reports it as a secret output.
+category: Testing
+owner: platform
+run:
+  kind: script
+  command: scripts/make-password.sh
+"#;
+
+/// A secret output is redacted from its run's log, lines stored before it was reported included.
+async fn a_secret_output_never_stays_in_the_log(backend: Backend) {
+    let (app, dirs) = spawn_working(backend).await;
+    let password = "Gen3rated-Passw0rd-77";
+    let script = format!(
+        "#!/bin/sh\n\
+         echo \"debug: the new password is {password}\"\n\
+         echo \"{{\\\"password\\\": \\\"{password}\\\"}}\"\n\
+         printf '{{\"outputs\": [{{\"name\": \"password\", \"value\": \"{password}\", \"kind\": \"secret\"}}]}}' > \"$RUNWAY_OUTPUTS\"\n"
+    );
+    add_action(&app, &dirs, "make-password", PASSWORD_ACTION, &script).await;
+    app.sign_in("dana").await;
+    let id = request_id(&submit(&app, "make-password", "_key=p1").await);
+    let html = wait_final(&app, id).await;
+    assert!(html.contains("data-status=\"succeeded\""), "{html}");
+    let lines = log_lines(&app, id).await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "debug: the new password is [redacted]"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|l| !l.contains(password)), "{lines:?}");
+    assert!(
+        !html.contains(password),
+        "not on the page before it is revealed"
+    );
+    app.stop().await;
+}
+
+const SECRET_INPUT_ACTION: &str = r#"id: takes-a-secret
+title: Takes a secret
+summary: Has a secret input.
+category: Testing
+owner: platform
+inputs:
+  - name: token
+    label: Token
+    type: secret
+    required: true
+run:
+  kind: script
+  command: scripts/takes-a-secret.sh
+"#;
+
+/// A job's sealed secret inputs name their request as associated data: they open for that request
+/// and for no other.
+async fn a_sealed_job_payload_opens_only_for_its_own_request(backend: Backend) {
+    let (app, dirs) = spawn_working_with(backend, |s| s.worker.in_process = false).await;
+    add_action(
+        &app,
+        &dirs,
+        "takes-a-secret",
+        SECRET_INPUT_ACTION,
+        "#!/bin/sh\ntrue\n",
+    )
+    .await;
+    app.sign_in("dana").await;
+    let id = request_id(&submit(&app, "takes-a-secret", "_key=k1&token=Tok3n-Value-0001").await);
+    let db = &app.runway.db;
+    let now = runway_core::queue::now_ms();
+    let job = runway_core::db::jobs::claim(db, "probe", 1, now, 60_000)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(job.request_id, Some(id));
+    let payload: runway_core::requests::JobPayload = serde_json::from_str(&job.payload).unwrap();
+    let sealed = payload.sealed_secrets.expect("the secret input is sealed");
+    let opened = app
+        .runway
+        .secrets
+        .open(id, &sealed)
+        .expect("opens for its request");
+    assert!(String::from_utf8_lossy(&opened).contains("Tok3n-Value-0001"));
+    for other in [0, id + 1] {
+        assert!(
+            app.runway.secrets.open(other, &sealed).is_err(),
+            "opens for request {other} too"
+        );
+    }
+    runway_core::db::jobs::complete(
+        db,
+        &[runway_core::db::jobs::Completion {
+            id: job.id,
+            fence: job.fence,
+            request_id: job.request_id,
+            attempt: job.attempt,
+            outcome: runway_core::db::jobs::Outcome::Cancelled,
+        }],
+    )
+    .await
+    .unwrap();
+    app.stop().await;
+}
+
+both_backends!(
+    a_script_that_times_out_gets_sigterm_and_its_trap_runs,
+    a_secret_output_never_stays_in_the_log,
+    a_sealed_job_payload_opens_only_for_its_own_request,
+);

@@ -154,9 +154,14 @@ fn executor_settings_keep_their_keys_and_hide_their_secret() {
             ("RUNWAY_WEBHOOKS__SIGNING_SECRET", "whsec_c2VjcmV0a2V5"),
             ("RUNWAY_SCRIPTS__ENV__RUNWAY_REPOS_DIR", "/srv/git"),
             ("RUNWAY_SCRIPTS__LOG_CAP_KB", "8"),
+            ("RUNWAY_SCRIPTS__WORK_ROOT", "/srv/runway/runs"),
         ]),
     )
     .expect("valid");
+    assert_eq!(
+        s.scripts.work_root,
+        std::path::Path::new("/srv/runway/runs")
+    );
     assert_eq!(s.webhooks.signing_secret.expose(), "whsec_c2VjcmV0a2V5");
     assert_eq!(
         s.scripts.env.get("runway_repos_dir").map(String::as_str),
@@ -167,7 +172,10 @@ fn executor_settings_keep_their_keys_and_hide_their_secret() {
     let printed = s.to_redacted_toml();
     assert!(!printed.contains("c2VjcmV0a2V5"), "{printed}");
     assert!(printed.contains("kill_grace = \"5s\""), "{printed}");
-    assert!(!printed.contains("work_root"), "{printed}");
+    assert!(
+        printed.contains("work_root = \"/srv/runway/runs\""),
+        "{printed}"
+    );
 }
 
 #[test]

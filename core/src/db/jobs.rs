@@ -66,6 +66,36 @@ pub struct ClaimedJob {
     pub enqueued_at: i64,
 }
 
+/// The claim an attempt's writes name: its job and the fencing token it was claimed with. Writes
+/// made under a fence take effect only while the job is still running under that token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fence {
+    pub job_id: i64,
+    pub token: i64,
+}
+
+impl ClaimedJob {
+    pub fn fence(&self) -> Fence {
+        Fence {
+            job_id: self.id,
+            token: self.fence,
+        }
+    }
+}
+
+/// The check that opens every fenced write, run first in a transaction begun with
+/// `Db::begin_write`: one row while the job runs under the fence. Postgres also locks the job row
+/// (`FOR SHARE`) until the transaction ends, so no rescue, release or completion can move the token
+/// on between the check and the writes after it; SQLite holds its single write lock already.
+pub(crate) fn fence_check_sql(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "SELECT id FROM jobs WHERE id = $1 AND fence = $2 AND state = 'running'",
+        Db::Postgres(_) => {
+            "SELECT id FROM jobs WHERE id = $1 AND fence = $2 AND state = 'running' FOR SHARE"
+        }
+    }
+}
+
 /// How an attempt ended, as recorded by [`complete`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -128,16 +158,13 @@ macro_rules! notify_in_tx {
 }
 
 /// Postgres: a transaction-scoped advisory lock per action, so counting running jobs and claiming
-/// cannot interleave with another worker's. SQLite: take the write lock now, before counting.
+/// cannot interleave with another worker's. SQLite holds its write lock already (the transaction
+/// began with `Db::begin_write`).
 macro_rules! lock_action {
     ($tx:ident, $action:expr) => {
         if backend_name(&$tx) == "PostgreSQL" {
             sqlx::query("SELECT pg_advisory_xact_lock(hashtext('runway.action.' || $1))")
                 .bind($action)
-                .execute(&mut *$tx)
-                .await?;
-        } else {
-            sqlx::query("UPDATE jobs SET fence = fence WHERE id = -1")
                 .execute(&mut *$tx)
                 .await?;
         }
@@ -250,31 +277,39 @@ pub async fn enqueue(db: &Db, jobs: &[NewJob], now_ms: i64) -> Result<Vec<i64>, 
 /// is returned instead of creating a second one.
 #[tracing::instrument(skip_all, fields(action = %req.action_id))]
 pub async fn submit(db: &Db, req: &NewRequest, now_ms: i64) -> Result<Submitted, DbError> {
+    submit_with_payload(db, req, now_ms, None).await
+}
+
+/// Makes a job's payload once its request has an id: secrets in it are sealed with the request id
+/// as associated data, so they open for that request only.
+pub type PayloadFor<'a> =
+    &'a (dyn Fn(i64) -> Result<String, Box<dyn std::error::Error + Send + Sync>> + Sync);
+
+/// [`submit`], with the job's payload made by `payload_for` from the new request's id (in the same
+/// transaction) instead of `req.job.payload`.
+#[tracing::instrument(skip_all, fields(action = %req.action_id))]
+pub async fn submit_with_payload(
+    db: &Db,
+    req: &NewRequest,
+    now_ms: i64,
+    payload_for: Option<PayloadFor<'_>>,
+) -> Result<Submitted, DbError> {
     let at = now();
     let search = super::history::search_text(&req.action_id, &req.inputs);
     // On SQLite, take the write lock up front: the search index's insert trigger otherwise met
     // concurrent submits with SQLITE_BUSY instead of waiting for the busy timeout.
-    let begin = match db {
-        Db::Sqlite(_) => "BEGIN IMMEDIATE",
-        Db::Postgres(_) => "BEGIN",
-    };
     let result = on_pool!(db, pool => {
-        let mut tx = pool.begin_with(begin).await?;
+        let mut tx = pool.begin_with(db.begin_write()).await?;
         let status = if req.needs_approval { "pending_approval" } else { "queued" };
-        // A request that waits for approval keeps its job here until it is approved.
-        let pending_job = match (&req.job, req.needs_approval) {
-            (Some(j), true) => Some(serde_json::to_string(j).map_err(|e| sqlx::Error::Encode(Box::new(e)))?),
-            _ => None,
-        };
         let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, idempotency_key, executor, pending_job, created_at, updated_at, search_text)
-             VALUES ($1, $2, $3, $4, $5, $8, $6, $9, $10, $7, $7, $11)
+            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, idempotency_key, executor, created_at, updated_at, search_text)
+             VALUES ($1, $2, $3, $4, $5, $8, $6, $9, $7, $7, $10)
              ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL AND status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected', 'expired')
              DO NOTHING
              RETURNING id",
         )
         .bind(&req.action_id).bind(&req.action_hash).bind(req.requester_id).bind(&req.team)
-        .bind(&req.inputs).bind(&req.idempotency_key).bind(at).bind(status).bind(&req.executor).bind(&pending_job)
+        .bind(&req.inputs).bind(&req.idempotency_key).bind(at).bind(status).bind(&req.executor)
         .bind(&search)
         .fetch_optional(&mut *tx).await?;
         let Some(request_id) = inserted else {
@@ -286,13 +321,29 @@ pub async fn submit(db: &Db, req: &NewRequest, now_ms: i64) -> Result<Submitted,
             tx.commit().await?;
             return Ok(Submitted { request_id: existing, created: false });
         };
+        // The job, its payload made now that the request has an id.
+        let job = match (&req.job, payload_for) {
+            (Some(j), Some(payload_for)) => Some(NewJob {
+                payload: payload_for(request_id).map_err(sqlx::Error::Encode)?,
+                ..j.clone()
+            }),
+            (j, None) => j.clone(),
+            (None, Some(_)) => None,
+        };
+        if let (Some(j), true) = (&job, req.needs_approval) {
+            // A request that waits for approval keeps its job here until it is approved.
+            let pending_job = serde_json::to_string(j).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            sqlx::query("UPDATE requests SET pending_job = $2 WHERE id = $1")
+                .bind(request_id).bind(&pending_job)
+                .execute(&mut *tx).await?;
+        }
         let second = if req.needs_approval { "approval_requested" } else { "queued" };
         for kind in ["submitted", second] {
             sqlx::query("INSERT INTO request_events (request_id, at, kind, actor_id) VALUES ($1, $2, $3, $4)")
                 .bind(request_id).bind(at).bind(kind).bind(req.requester_id)
                 .execute(&mut *tx).await?;
         }
-        if let (Some(j), false) = (&req.job, req.needs_approval) {
+        if let (Some(j), false) = (&job, req.needs_approval) {
             sqlx::query(
                 "INSERT INTO jobs (request_id, kind, action_id, concurrency_limit, payload, state, run_at, max_attempts, timeout_ms, enqueued_at)
                  VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9)",
@@ -403,7 +454,7 @@ async fn claim_limited(
             break;
         }
         let jobs: Vec<ClaimedJob> = on_pool!(db, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_with(db.begin_write()).await?;
             lock_action!(tx, &action);
             let running: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE action_id = $1 AND state = 'running'")
                 .bind(&action).fetch_one(&mut *tx).await?;
@@ -575,25 +626,63 @@ pub async fn complete(db: &Db, done: &[Completion]) -> Result<Vec<i64>, DbError>
 }
 
 /// Puts running jobs whose lease expired back on the queue (their worker crashed, hung or lost the
-/// database). Returns (job id, request id) of each rescued job.
+/// database). A rescued attempt counts as a failed one: its error is kept, and a job whose last
+/// allowed attempt was rescued fails for good (a job that kills its worker is not rescued
+/// forever). Returns (job id, request id) of each rescued job.
 #[tracing::instrument(skip_all)]
 pub async fn rescue_expired(db: &Db, now_ms: i64) -> Result<Vec<(i64, Option<i64>)>, DbError> {
     let at = now();
+    // Postgres: rows another rescuer is handling are skipped; SQLite holds its write lock.
+    let expired_sql = match db {
+        Db::Sqlite(_) => {
+            "SELECT id, request_id, fence, attempt, max_attempts, errors FROM jobs
+             WHERE state = 'running' AND lease_until < $1"
+        }
+        Db::Postgres(_) => {
+            "SELECT id, request_id, fence, attempt, max_attempts, errors FROM jobs
+             WHERE state = 'running' AND lease_until < $1 FOR UPDATE SKIP LOCKED"
+        }
+    };
     let rescued = on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
-            "UPDATE jobs SET state = 'queued', worker_id = NULL, lease_until = NULL, run_at = $1, rescues = rescues + 1
-             WHERE state = 'running' AND lease_until < $1
-             RETURNING id, request_id",
-        )
-        .bind(now_ms)
-        .fetch_all(&mut *tx).await?;
-        for (_, request_id) in &rows {
+        let mut tx = pool.begin_with(db.begin_write()).await?;
+        let expired: Vec<(i64, Option<i64>, i64, i64, i64, String)> = sqlx::query_as(expired_sql)
+            .bind(now_ms)
+            .fetch_all(&mut *tx).await?;
+        let mut rows = Vec::with_capacity(expired.len());
+        for (id, request_id, fence, attempt, max_attempts, errors) in expired {
+            let mut all: Vec<String> = serde_json::from_str(&errors).unwrap_or_default();
+            all.push(format!("attempt {attempt}: {RESCUED_ERROR}"));
+            let all = serde_json::to_string(&all).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            let last = attempt >= max_attempts;
+            let changed = if last {
+                sqlx::query("DELETE FROM jobs WHERE id = $1 AND fence = $2 AND state = 'running'")
+                    .bind(id).bind(fence)
+                    .execute(&mut *tx).await?.rows_affected()
+            } else {
+                sqlx::query(
+                    "UPDATE jobs SET state = 'queued', worker_id = NULL, lease_until = NULL, run_at = $3,
+                        rescues = rescues + 1, errors = $4
+                     WHERE id = $1 AND fence = $2 AND state = 'running'",
+                )
+                .bind(id).bind(fence).bind(now_ms).bind(&all)
+                .execute(&mut *tx).await?.rows_affected()
+            };
+            if changed == 0 {
+                continue;
+            }
+            rows.push((id, request_id));
             let Some(request_id) = request_id else { continue };
-            sqlx::query("UPDATE requests SET status = 'queued', updated_at = $2 WHERE id = $1")
-                .bind(request_id).bind(at).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO request_events (request_id, at, kind) VALUES ($1, $2, 'rescued')")
-                .bind(request_id).bind(at).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO request_events (request_id, at, kind, attempt) VALUES ($1, $2, 'rescued', $3)")
+                .bind(request_id).bind(at).bind(attempt).execute(&mut *tx).await?;
+            if last {
+                sqlx::query("UPDATE requests SET status = 'failed', errors = $3, updated_at = $2, finished_at = $2 WHERE id = $1")
+                    .bind(request_id).bind(at).bind(&all).execute(&mut *tx).await?;
+                sqlx::query("INSERT INTO request_events (request_id, at, kind, attempt, detail) VALUES ($1, $2, 'failed', $3, $4)")
+                    .bind(request_id).bind(at).bind(attempt).bind(&all).execute(&mut *tx).await?;
+            } else {
+                sqlx::query("UPDATE requests SET status = 'queued', updated_at = $2 WHERE id = $1")
+                    .bind(request_id).bind(at).execute(&mut *tx).await?;
+            }
         }
         if !rows.is_empty() {
             notify_in_tx!(tx);
@@ -603,6 +692,10 @@ pub async fn rescue_expired(db: &Db, now_ms: i64) -> Result<Vec<(i64, Option<i64
     })?;
     Ok(rescued)
 }
+
+/// The error a rescued attempt records.
+pub const RESCUED_ERROR: &str =
+    "its worker stopped renewing the lease (it crashed, hung or lost the database)";
 
 /// Gives back jobs a stopping worker did not finish: queued again at once, the unfinished attempt
 /// not counted.
@@ -648,7 +741,8 @@ pub async fn release(
 pub async fn cancel(db: &Db, request_id: i64, actor_id: Option<i64>) -> Result<Cancelled, DbError> {
     let at = now();
     let outcome = on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        // Reads, then writes: on SQLite the write lock is taken first (`Db::begin_write`).
+        let mut tx = pool.begin_with(db.begin_write()).await?;
         let status: Option<String> = sqlx::query_scalar("SELECT status FROM requests WHERE id = $1")
             .bind(request_id).fetch_optional(&mut *tx).await?;
         let Some(status) = status else { return Ok(Cancelled::NotFound) };
@@ -737,5 +831,15 @@ pub async fn canary_runs(db: &Db, label: &str) -> Result<Vec<(i64, i64, String)>
     let rows = on_pool!(db, pool => sqlx::query_as::<_, (i64, i64, String)>(
         "SELECT job_id, attempt, worker_id FROM canary_runs WHERE label = $1 ORDER BY id"
     ).bind(label).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
+/// The workers running jobs of requests right now (the crash test pauses one of them).
+#[cfg(feature = "bench")]
+#[tracing::instrument(skip_all)]
+pub async fn workers_running_requests(db: &Db) -> Result<Vec<String>, DbError> {
+    let rows = on_pool!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT worker_id FROM jobs WHERE request_id IS NOT NULL AND state = 'running' AND worker_id IS NOT NULL"
+    ).fetch_all(pool).await)?;
     Ok(rows)
 }

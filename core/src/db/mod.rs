@@ -169,6 +169,18 @@ impl Db {
         }
     }
 
+    /// The statement opening a transaction that reads before it writes (`pool.begin_with(..)`).
+    /// SQLite takes the write lock at once (`BEGIN IMMEDIATE`), waiting for it under the busy
+    /// timeout: a deferred transaction that read first cannot become a writer once another
+    /// connection has committed since, and fails with "database is locked" at once, whatever the
+    /// busy timeout (a chatty script writing its log is enough). Postgres: a plain `BEGIN`.
+    pub(crate) fn begin_write(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "BEGIN IMMEDIATE",
+            Db::Postgres(_) => "BEGIN",
+        }
+    }
+
     /// Applies pending migrations for this backend.
     #[tracing::instrument(skip_all)]
     pub async fn migrate(&self) -> Result<(), DbError> {

@@ -1,5 +1,6 @@
 //! SQL for what requests show and produce: detail, timeline, logs, outputs, manual fulfilment.
 
+use super::jobs::{fence_check_sql, Fence};
 use super::{Db, DbError};
 use crate::on_pool;
 use chrono::{DateTime, Utc};
@@ -85,27 +86,72 @@ pub struct LogRow {
     pub line: String,
 }
 
-/// Appends log lines (already redacted) of one attempt.
+/// Appends log lines (already redacted) of one attempt, if the attempt still holds its claim.
+/// Returns false, having written nothing, when `fence` is stale (the job was rescued, released or
+/// finished): a worker that lost its lease adds nothing to the log.
+#[tracing::instrument(skip_all, fields(lines = lines.len()))]
 pub async fn append_logs(
     db: &Db,
+    fence: Fence,
     request_id: i64,
     attempt: i64,
     lines: &[(&str, String)],
-) -> Result<(), DbError> {
+) -> Result<bool, DbError> {
     if lines.is_empty() {
-        return Ok(());
+        return Ok(true);
     }
     let at = Utc::now();
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+    let held = on_pool!(db, pool => {
+        let mut tx = pool.begin_with(db.begin_write()).await?;
+        let held: Option<i64> = sqlx::query_scalar(fence_check_sql(db))
+            .bind(fence.job_id).bind(fence.token).fetch_optional(&mut *tx).await?;
+        if held.is_none() {
+            return Ok(false);
+        }
         for (stream, line) in lines {
             sqlx::query("INSERT INTO request_logs (request_id, attempt, at, stream, line) VALUES ($1, $2, $3, $4, $5)")
                 .bind(request_id).bind(attempt).bind(at).bind(*stream).bind(line)
                 .execute(&mut *tx).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(true)
     })?;
-    Ok(())
+    Ok(held)
+}
+
+/// Redacts the stored log lines of one attempt again with `redact` (a secret learnt late, such as
+/// a secret output the run reported), under the attempt's fence. Returns false, having changed
+/// nothing, when `fence` is stale.
+#[tracing::instrument(skip_all)]
+pub async fn redact_logs(
+    db: &Db,
+    fence: Fence,
+    request_id: i64,
+    attempt: i64,
+    redact: &(dyn Fn(&str) -> String + Sync),
+) -> Result<bool, DbError> {
+    let held = on_pool!(db, pool => {
+        let mut tx = pool.begin_with(db.begin_write()).await?;
+        let held: Option<i64> = sqlx::query_scalar(fence_check_sql(db))
+            .bind(fence.job_id).bind(fence.token).fetch_optional(&mut *tx).await?;
+        if held.is_none() {
+            return Ok(false);
+        }
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, line FROM request_logs WHERE request_id = $1 AND attempt = $2",
+        )
+        .bind(request_id).bind(attempt).fetch_all(&mut *tx).await?;
+        for (id, line) in rows {
+            let redacted = redact(&line);
+            if redacted != line {
+                sqlx::query("UPDATE request_logs SET line = $2 WHERE id = $1")
+                    .bind(id).bind(&redacted).execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(true)
+    })?;
+    Ok(held)
 }
 
 /// Log lines after `after_id`, oldest first, at most `limit`.
@@ -156,20 +202,34 @@ pub struct OutputRow {
     pub secret_gone: Option<DateTime<Utc>>,
 }
 
-/// Replaces the request's outputs (a retried attempt reports them afresh).
-pub async fn save_outputs(db: &Db, request_id: i64, outputs: &[NewOutput]) -> Result<(), DbError> {
+/// Replaces the request's outputs (a retried attempt reports them afresh), if the attempt still
+/// holds its claim. Returns false, having written nothing, when `fence` is stale: a stale attempt
+/// never replaces what the current one reported.
+#[tracing::instrument(skip_all)]
+pub async fn save_outputs(
+    db: &Db,
+    fence: Fence,
+    request_id: i64,
+    outputs: &[NewOutput],
+) -> Result<bool, DbError> {
     let at = Utc::now();
-    on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+    let held = on_pool!(db, pool => {
+        let mut tx = pool.begin_with(db.begin_write()).await?;
+        let held: Option<i64> = sqlx::query_scalar(fence_check_sql(db))
+            .bind(fence.job_id).bind(fence.token).fetch_optional(&mut *tx).await?;
+        if held.is_none() {
+            return Ok(false);
+        }
         sqlx::query("DELETE FROM request_outputs WHERE request_id = $1").bind(request_id).execute(&mut *tx).await?;
         for o in outputs {
             sqlx::query("INSERT INTO request_outputs (request_id, name, label, kind, value, sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(request_id).bind(&o.name).bind(&o.label).bind(&o.kind).bind(&o.value).bind(&o.sealed).bind(at)
                 .execute(&mut *tx).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(true)
     })?;
-    Ok(())
+    Ok(held)
 }
 
 pub async fn outputs(db: &Db, request_id: i64) -> Result<Vec<OutputRow>, DbError> {
@@ -187,7 +247,8 @@ pub async fn take_secret_output(
 ) -> Result<Option<String>, DbError> {
     let at = Utc::now();
     Ok(on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        // Reads, then writes: on SQLite the write lock is taken first (`Db::begin_write`).
+        let mut tx = pool.begin_with(db.begin_write()).await?;
         let sealed: Option<Option<String>> = sqlx::query_scalar(
             "SELECT sealed FROM request_outputs WHERE request_id = $1 AND name = $2 AND kind = 'secret'"
         ).bind(request_id).bind(name).fetch_optional(&mut *tx).await?;

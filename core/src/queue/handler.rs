@@ -23,6 +23,14 @@ pub struct JobContext {
 #[async_trait]
 pub trait Handler: Send + Sync + 'static {
     async fn run(&self, ctx: &JobContext) -> Result<(), String>;
+
+    /// How long past the job's timeout this handler may still take to stop by itself. Handlers
+    /// that enforce the timeout themselves (the script executor: SIGTERM, a grace period, SIGKILL,
+    /// then its last log lines) say how long that takes; the worker's own timer is a backstop that
+    /// fires only at timeout + overrun, and drops the handler.
+    fn overrun(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 /// Handlers by job kind.
@@ -58,6 +66,7 @@ impl Handlers {
 pub mod testing {
     use super::{Handler, JobContext};
     use crate::db::jobs as sql;
+    use crate::db::requests;
     use async_trait::async_trait;
 
     /// Does nothing, successfully: measures the queue itself.
@@ -72,6 +81,10 @@ pub mod testing {
 
     /// Records each execution in `canary_runs`, then optionally sleeps and fails, as its payload says:
     /// `{"label": "crash-test", "sleep_ms": 50, "fail_attempts": 1}` (fails its first attempt).
+    /// With `"writes": true`, a job with a request also writes as a script run does, under its
+    /// fence: a log line as it starts and as it ends (`fence <token> started|finished|stopped on
+    /// <worker>`), and the output `fence` (its token) when it succeeds. The crash test reads them
+    /// to find stale writes.
     pub struct CanaryHandler;
 
     #[derive(serde::Deserialize, Default)]
@@ -82,6 +95,23 @@ pub mod testing {
         sleep_ms: u64,
         #[serde(default)]
         fail_attempts: i64,
+        #[serde(default)]
+        writes: bool,
+    }
+
+    /// Writes one log line for the canary's request, under its fence.
+    async fn canary_log(ctx: &JobContext, p: &CanaryPayload, what: &str) {
+        let (Some(request_id), true) = (ctx.job.request_id, p.writes) else {
+            return;
+        };
+        let fence = ctx.job.fence();
+        let line = format!("fence {} {what} on {}", fence.token, ctx.worker_id);
+        let lines = [("system", line)];
+        if let Err(e) =
+            requests::append_logs(&ctx.db, fence, request_id, ctx.job.attempt, &lines).await
+        {
+            tracing::warn!(error = %e, "canary: cannot write its log line");
+        }
     }
 
     #[async_trait]
@@ -99,10 +129,14 @@ pub mod testing {
             )
             .await
             .map_err(|e| e.to_string())?;
+            canary_log(ctx, &p, "started").await;
             if p.sleep_ms > 0 {
                 tokio::select! {
                     () = tokio::time::sleep(std::time::Duration::from_millis(p.sleep_ms)) => {}
-                    () = ctx.cancel.cancelled() => return Err("stopped".to_string()),
+                    () = ctx.cancel.cancelled() => {
+                        canary_log(ctx, &p, "stopped").await;
+                        return Err("stopped".to_string());
+                    }
                 }
             }
             if ctx.job.attempt - ctx.job.rescues <= p.fail_attempts {
@@ -110,6 +144,19 @@ pub mod testing {
                     "canary failed on purpose (attempt {})",
                     ctx.job.attempt
                 ));
+            }
+            canary_log(ctx, &p, "finished").await;
+            if let (Some(request_id), true) = (ctx.job.request_id, p.writes) {
+                let output = requests::NewOutput {
+                    name: "fence".to_string(),
+                    label: None,
+                    kind: "text".to_string(),
+                    value: Some(ctx.job.fence.to_string()),
+                    sealed: None,
+                };
+                requests::save_outputs(&ctx.db, ctx.job.fence(), request_id, &[output])
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             Ok(())
         }

@@ -73,6 +73,21 @@ impl Queue {
         Ok(submitted)
     }
 
+    /// [`Queue::submit`], with the job's payload made from the new request's id in the same
+    /// transaction (secrets sealed for that request: [`sql::PayloadFor`]).
+    pub async fn submit_with_payload(
+        &self,
+        request: &NewRequest,
+        payload_for: sql::PayloadFor<'_>,
+    ) -> Result<Submitted, DbError> {
+        let submitted =
+            sql::submit_with_payload(&self.db, request, now_ms(), Some(payload_for)).await?;
+        if submitted.created {
+            self.wake();
+        }
+        Ok(submitted)
+    }
+
     /// Cancels a request: removes its queued job at once, or asks its worker to stop it.
     pub async fn cancel(
         &self,

@@ -281,7 +281,9 @@ async fn run_one(
         None => Err(format!("no handler for jobs of kind `{}`", job.kind)),
         Some(handler) => {
             let timeout = Duration::from_millis(job.timeout_ms.max(1) as u64);
-            match tokio::time::timeout(timeout, handler.run(&ctx)).await {
+            // A backstop: the handler's own timeout (and its stopping) comes first.
+            let backstop = timeout.saturating_add(handler.overrun());
+            match tokio::time::timeout(backstop, handler.run(&ctx)).await {
                 Ok(r) => r,
                 Err(_) => {
                     ctx.cancel.cancel();
@@ -300,7 +302,9 @@ async fn run_one(
             let mut errors: Vec<String> = serde_json::from_str(&job.errors).unwrap_or_default();
             errors.push(format!("attempt {}: {error}", job.attempt));
             let errors_json = serde_json::to_string(&errors).unwrap_or_else(|_| "[]".into());
-            let failures = job.attempt - job.rescues;
+            // Every attempt counts, rescued ones included (a job that kills its worker must not be
+            // rescued forever); attempts released at shutdown were given back uncounted.
+            let failures = job.attempt;
             if failures < job.max_attempts {
                 let delay = backoff::delay_ms(
                     failures,

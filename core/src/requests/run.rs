@@ -2,8 +2,9 @@
 //! the exact action version it was submitted against, opens its sealed secrets, renders the run
 //! templates, calls the executor (`runway_exec`), and stores the log and outputs.
 
-use super::{seal_outputs, JobPayload, PAYLOAD_SEAL_ID};
+use super::{seal_outputs, JobPayload};
 use crate::db::catalog::version_spec;
+use crate::db::jobs::Fence;
 use crate::db::requests as sql;
 use crate::db::Db;
 use crate::queue::handler::{Handler, JobContext};
@@ -13,7 +14,7 @@ use runway_domain::spec::{ActionSpec, RunSpec};
 use runway_domain::template::{render_json, render_text};
 use runway_exec::script::{self, ScriptRun, ScriptSettings};
 use runway_exec::webhook::{self, WebhookCall, WebhookSettings};
-use runway_exec::{LogSink, Redactor, Stream};
+use runway_exec::{LogSink, OutputKind, Redactor, Stream};
 use serde_json::{Map, Value};
 use std::time::Duration;
 
@@ -26,7 +27,10 @@ pub struct ActionHandler {
 
 impl ActionHandler {
     pub fn new(rw: Runway) -> Self {
-        let script = rw.settings.scripts.clone();
+        let mut script = rw.settings.scripts.clone();
+        if script.work_root.as_os_str().is_empty() {
+            script.work_root = default_work_root(&rw.settings.data_dir);
+        }
         let webhook = rw.settings.webhooks.clone();
         Self {
             rw,
@@ -36,18 +40,24 @@ impl ActionHandler {
     }
 }
 
+/// How long past the action's timeout a run may take to stop by itself: the script's kill grace,
+/// then reading the last output, storing the last log lines and the outputs.
+const STOP_MARGIN: Duration = Duration::from_secs(10);
+
 /// Stores the request's log. `line` only queues the line, so a slow database never holds up the
 /// executor reading a script's output; a writer task stores queued lines in batches, and
-/// [`DbSink::finish`] waits until every line is stored.
+/// [`DbSink::finish`] waits until every line is stored. Every batch names the attempt's fence:
+/// once the claim is lost, nothing more is stored.
 struct DbSink {
     tx: tokio::sync::mpsc::UnboundedSender<(Stream, String)>,
     writer: tokio::task::JoinHandle<()>,
 }
 
 impl DbSink {
-    fn start(db: Db, request_id: i64, attempt: i64) -> Self {
+    fn start(db: Db, fence: Fence, request_id: i64, attempt: i64) -> Self {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Stream, String)>();
         let writer = tokio::spawn(async move {
+            let mut fenced_out = false;
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![(first.0.as_str(), first.1)];
                 while batch.len() < 500 {
@@ -56,8 +66,23 @@ impl DbSink {
                         Err(_) => break,
                     }
                 }
-                if let Err(e) = sql::append_logs(&db, request_id, attempt, &batch).await {
-                    tracing::warn!(request = request_id, error = %e, "cannot store log lines");
+                // Still drained after a lost claim, so the executor never blocks on the channel.
+                if fenced_out {
+                    continue;
+                }
+                match sql::append_logs(&db, fence, request_id, attempt, &batch).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        fenced_out = true;
+                        tracing::warn!(
+                            request = request_id,
+                            job = fence.job_id,
+                            "claim lost: this attempt's log lines are no longer stored"
+                        );
+                    }
+                    Err(e) => {
+                        tracing::warn!(request = request_id, error = %e, "cannot store log lines")
+                    }
                 }
             }
         });
@@ -105,7 +130,7 @@ impl Handler for ActionHandler {
         if let Some(sealed) = &payload.sealed_secrets {
             let plain = rw
                 .secrets
-                .open(PAYLOAD_SEAL_ID, sealed)
+                .open(request_id, sealed)
                 .map_err(|e| internal("open the request's secret inputs", &e))?;
             let secrets: Map<String, Value> = serde_json::from_slice(&plain)
                 .map_err(|e| internal("read the request's secret inputs", &e))?;
@@ -118,7 +143,8 @@ impl Handler for ActionHandler {
         if let Some(s) = self.webhook.signing_secret.configured() {
             redactor.add(s);
         }
-        let sink = DbSink::start(rw.db.clone(), request_id, ctx.job.attempt);
+        let fence = ctx.job.fence();
+        let sink = DbSink::start(rw.db.clone(), fence, request_id, ctx.job.attempt);
         if let Some(missing) = missing_catalog_var(rw, &spec) {
             let msg = format!(
                 "the action uses the catalogue variable `{{{{config.{missing}}}}}`, which is not configured \
@@ -193,18 +219,53 @@ impl Handler for ActionHandler {
             ok => ok,
         };
         sink.finish().await;
-        match result {
-            Ok(outputs) => {
-                let rows = seal_outputs(rw, request_id, &outputs)
-                    .map_err(|e| internal("seal the secret outputs", &e))?;
-                sql::save_outputs(&rw.db, request_id, &rows)
-                    .await
-                    .map_err(|e| internal("store the outputs", &e))?;
-                Ok(())
+        let outputs = result?;
+        // A secret the run reported is redacted from its log too, lines already stored included.
+        let secret_outputs: Vec<&str> = outputs
+            .iter()
+            .filter(|o| o.kind == OutputKind::Secret)
+            .map(|o| o.value.as_str())
+            .collect();
+        if !secret_outputs.is_empty() {
+            for value in secret_outputs {
+                redactor.add(value);
             }
-            Err(e) => Err(e),
+            let redact = |line: &str| redactor.redact(line);
+            sql::redact_logs(&rw.db, fence, request_id, ctx.job.attempt, &redact)
+                .await
+                .map_err(|e| internal("redact the log", &e))?;
         }
+        let rows = seal_outputs(rw, request_id, &outputs)
+            .map_err(|e| internal("seal the secret outputs", &e))?;
+        let stored = sql::save_outputs(&rw.db, fence, request_id, &rows)
+            .await
+            .map_err(|e| internal("store the outputs", &e))?;
+        if !stored {
+            return Err(
+                "this attempt lost its claim on the job to another worker; its outputs were not stored"
+                    .to_string(),
+            );
+        }
+        Ok(())
     }
+
+    fn overrun(&self) -> Duration {
+        self.script.kill_grace + STOP_MARGIN
+    }
+}
+
+/// Where script runs get their working directories unless `scripts.work_root` says otherwise: the
+/// data directory's sibling `<data_dir>-runs` (`/var/lib/runway` -> `/var/lib/runway-runs`),
+/// absolute. Not inside the data directory, which scripts running as another user must not enter;
+/// not in a shared temporary directory, where anyone could create it first.
+pub fn default_work_root(data_dir: &std::path::Path) -> std::path::PathBuf {
+    let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    let mut name = data
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_else(|| "runway".into());
+    name.push("-runs");
+    data.with_file_name(name)
 }
 
 /// Renders with the request's values plus `config.<name>` catalogue variables. A template that
@@ -253,5 +314,24 @@ struct SharedHandler(std::sync::Arc<ActionHandler>);
 impl Handler for SharedHandler {
     async fn run(&self, ctx: &JobContext) -> Result<(), String> {
         self.0.run(ctx).await
+    }
+
+    fn overrun(&self) -> Duration {
+        self.0.overrun()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_run_under_the_data_directory_unless_configured_elsewhere() {
+        let defaults = crate::config::Settings::load(None, Vec::new()).expect("defaults");
+        assert!(defaults.scripts.work_root.as_os_str().is_empty());
+        assert_eq!(
+            default_work_root(std::path::Path::new("/srv/runway")),
+            std::path::Path::new("/srv/runway-runs")
+        );
     }
 }

@@ -35,9 +35,6 @@ pub struct JobPayload {
     pub sealed_secrets: Option<String>,
 }
 
-/// The additional authenticated data for secrets sealed before the request has an id.
-pub const PAYLOAD_SEAL_ID: i64 = 0;
-
 /// Validates `raw` against the action's form and records the request (and its job, unless it waits
 /// for approval or for a person). A repeated `idempotency_key` returns the request it created.
 pub async fn submit(
@@ -59,12 +56,19 @@ pub async fn submit(
     let valid = form::validate(&action.spec.inputs, raw, &teams).map_err(SubmitError::Invalid)?;
     let team = request_team(&action.spec, &valid.values, &teams);
     let inputs = serde_json::Value::Object(valid.values.clone()).to_string();
-    let sealed_secrets = if valid.secrets.is_empty() {
-        None
-    } else {
-        let plain = serde_json::Value::Object(valid.secrets.clone()).to_string();
-        Some(rw.secrets.seal(PAYLOAD_SEAL_ID, plain.as_bytes())?)
-    };
+    let plain_secrets = (!valid.secrets.is_empty())
+        .then(|| serde_json::Value::Object(valid.secrets.clone()).to_string());
+    // Sealed once the request has its id, which is bound in as associated data: a payload copied
+    // to another request's job does not open there.
+    let secrets = rw.secrets.clone();
+    let payload_for =
+        move |request_id: i64| -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+            let sealed_secrets = plain_secrets
+                .as_ref()
+                .map(|plain| secrets.seal(request_id, plain.as_bytes()))
+                .transpose()?;
+            Ok(serde_json::to_string(&JobPayload { sealed_secrets })?)
+        };
     let spec = &action.spec;
     let executor = spec.run.kind().as_str().to_string();
     let job = match spec.run {
@@ -73,7 +77,8 @@ pub async fn submit(
             kind: executor.clone(),
             action_id: Some(spec.id.to_string()),
             concurrency_limit: spec.concurrency.map(i64::from),
-            payload: serde_json::to_string(&JobPayload { sealed_secrets })?,
+            // Made by `payload_for` once the request has an id.
+            payload: String::new(),
             run_at_ms: crate::queue::now_ms(),
             max_attempts: i64::from(spec.retries) + 1,
             timeout_ms: i64::try_from(spec.timeout.as_secs().saturating_mul(1000))
@@ -82,17 +87,20 @@ pub async fn submit(
     };
     let submitted = rw
         .queue
-        .submit(&NewRequest {
-            action_id: spec.id.to_string(),
-            action_hash: action.content_hash.clone(),
-            requester_id: Some(user.id),
-            team,
-            inputs,
-            idempotency_key: idempotency_key.map(|k| format!("{}:{k}", user.id)),
-            executor,
-            job,
-            needs_approval: spec.approval_for(&valid.values) != ApprovalPolicy::None,
-        })
+        .submit_with_payload(
+            &NewRequest {
+                action_id: spec.id.to_string(),
+                action_hash: action.content_hash.clone(),
+                requester_id: Some(user.id),
+                team,
+                inputs,
+                idempotency_key: idempotency_key.map(|k| format!("{}:{k}", user.id)),
+                executor,
+                job,
+                needs_approval: spec.approval_for(&valid.values) != ApprovalPolicy::None,
+            },
+            &payload_for,
+        )
         .await?;
     Ok(submitted.request_id)
 }
