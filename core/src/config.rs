@@ -299,15 +299,33 @@ impl Settings {
     /// data directory's sibling `<data_dir>-state` (`/var/lib/runway` -> `/var/lib/runway-state`).
     /// Never inside the data directory, which scripts may not enter.
     pub fn script_state_root(&self) -> PathBuf {
-        if !self.scripts.state_root.as_os_str().is_empty() {
-            return self.scripts.state_root.clone();
+        if self.scripts.state_root.as_os_str().is_empty() {
+            self.data_dir_sibling("-state")
+        } else {
+            self.scripts.state_root.clone()
         }
+    }
+
+    /// Where script runs get their working directories: `scripts.work_root`, or when it is empty
+    /// the data directory's sibling `<data_dir>-runs`. Not inside the data directory (scripts
+    /// running as another user must not enter it); not in a shared temporary directory, where
+    /// anyone could create it first.
+    pub fn script_work_root(&self) -> PathBuf {
+        if self.scripts.work_root.as_os_str().is_empty() {
+            self.data_dir_sibling("-runs")
+        } else {
+            self.scripts.work_root.clone()
+        }
+    }
+
+    /// `<data_dir><suffix>` beside the data directory, absolute.
+    fn data_dir_sibling(&self, suffix: &str) -> PathBuf {
         let data = std::path::absolute(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
         let mut name = data
             .file_name()
             .map(std::ffi::OsStr::to_os_string)
             .unwrap_or_else(|| "runway".into());
-        name.push("-state");
+        name.push(suffix);
         data.with_file_name(name)
     }
 

@@ -44,6 +44,8 @@ async fn the_data_directory_and_the_database_are_closed_to_scripts() {
     std::fs::write(&program, "#!/bin/sh\nhead -c 16 \"$1\"\n").expect("script");
     std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let settings = &app.runway.settings;
+    let mut script_settings = settings.scripts.clone();
+    script_settings.work_root = settings.script_work_root();
     let run = ScriptRun {
         program,
         args: vec![db.display().to_string()],
@@ -56,7 +58,7 @@ async fn the_data_directory_and_the_database_are_closed_to_scripts() {
     };
     let sink = MemorySink::default();
     let result = script::run(
-        &settings.scripts,
+        &script_settings,
         &run,
         &sink,
         &Redactor::default(),

@@ -11,6 +11,7 @@ struct Dirs {
     catalog: tempfile::TempDir,
     data: tempfile::TempDir,
     state: tempfile::TempDir,
+    runs: tempfile::TempDir,
 }
 
 fn open_dir() -> tempfile::TempDir {
@@ -61,15 +62,21 @@ async fn spawn_working_with(
         catalog: open_dir(),
         data: open_dir(),
         state: tempfile::tempdir().expect("temp dir"),
+        runs: tempfile::tempdir().expect("temp dir"),
     };
     copy_catalog(dirs.catalog.path());
     let port = free_port();
     let data_dir = dirs.data.path().to_path_buf();
     let state_root = dirs.state.path().to_path_buf();
+    let work_root = dirs.runs.path().to_path_buf();
     let app = TestApp::builder(backend)
         .with_catalog(dirs.catalog.path())
         .with_settings(move |s| configure_working(s, port, data_dir))
-        .with_settings(move |s| s.scripts.state_root = state_root)
+        .with_settings(move |s| {
+            s.scripts.state_root = state_root;
+            // Removed with the test, unlike the default `<data_dir>-runs` beside a temp directory.
+            s.scripts.work_root = work_root;
+        })
         .with_settings(adjust)
         .spawn()
         .await;

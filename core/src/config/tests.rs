@@ -197,6 +197,22 @@ fn allowed_hosts_come_from_the_environment_as_a_list() {
 }
 
 #[test]
+fn scripts_run_beside_the_data_directory_unless_configured_elsewhere() {
+    let s = Settings::load(None, env(&[("RUNWAY_DATA_DIR", "/srv/runway")])).expect("valid");
+    assert!(s.scripts.work_root.as_os_str().is_empty());
+    assert_eq!(s.script_work_root(), PathBuf::from("/srv/runway-runs"));
+    let chosen = Settings::load(
+        None,
+        env(&[
+            ("RUNWAY_DATA_DIR", "/srv/runway"),
+            ("RUNWAY_SCRIPTS__WORK_ROOT", "/scratch/runs"),
+        ]),
+    )
+    .expect("valid");
+    assert_eq!(chosen.script_work_root(), PathBuf::from("/scratch/runs"));
+}
+
+#[test]
 fn script_state_lives_next_to_the_data_directory_never_inside_it() {
     let s = Settings::load(None, env(&[("RUNWAY_DATA_DIR", "/var/lib/runway")])).expect("valid");
     assert_eq!(

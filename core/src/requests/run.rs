@@ -28,9 +28,7 @@ pub struct ActionHandler {
 impl ActionHandler {
     pub fn new(rw: Runway) -> Self {
         let mut script = rw.settings.scripts.clone();
-        if script.work_root.as_os_str().is_empty() {
-            script.work_root = default_work_root(&rw.settings.data_dir);
-        }
+        script.work_root = rw.settings.script_work_root();
         let webhook = rw.settings.webhooks.clone();
         Self {
             rw,
@@ -254,20 +252,6 @@ impl Handler for ActionHandler {
     }
 }
 
-/// Where script runs get their working directories unless `scripts.work_root` says otherwise: the
-/// data directory's sibling `<data_dir>-runs` (`/var/lib/runway` -> `/var/lib/runway-runs`),
-/// absolute. Not inside the data directory, which scripts running as another user must not enter;
-/// not in a shared temporary directory, where anyone could create it first.
-pub fn default_work_root(data_dir: &std::path::Path) -> std::path::PathBuf {
-    let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-    let mut name = data
-        .file_name()
-        .map(std::ffi::OsStr::to_os_string)
-        .unwrap_or_else(|| "runway".into());
-    name.push("-runs");
-    data.with_file_name(name)
-}
-
 /// Renders with the request's values plus `config.<name>` catalogue variables. A template that
 /// names a variable the configuration lacks is an error that says which.
 fn render_with_vars<T>(
@@ -318,20 +302,5 @@ impl Handler for SharedHandler {
 
     fn overrun(&self) -> Duration {
         self.0.overrun()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scripts_run_under_the_data_directory_unless_configured_elsewhere() {
-        let defaults = crate::config::Settings::load(None, Vec::new()).expect("defaults");
-        assert!(defaults.scripts.work_root.as_os_str().is_empty());
-        assert_eq!(
-            default_work_root(std::path::Path::new("/srv/runway")),
-            std::path::Path::new("/srv/runway-runs")
-        );
     }
 }
