@@ -2,7 +2,7 @@
 // database (SQLite file or a new Postgres database), and a headless Chromium driven by Playwright.
 //
 // Environment (set by scripts/test; defaults suit a local checkout):
-//   RUNWAY_E2E_BIN        the runway binary built by `cargo leptos build`
+//   RUNWAY_E2E_BIN        the runway binary (built by `cargo test`, or scripts/build-site)
 //   RUNWAY_E2E_SITE_ROOT  the site directory holding pkg/ (wasm, js, css)
 //   RUNWAY_TEST_POSTGRES_URL  admin URL of the test Postgres server
 //   CHROMIUM              the browser executable (default /usr/bin/chromium)
@@ -33,11 +33,13 @@ function psql(sql) {
 
 /** Starts runway on 127.0.0.1:0 and resolves once it logs the address it bound. */
 export async function startServer({ backend = 'sqlite', catalogDir = path.join(root, 'catalog'), env = {} } = {}) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'runway-e2e-'));
-  // Scripts run as an unprivileged user when the tests run as root: give them a readable copy of
-  // the catalogue and a data directory they can enter.
-  chmodSync(dataDir, 0o755);
-  const catalogCopy = path.join(dataDir, 'catalog');
+  // Scripts run as unprivileged users when the tests run as root: give them a readable copy of the
+  // catalogue beside the data directory (which Runway keeps private, 0700), not inside it. Runway
+  // puts the scripts' state and run directories beside it too (`data-state`, `data-runs`).
+  const base = mkdtempSync(path.join(tmpdir(), 'runway-e2e-'));
+  chmodSync(base, 0o755);
+  const dataDir = path.join(base, 'data');
+  const catalogCopy = path.join(base, 'catalog');
   cpSync(catalogDir, catalogCopy, { recursive: true });
   chmodSync(catalogCopy, 0o755);
   let databaseUrl = `sqlite://${path.join(dataDir, 'runway.db')}`;
@@ -95,7 +97,7 @@ export async function startServer({ backend = 'sqlite', catalogDir = path.join(r
     async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(base, { recursive: true, force: true });
       if (pgName) psql(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
     },
   };
