@@ -74,7 +74,7 @@ async fn a_page_view_with_an_unchanged_session_writes_nothing(backend: Backend) 
 async fn a_session_used_within_its_idle_timeout_stays_and_an_idle_one_ends(backend: Backend) {
     // Idle timeout 4 s: a signed-in session is saved again once its last save is 2 s old.
     let app = TestApp::builder(backend)
-        .with_settings(|s| s.auth.session_idle_timeout = "4s".into())
+        .with_settings(|s| s.auth.session_idle_timeout = std::time::Duration::from_secs(4))
         .spawn()
         .await;
     app.sign_in("dana").await;

@@ -1,9 +1,9 @@
 //! The `[auth]` settings: OpenID Connect, mapping groups to teams and roles, sessions.
 
 use super::Secret;
-use runway_domain::duration::HumanDuration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// Where the groups claim is read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,9 +43,11 @@ pub struct AuthSettings {
     /// Allow development sign-in while listening on a non-loopback address (never in production).
     pub allow_dev_sign_in_on_network: bool,
     /// A session ends after this long without a request (e.g. `8h`).
-    pub session_idle_timeout: String,
+    #[serde(with = "runway_domain::duration::text")]
+    pub session_idle_timeout: Duration,
     /// A session ends this long after sign-in, however active (e.g. `24h`).
-    pub session_lifetime: String,
+    #[serde(with = "runway_domain::duration::text")]
+    pub session_lifetime: Duration,
 }
 
 impl Default for AuthSettings {
@@ -63,8 +65,8 @@ impl Default for AuthSettings {
             lead_suffix: "-leads".into(),
             lead_groups: BTreeMap::new(),
             allow_dev_sign_in_on_network: false,
-            session_idle_timeout: "8h".into(),
-            session_lifetime: "24h".into(),
+            session_idle_timeout: Duration::from_secs(8 * 3600),
+            session_lifetime: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -75,9 +77,8 @@ impl AuthSettings {
         self.issuer.trim().is_empty()
     }
 
-    pub fn idle_timeout(&self) -> HumanDuration {
-        HumanDuration::parse(&self.session_idle_timeout)
-            .unwrap_or(HumanDuration::from_secs(8 * 3600))
+    pub fn idle_timeout(&self) -> Duration {
+        self.session_idle_timeout
     }
 
     /// How old a session's last save may get before a request saves it again (extending its idle
@@ -85,35 +86,23 @@ impl AuthSettings {
     /// only then, instead of on every request, spares a database write per page view, while a
     /// session used within `idle_timeout − refresh_after` of its last save never expires.
     pub fn session_refresh_after(&self) -> std::time::Duration {
-        std::cmp::min(
-            std::time::Duration::from_secs(300),
-            std::time::Duration::from_secs(self.idle_timeout().as_secs()) / 2,
-        )
+        std::cmp::min(std::time::Duration::from_secs(300), self.idle_timeout() / 2)
     }
 
-    pub fn lifetime(&self) -> HumanDuration {
-        HumanDuration::parse(&self.session_lifetime).unwrap_or(HumanDuration::from_secs(24 * 3600))
+    pub fn lifetime(&self) -> Duration {
+        self.session_lifetime
     }
 
     pub(super) fn validate(&self) -> Result<(), String> {
         for (key, value) in [
-            ("session_idle_timeout", &self.session_idle_timeout),
-            ("session_lifetime", &self.session_lifetime),
+            ("session_idle_timeout", self.session_idle_timeout),
+            ("session_lifetime", self.session_lifetime),
         ] {
-            match HumanDuration::parse(value) {
-                Ok(d) if d.as_secs() >= 60 => {}
-                Ok(_) => {
-                    return Err(format!(
-                        "auth.{key} (RUNWAY_AUTH__{}): must be at least 1m",
-                        key.to_uppercase()
-                    ))
-                }
-                Err(e) => {
-                    return Err(format!(
-                        "auth.{key} (RUNWAY_AUTH__{}): {e}",
-                        key.to_uppercase()
-                    ))
-                }
+            if value < Duration::from_secs(60) {
+                return Err(format!(
+                    "auth.{key} (RUNWAY_AUTH__{}): must be at least 1m",
+                    key.to_uppercase()
+                ));
             }
         }
         if !self.dev_mode() {

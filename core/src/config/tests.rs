@@ -182,7 +182,7 @@ fn executor_settings_keep_their_keys_and_hide_their_secret() {
 fn sessions_are_saved_again_after_five_minutes_or_half_a_short_idle_timeout() {
     let mut s = Settings::default();
     assert_eq!(s.auth.session_refresh_after(), Duration::from_secs(300));
-    s.auth.session_idle_timeout = "4s".into();
+    s.auth.session_idle_timeout = Duration::from_secs(4);
     assert_eq!(s.auth.session_refresh_after(), Duration::from_secs(2));
 }
 
@@ -274,4 +274,28 @@ fn per_action_script_variables_and_the_uid_range_are_read_from_the_environment()
         panic!("a range with root in it is refused")
     };
     assert!(e.to_string().contains("scripts.uid_range"), "{e}");
+}
+
+#[test]
+fn session_durations_are_typed_when_read_and_bad_ones_name_their_key() {
+    let s = Settings::load(
+        None,
+        env(&[
+            ("RUNWAY_AUTH__SESSION_IDLE_TIMEOUT", "30m"),
+            ("RUNWAY_AUTH__SESSION_LIFETIME", "2d"),
+        ]),
+    )
+    .expect("valid");
+    assert_eq!(s.auth.idle_timeout(), Duration::from_secs(1800));
+    assert_eq!(s.auth.lifetime(), Duration::from_secs(2 * 86_400));
+    for (value, expected) in [
+        ("soon", "auth.session_idle_timeout"),
+        ("30s", "at least 1m"),
+    ] {
+        let Err(e) = Settings::load(None, env(&[("RUNWAY_AUTH__SESSION_IDLE_TIMEOUT", value)]))
+        else {
+            panic!("`{value}` is refused")
+        };
+        assert!(e.to_string().contains(expected), "{value}: {e}");
+    }
 }
