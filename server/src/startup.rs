@@ -6,6 +6,7 @@
 
 use crate::routes;
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use runway_core::auth::oidc::Oidc;
 use runway_core::config::Settings;
 use runway_core::db::Db;
@@ -99,7 +100,14 @@ impl Application {
         spawn_secret_output_expiry(self.runway.clone(), stop_workers.clone());
         tracing::info!(address = %self.address, url = %format!("http://{}", self.address), "listening");
         let stop = stop_workers.clone();
-        let served = axum::serve(self.listener, router)
+        // TCP_NODELAY: a response written as headers then body (static files, streamed pages)
+        // otherwise waits for the client's delayed ACK, about 40 ms per request.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::trace!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 stop.cancel();
