@@ -7,7 +7,7 @@ use runway_domain::user::User;
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
+    let me = crate::resource::load(|| (), |_| whoami());
     view! {
         <header class="site-header">
             <div class="container header-inner">
@@ -43,7 +43,7 @@ fn SignedInNav(user: User) -> impl IntoView {
             .join(", ")
     };
     let role = user.role_label();
-    let counts = Resource::new(|| (), |_| async { nav_counts().await.unwrap_or((0, 0)) });
+    let counts = crate::resource::load(|| (), |_| async { nav_counts().await.unwrap_or((0, 0)) });
     view! {
         <nav class="main-nav" aria-label="Main">
             <ul>

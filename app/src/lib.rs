@@ -9,6 +9,7 @@
 //! - `messages` (server only): the words for `runway_core`'s refusals, shared with the server's
 //!   plain routes.
 //! - [`pages`]: one module per page.
+//! - [`resource`]: page data loading, with one JSON reader compiled into the browser build.
 
 pub mod api;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod messages;
 pub mod pages;
+pub mod resource;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};

@@ -12,7 +12,7 @@ use runway_domain::view::{ActionDetail, FieldPreview};
 pub fn ActionPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let detail = Resource::new(id, get_action);
+    let detail = crate::resource::load(id, get_action);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

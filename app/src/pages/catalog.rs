@@ -16,7 +16,7 @@ pub fn CatalogPage() -> impl IntoView {
     let initial_q = query.read_untracked().get("q").unwrap_or_default();
     let (search, set_search) = signal(initial_q);
     let category = Memo::new(move |_| query.read().get("category").filter(|c| !c.is_empty()));
-    let cards = Resource::new(|| (), |_| list_actions());
+    let cards = crate::resource::load(|| (), |_| list_actions());
 
     view! {
         <Title text="Catalogue" />

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn CatalogHealthPage() -> impl IntoView {
-    let health = Resource::new(|| (), |_| catalog_health());
+    let health = crate::resource::load(|| (), |_| catalog_health());
     view! {
         <Title text="Catalogue health" />
         <h1>"Catalogue health"</h1>

@@ -14,7 +14,7 @@ use runway_domain::view::{HistoryPage, HistoryScope};
 pub fn HistoryPageView() -> impl IntoView {
     let location = use_location();
     let search = move || location.search.get();
-    let data = Resource::new(search, get_history);
+    let data = crate::resource::load(search, get_history);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

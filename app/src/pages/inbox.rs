@@ -16,7 +16,7 @@ fn before() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
-    let items = Resource::new(before(), get_inbox);
+    let items = crate::resource::load(before(), get_inbox);
     view! {
         <Title text="Fulfilment inbox" />
         <section>
@@ -36,7 +36,7 @@ pub fn InboxPage() -> impl IntoView {
 
 #[component]
 pub fn ApprovalsPage() -> impl IntoView {
-    let items = Resource::new(before(), get_approvals);
+    let items = crate::resource::load(before(), get_approvals);
     view! {
         <Title text="Approvals" />
         <section>

@@ -19,7 +19,7 @@ pub fn RequestPage() -> impl IntoView {
             .unwrap_or(0)
     };
     let tick = RwSignal::new(0u32);
-    let data = Resource::new(move || (id(), tick.get()), |(id, _)| get_request(id));
+    let data = crate::resource::load(move || (id(), tick.get()), |(id, _)| get_request(id));
     // Live: the page listens to the request's server-sent events and refetches when something
     // happened; while the stream is unavailable it polls every two seconds instead. Effects run in
     // the browser only.

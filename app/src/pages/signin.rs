@@ -29,7 +29,7 @@ pub fn SignInPage() -> impl IntoView {
             })
         }
     };
-    let options = Resource::new(|| (), |_| sign_in_options());
+    let options = crate::resource::load(|| (), |_| sign_in_options());
     view! {
         <Title text="Sign in" />
         <section class="signin">

@@ -12,7 +12,7 @@ use runway_domain::view::TeamPage;
 pub fn TeamPageView() -> impl IntoView {
     let params = use_params_map();
     let team = move || params.read().get("team").unwrap_or_default();
-    let data = Resource::new(team, get_team);
+    let data = crate::resource::load(team, get_team);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
