@@ -1,10 +1,13 @@
 //! The handle shared by the web layer and the commands: settings, database and catalogue.
 
+use crate::auth::recent::Recent;
 use crate::catalog::CatalogStore;
 use crate::config::{ConfigError, Settings};
 use crate::crypto::{KeyError, SecretBox};
-use crate::db::Db;
+use crate::db::users::{self, Identity};
+use crate::db::{Db, DbError};
 use crate::queue::Queue;
+use runway_domain::user::User;
 use std::sync::Arc;
 
 /// Everything a request handler needs. Cheap to clone.
@@ -17,6 +20,8 @@ pub struct Runway {
     pub queue: Queue,
     /// Seals secret inputs and outputs at rest.
     pub secrets: Arc<SecretBox>,
+    /// Signed-in users read in the last `auth.session_cache` (see [`crate::auth::recent`]).
+    users: Arc<Recent<i64, User>>,
 }
 
 impl Runway {
@@ -28,13 +33,38 @@ impl Runway {
         )?);
         let catalog = Arc::new(CatalogStore::new(settings.catalog_dir.clone(), db.clone()));
         let queue = Queue::new(db.clone());
+        let users = Arc::new(Recent::new(settings.auth.session_cache));
         Ok(Self {
+            users,
             settings: Arc::new(settings),
             db,
             catalog,
             queue,
             secrets,
         })
+    }
+}
+
+impl Runway {
+    /// The user with `id` and their teams, as read from the database at most `auth.session_cache`
+    /// ago: every signed-in request asks for it.
+    pub async fn user(&self, id: i64) -> Result<Option<User>, DbError> {
+        if let Some(user) = self.users.get(&id) {
+            return Ok(Some(user));
+        }
+        let user = users::load(&self.db, id).await?;
+        if let Some(u) = &user {
+            self.users.put(id, u.clone());
+        }
+        Ok(user)
+    }
+
+    /// Records a sign-in (see [`crate::auth::sign_in`]); the user's requests here see the teams
+    /// it brought at once.
+    pub async fn sign_in(&self, identity: &Identity) -> Result<User, DbError> {
+        let user = crate::auth::sign_in(&self.db, identity).await?;
+        self.users.put(user.id, user.clone());
+        Ok(user)
     }
 }
 

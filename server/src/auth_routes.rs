@@ -10,7 +10,7 @@ use axum::Form;
 use runway_core::auth::dev::{self, DEV_ISSUER};
 use runway_core::auth::oidc::PendingLogin;
 use runway_core::auth::return_to::safe_return_path;
-use runway_core::auth::{self, claims, keys};
+use runway_core::auth::{claims, keys};
 use runway_core::db::users::Identity;
 use runway_domain::user::User;
 use runway_domain::view::encode_query_value;
@@ -98,7 +98,9 @@ pub async fn callback(
     };
     match oidc.complete(&pending, &code, &returned_state).await {
         Ok(signed_in) => {
-            let user = auth::sign_in(&state.runway.db, &signed_in.identity)
+            let user = state
+                .runway
+                .sign_in(&signed_in.identity)
                 .await
                 .map_err(sign_in_failure("cannot record the sign-in"))?;
             start_session(&session, &user, Some(&signed_in.id_token))
@@ -162,7 +164,9 @@ pub async fn dev_login(
         is_admin: grants.is_admin,
         teams: grants.teams,
     };
-    let user = auth::sign_in(&state.runway.db, &identity)
+    let user = state
+        .runway
+        .sign_in(&identity)
         .await
         .map_err(sign_in_failure("cannot record the sign-in"))?;
     start_session(&session, &user, None)

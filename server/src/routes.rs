@@ -140,7 +140,7 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         oidc,
     };
 
-    let store = DbSessionStore::new(runway.db.clone());
+    let store = DbSessionStore::new(runway.db.clone(), runway.settings.auth.session_cache);
     store.spawn_cleanup(std::time::Duration::from_secs(600));
     let idle = i64::try_from(runway.settings.auth.idle_timeout().as_secs()).unwrap_or(8 * 3600);
     let sessions = SessionManagerLayer::new(store)

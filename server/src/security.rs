@@ -16,7 +16,6 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use runway_core::auth::keys;
-use runway_core::db::users;
 use runway_domain::user::User;
 use tower_sessions::Session;
 
@@ -99,9 +98,7 @@ async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<Us
             .await
             .map_err(session_failure)?;
     }
-    users::load(&state.runway.db, id)
-        .await
-        .map_err(session_failure)
+    state.runway.user(id).await.map_err(session_failure)
 }
 
 /// API calls and posts get 401; pages a redirect to sign-in that comes back here.

@@ -254,7 +254,11 @@ async fn beta_actions_are_invisible_to_other_teams_even_by_url(backend: Backend)
 }
 
 async fn sessions_end_after_their_absolute_lifetime(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // The session is edited in the database below: read it from there on every request.
+    let app = TestApp::builder(backend)
+        .with_settings(|s| s.auth.session_cache = std::time::Duration::ZERO)
+        .spawn()
+        .await;
     app.sign_in("dana").await;
     assert_eq!(app.get("/").await.status(), 200);
     // Pretend the sign-in happened 25 hours ago (the default lifetime is 24 hours).

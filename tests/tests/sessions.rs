@@ -96,7 +96,53 @@ async fn a_session_used_within_its_idle_timeout_stays_and_an_idle_one_ends(backe
     app.stop().await;
 }
 
+async fn signing_out_ends_the_session_at_once_although_sessions_are_cached(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .with_settings(|s| s.auth.session_cache = Duration::from_secs(60))
+        .spawn()
+        .await;
+    app.sign_in("dana").await;
+    assert_eq!(app.get("/").await.status(), 200, "read, and now cached");
+    let out = app.post_form("/auth/logout", "").await;
+    assert!(out.status().is_redirection(), "{}", out.status());
+    assert_eq!(
+        app.get("/").await.status(),
+        303,
+        "the cached copy went with the sign-out"
+    );
+    app.stop().await;
+}
+
+async fn a_session_deleted_by_another_replica_ends_here_within_the_cache_time(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .with_settings(|s| s.auth.session_cache = Duration::from_secs(1))
+        .spawn()
+        .await;
+    let cookie = sign_in_cookie(&app, "dana").await;
+    let cookie_header = format!("runway_session={cookie}");
+    let get = || {
+        app.client
+            .get(app.url("/"))
+            .header("cookie", &cookie_header)
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status(), 200);
+    // What a sign-out through another `serve` process does to the shared table.
+    sessions::delete(&app.runway.db, &id_hash(&cookie))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(
+        get().await.unwrap().status(),
+        303,
+        "signed out here too once auth.session_cache has passed"
+    );
+    app.stop().await;
+}
+
 both_backends!(
+    signing_out_ends_the_session_at_once_although_sessions_are_cached,
+    a_session_deleted_by_another_replica_ends_here_within_the_cache_time,
     the_sessions_table_holds_a_hash_of_the_cookie_never_the_cookie,
     a_page_view_with_an_unchanged_session_writes_nothing,
     a_session_used_within_its_idle_timeout_stays_and_an_idle_one_ends,

@@ -6,6 +6,7 @@
 //! - [`dev`]: the demo users of development sign-in.
 //! - [`return_to`]: the only paths a sign-in may return to.
 //! - [`session_store`]: tower-sessions records in Runway's own database.
+//! - [`recent`]: the few seconds' cache of sessions and users every request reads.
 //!
 //! Who may do what is decided here, not in pages: [`viewer`] turns a user into the catalogue's view
 //! of them, and [`sign_in`] records the identity a provider (or development sign-in) vouched for.
@@ -13,6 +14,7 @@
 pub mod claims;
 pub mod dev;
 pub mod oidc;
+pub mod recent;
 pub mod return_to;
 pub mod session_store;
 

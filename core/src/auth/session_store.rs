@@ -2,20 +2,34 @@
 //! every `serve` replica. The cookie carries only the random session id, and the table only its
 //! SHA-256 ([`id_hash`]): reading the database (a backup, a replica) does not hand out sessions.
 
+use super::recent::Recent;
 use crate::db::{sessions as sql, Db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};
 
-#[derive(Clone, Debug)]
+/// Records read or written in the last `auth.session_cache` are served from memory (see
+/// [`super::recent`]); every write goes to the database first.
+#[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
+    recent: Arc<Recent<String, Record>>,
+}
+
+impl std::fmt::Debug for DbSessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbSessionStore").finish_non_exhaustive()
+    }
 }
 
 impl DbSessionStore {
-    pub fn new(db: Db) -> Self {
-        Self { db }
+    pub fn new(db: Db, cache_for: std::time::Duration) -> Self {
+        Self {
+            db,
+            recent: Arc::new(Recent::new(cache_for)),
+        }
     }
 
     /// Deletes expired sessions every `period`, for the life of the process.
@@ -64,10 +78,12 @@ impl SessionStore for DbSessionStore {
         let data = encode(record)?;
         // Ids are 128 random bits; a collision is astronomically unlikely, but never overwrite one.
         loop {
-            if sql::insert(&self.db, &key(&record.id), &data, expiry(record))
+            let hash = key(&record.id);
+            if sql::insert(&self.db, &hash, &data, expiry(record))
                 .await
                 .map_err(backend)?
             {
+                self.recent.put(hash, record.clone());
                 return Ok(());
             }
             record.id = Id::default();
@@ -75,13 +91,25 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        sql::upsert(&self.db, &key(&record.id), &encode(record)?, expiry(record))
+        let hash = key(&record.id);
+        // Dropped first: should the write fail, no stale copy outlives it.
+        self.recent.forget(&hash);
+        sql::upsert(&self.db, &hash, &encode(record)?, expiry(record))
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        self.recent.put(hash, record.clone());
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let Some((data, expiry)) = sql::load(&self.db, &key(id), Utc::now())
+        let hash = key(id);
+        if let Some(record) = self.recent.get(&hash) {
+            if record.expiry_date > time::OffsetDateTime::now_utc() {
+                return Ok(Some(record));
+            }
+            self.recent.forget(&hash);
+        }
+        let Some((data, expiry)) = sql::load(&self.db, &hash, Utc::now())
             .await
             .map_err(backend)?
         else {
@@ -90,14 +118,18 @@ impl SessionStore for DbSessionStore {
         let data = serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(expiry.timestamp())
             .map_err(|e| Error::Decode(e.to_string()))?;
-        Ok(Some(Record {
+        let record = Record {
             id: *id,
             data,
             expiry_date,
-        }))
+        };
+        self.recent.put(hash, record.clone());
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        sql::delete(&self.db, &key(id)).await.map_err(backend)
+        let hash = key(id);
+        self.recent.forget(&hash);
+        sql::delete(&self.db, &hash).await.map_err(backend)
     }
 }

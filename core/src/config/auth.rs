@@ -48,6 +48,11 @@ pub struct AuthSettings {
     /// A session ends this long after sign-in, however active (e.g. `24h`).
     #[serde(with = "runway_domain::duration::text")]
     pub session_lifetime: Duration,
+    /// How long a `serve` process may reuse a session and its user read from the database before
+    /// reading them again (e.g. `5s`; `0s` = read on every request). A sign-out or a change of teams
+    /// made through another replica takes effect here within this time. At most `1m`.
+    #[serde(with = "runway_domain::duration::text")]
+    pub session_cache: Duration,
 }
 
 impl Default for AuthSettings {
@@ -67,6 +72,7 @@ impl Default for AuthSettings {
             allow_dev_sign_in_on_network: false,
             session_idle_timeout: Duration::from_secs(8 * 3600),
             session_lifetime: Duration::from_secs(24 * 3600),
+            session_cache: Duration::from_secs(5),
         }
     }
 }
@@ -104,6 +110,11 @@ impl AuthSettings {
                     key.to_uppercase()
                 ));
             }
+        }
+        if self.session_cache > Duration::from_secs(60) {
+            return Err(
+                "auth.session_cache (RUNWAY_AUTH__SESSION_CACHE): must be at most 1m".into(),
+            );
         }
         if !self.dev_mode() {
             if !(self.issuer.starts_with("https://") || self.issuer.starts_with("http://")) {

@@ -136,8 +136,12 @@ impl Db {
                             })?;
                     }
                 }
+                // No ping before handing out a connection: an SQLite connection is a file handle
+                // in this process and cannot drop like a network peer, and the ping is a round trip
+                // to the connection's worker thread on every query (measured: docs/benchmarks.md).
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max_connections)
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await
