@@ -373,8 +373,8 @@ pub async fn submit_with_payload(
     }
 }
 
-/// Claims up to `limit` runnable jobs for `worker_id`, with a lease until `now_ms + lease_ms`.
-/// Jobs of actions with a concurrency limit are claimed only while the action has free slots.
+/// Claims up to `limit` runnable jobs for `worker_id`, with a lease until `now_ms + lease_ms`: jobs
+/// of actions without a concurrency limit. [`claim_limited`] claims the others; a worker calls both.
 #[tracing::instrument(skip_all, fields(limit))]
 pub async fn claim(
     db: &Db,
@@ -399,7 +399,7 @@ pub async fn claim(
          RETURNING {CLAIM_COLUMNS}",
         if matches!(db, Db::Postgres(_)) { "FOR UPDATE SKIP LOCKED" } else { "" }
     );
-    let mut claimed = match db {
+    let claimed = match db {
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await?;
             let jobs: Vec<ClaimedJob> = sqlx::query_as(&sql)
@@ -427,22 +427,20 @@ pub async fn claim(
             jobs
         }
     };
-    let free = limit - claimed.len() as i64;
-    if free > 0 {
-        claimed.extend(claim_limited(db, worker_id, free, now_ms, lease_until).await?);
-    }
     Ok(claimed)
 }
 
-/// Claims jobs of concurrency-limited actions, one action at a time under a lock, so that the count
+/// Claims up to `free` jobs of concurrency-limited actions, only while each action has free slots
+/// (lease until `now_ms + lease_ms`), one action at a time under a lock, so that the count
 /// of running jobs and the claim cannot interleave with another worker's.
-async fn claim_limited(
+pub async fn claim_limited(
     db: &Db,
     worker_id: &str,
     mut free: i64,
     now_ms: i64,
-    lease_until: i64,
+    lease_ms: i64,
 ) -> Result<Vec<ClaimedJob>, DbError> {
+    let lease_until = now_ms + lease_ms;
     let mut out = Vec::new();
     let actions: Vec<(String, i64)> = on_pool!(db, pool => sqlx::query_as(
         "SELECT action_id, MIN(concurrency_limit) FROM jobs

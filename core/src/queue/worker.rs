@@ -41,6 +41,15 @@ struct Held {
 
 type HeldMap = Arc<Mutex<HashMap<i64, Held>>>;
 
+/// What a started job shares with its worker's loop.
+struct Local<'a> {
+    held: &'a HeldMap,
+    slots: &'a Arc<Semaphore>,
+    done_tx: &'a mpsc::UnboundedSender<Completion>,
+    slot_freed: &'a Arc<tokio::sync::Notify>,
+    db: &'a Db,
+}
+
 pub struct Worker {
     pub id: String,
     queue: Queue,
@@ -127,75 +136,43 @@ impl Worker {
                 holding < self.config.concurrency || room >= (self.config.prefetch / 2).max(1);
             let mut claimed_all = false;
             if room > 0 && buffer_low {
-                match sql::claim(
-                    &db,
-                    &self.id,
-                    room as i64,
-                    now_ms(),
-                    self.config.lease.as_millis() as i64,
-                )
-                .await
-                {
+                let local = Local {
+                    held: &held,
+                    slots: &slots,
+                    done_tx: &done_tx,
+                    slot_freed: &slot_freed,
+                    db: &db,
+                };
+                let lease_ms = self.config.lease.as_millis() as i64;
+                // Plain jobs start before the second claim for concurrency-limited actions: a
+                // job waits for one claim's round trips, not two (enqueue-to-start latency).
+                let mut claimed = 0;
+                match sql::claim(&db, &self.id, room as i64, now_ms(), lease_ms).await {
                     Ok(jobs) => {
-                        claimed_all = jobs.len() == room;
+                        claimed += jobs.len();
                         for job in jobs {
-                            self.stats.claimed.fetch_add(1, Ordering::Relaxed);
-                            let cancel = CancellationToken::new();
-                            let by_request = Arc::new(std::sync::atomic::AtomicBool::new(false));
-                            let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
-                            held.lock().unwrap_or_else(PoisonError::into_inner).insert(
-                                job.id,
-                                Held {
-                                    fence: job.fence,
-                                    cancel: cancel.clone(),
-                                    cancelled_by_request: by_request.clone(),
-                                    started: started.clone(),
-                                },
-                            );
-                            let ctx = JobContext {
-                                job,
-                                worker_id: self.id.clone(),
-                                db: db.clone(),
-                                cancel: cancel.clone(),
-                            };
-                            let handlers = self.handlers.clone();
-                            let config = self.config.clone();
-                            let held = held.clone();
-                            let done_tx = done_tx.clone();
-                            let slot_freed = slot_freed.clone();
-                            let slots = slots.clone();
-                            tokio::spawn(async move {
-                                // Wait for a slot (prefetched jobs wait here, leases kept alive by the
-                                // heartbeat); give up if the job is released or cancelled meanwhile.
-                                let permit = tokio::select! {
-                                    p = slots.acquire_owned() => p,
-                                    () = cancel.cancelled() => {
-                                        if by_request.load(Ordering::SeqCst) {
-                                            // Cancelled before it started: record it as cancelled.
-                                            let c = Completion { id: ctx.job.id, fence: ctx.job.fence, request_id: ctx.job.request_id, attempt: ctx.job.attempt, outcome: Outcome::Cancelled };
-                                            held.lock().unwrap_or_else(PoisonError::into_inner).remove(&c.id);
-                                            let _ = done_tx.send(c);
-                                        }
-                                        return;
-                                    }
-                                };
-                                let Ok(permit) = permit else { return };
-                                started.store(true, Ordering::SeqCst);
-                                let completion =
-                                    run_one(ctx, &handlers, &config, &by_request).await;
-                                held.lock()
-                                    .unwrap_or_else(PoisonError::into_inner)
-                                    .remove(&completion.id);
-                                let _ = done_tx.send(completion);
-                                drop(permit);
-                                slot_freed.notify_waiters();
-                            });
+                            self.start(job, &local);
                         }
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "claim failed; retrying after the poll interval");
                     }
                 }
+                if claimed < room {
+                    let free = (room - claimed) as i64;
+                    match sql::claim_limited(&db, &self.id, free, now_ms(), lease_ms).await {
+                        Ok(jobs) => {
+                            claimed += jobs.len();
+                            for job in jobs {
+                                self.start(job, &local);
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "claim failed; retrying after the poll interval");
+                        }
+                    }
+                }
+                claimed_all = claimed == room;
             }
             if claimed_all {
                 continue; // there may be more work: claim again at once
@@ -237,6 +214,64 @@ impl Worker {
 }
 
 impl Worker {
+    /// Holds a claimed job and runs it on its own task once a slot is free.
+    fn start(&self, job: sql::ClaimedJob, local: &Local<'_>) {
+        self.stats.claimed.fetch_add(1, Ordering::Relaxed);
+        let cancel = CancellationToken::new();
+        let by_request = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        local
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(
+                job.id,
+                Held {
+                    fence: job.fence,
+                    cancel: cancel.clone(),
+                    cancelled_by_request: by_request.clone(),
+                    started: started.clone(),
+                },
+            );
+        let ctx = JobContext {
+            job,
+            worker_id: self.id.clone(),
+            db: local.db.clone(),
+            cancel: cancel.clone(),
+        };
+        let handlers = self.handlers.clone();
+        let config = self.config.clone();
+        let held = local.held.clone();
+        let done_tx = local.done_tx.clone();
+        let slot_freed = local.slot_freed.clone();
+        let slots = local.slots.clone();
+        tokio::spawn(async move {
+            // Wait for a slot (prefetched jobs wait here, leases kept alive by the heartbeat);
+            // give up if the job is released or cancelled meanwhile.
+            let permit = tokio::select! {
+                p = slots.acquire_owned() => p,
+                () = cancel.cancelled() => {
+                    if by_request.load(Ordering::SeqCst) {
+                        // Cancelled before it started: record it as cancelled.
+                        let c = Completion { id: ctx.job.id, fence: ctx.job.fence, request_id: ctx.job.request_id, attempt: ctx.job.attempt, outcome: Outcome::Cancelled };
+                        held.lock().unwrap_or_else(PoisonError::into_inner).remove(&c.id);
+                        let _ = done_tx.send(c);
+                    }
+                    return;
+                }
+            };
+            let Ok(permit) = permit else { return };
+            started.store(true, Ordering::SeqCst);
+            let completion = run_one(ctx, &handlers, &config, &by_request).await;
+            held.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&completion.id);
+            let _ = done_tx.send(completion);
+            drop(permit);
+            slot_freed.notify_waiters();
+        });
+    }
+
     /// (id, fence) of held jobs that have (or have not) started.
     fn held_where(&self, held: &HeldMap, started: bool) -> Vec<(i64, i64)> {
         held.lock()
