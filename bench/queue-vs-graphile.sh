@@ -12,7 +12,7 @@ BASE="${PG%/*}"
 cd "$ROOT"
 
 echo "==> building runway (release)" >&2
-cargo build --release -q -p runway-server
+cargo build --release -q -p runway-server --features demo,bench
 if [ ! -d bench/node_modules/graphile-worker ]; then
   echo "==> installing graphile-worker" >&2
   (cd bench && npm install --no-audit --no-fund >/dev/null)
