@@ -493,6 +493,24 @@ pub async fn heartbeat(
     if held.is_empty() {
         return Ok(Vec::new());
     }
+    if let Db::Postgres(pool) = db {
+        // One statement for every held job: a worker with a full prefetch buffer holds hundreds.
+        let ids: Vec<i64> = held.iter().map(|(id, _)| *id).collect();
+        let fences: Vec<i64> = held.iter().map(|(_, fence)| *fence).collect();
+        let rows: Vec<(i64, bool)> = sqlx::query_as(
+            "UPDATE jobs SET lease_until = $1
+             FROM UNNEST($2::bigint[], $3::bigint[]) AS h(id, fence)
+             WHERE jobs.id = h.id AND jobs.fence = h.fence AND jobs.worker_id = $4 AND jobs.state = 'running'
+             RETURNING jobs.id, jobs.cancel_requested",
+        )
+        .bind(now_ms + lease_ms)
+        .bind(&ids)
+        .bind(&fences)
+        .bind(worker_id)
+        .fetch_all(pool)
+        .await?;
+        return Ok(rows);
+    }
     let mut out = Vec::with_capacity(held.len());
     on_pool!(db, pool => {
         let mut tx = pool.begin().await?;
