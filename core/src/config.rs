@@ -273,6 +273,15 @@ impl Settings {
                 self.public_url
             )));
         }
+        if let Some(bad) = self
+            .allowed_hosts
+            .iter()
+            .find(|h| split_authority(h).is_none())
+        {
+            return Err(ConfigError::Invalid(format!(
+                "allowed_hosts (RUNWAY_ALLOWED_HOSTS): `{bad}` is not a host name with an optional port, such as `runway.example.com` or `runway.internal:8443`"
+            )));
+        }
         self.auth.validate().map_err(ConfigError::Invalid)?;
         self.worker.validate().map_err(ConfigError::Invalid)?;
         self.scripts.validate().map_err(ConfigError::Invalid)?;
@@ -530,6 +539,36 @@ fn describe(e: &figment::Error) -> String {
     } else {
         format!("{key}{env_name}: {what}")
     }
+}
+
+/// Splits `name[:port]` into a lower-case name (without a trailing dot) and the port. `None` for
+/// anything that is not a plain authority (a scheme, user info, paths, a bad port, an empty name).
+/// Used for `allowed_hosts` here and for `Host` headers by the server's host check.
+pub fn split_authority(authority: &str) -> Option<(String, Option<u16>)> {
+    let a = authority.trim();
+    if a.is_empty() || a.contains(['/', '@', '?', '#', ' ']) {
+        return None;
+    }
+    let (name, port) = if a.starts_with('[') {
+        let end = a.find(']')?;
+        let rest = &a[end + 1..];
+        let port = match rest.strip_prefix(':') {
+            Some(p) => Some(p.parse::<u16>().ok()?),
+            None if rest.is_empty() => None,
+            None => return None,
+        };
+        (&a[..=end], port)
+    } else {
+        match a.rsplit_once(':') {
+            Some((name, p)) => (name, Some(p.parse::<u16>().ok()?)),
+            None => (a, None),
+        }
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    if name.is_empty() || (name.contains(':') && !name.starts_with('[')) {
+        return None;
+    }
+    Some((name, port))
 }
 
 #[cfg(test)]

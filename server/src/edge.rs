@@ -47,7 +47,7 @@ impl AllowedHosts {
             let origin = settings.public_origin(None);
             let default_port = if settings.is_https() { 443 } else { 80 };
             let authority = origin.split_once("://").map_or(origin.as_str(), |(_, a)| a);
-            if let Some((name, port)) = split_authority(authority) {
+            if let Some((name, port)) = runway_core::config::split_authority(authority) {
                 rules.push(HostRule {
                     name,
                     port: Some(port.unwrap_or(default_port)),
@@ -55,7 +55,7 @@ impl AllowedHosts {
             }
         }
         for entry in &settings.allowed_hosts {
-            if let Some((name, port)) = split_authority(entry) {
+            if let Some((name, port)) = runway_core::config::split_authority(entry) {
                 rules.push(HostRule { name, port });
             }
         }
@@ -83,7 +83,7 @@ impl AllowedHosts {
     /// True when `authority` (`name[:port]`, as in `Host`) is one of ours. A missing port means the
     /// scheme's default, which only a rule without a port, or with that default, matches.
     pub fn allows(&self, authority: &str, https: bool) -> bool {
-        let Some((name, port)) = split_authority(authority) else {
+        let Some((name, port)) = runway_core::config::split_authority(authority) else {
             return false;
         };
         let port = port.unwrap_or(if https { 443 } else { 80 });
@@ -91,35 +91,6 @@ impl AllowedHosts {
             .iter()
             .any(|r| r.name == name && r.port.is_none_or(|p| p == port))
     }
-}
-
-/// Splits `name[:port]` into a lower-case name (without a trailing dot) and the port. `None` for
-/// anything that is not a plain authority (user info, paths, a bad port, an empty name).
-fn split_authority(authority: &str) -> Option<(String, Option<u16>)> {
-    let a = authority.trim();
-    if a.is_empty() || a.contains(['/', '@', '?', '#', ' ']) {
-        return None;
-    }
-    let (name, port) = if a.starts_with('[') {
-        let end = a.find(']')?;
-        let rest = &a[end + 1..];
-        let port = match rest.strip_prefix(':') {
-            Some(p) => Some(p.parse::<u16>().ok()?),
-            None if rest.is_empty() => None,
-            None => return None,
-        };
-        (&a[..=end], port)
-    } else {
-        match a.rsplit_once(':') {
-            Some((name, p)) => (name, Some(p.parse::<u16>().ok()?)),
-            None => (a, None),
-        }
-    };
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    if name.is_empty() || (name.contains(':') && !name.starts_with('[')) {
-        return None;
-    }
-    Some((name, port))
 }
 
 /// State of [`check_host`].

@@ -197,6 +197,33 @@ fn allowed_hosts_come_from_the_environment_as_a_list() {
 }
 
 #[test]
+fn an_allowed_host_that_is_not_a_host_is_refused_by_name() {
+    for bad in [
+        "https://runway.internal",
+        "runway.internal:99999",
+        "runway.internal/x",
+    ] {
+        let value = format!("[\"{bad}\"]");
+        let err = Settings::load(None, env(&[("RUNWAY_ALLOWED_HOSTS", value.as_str())]))
+            .expect_err(bad)
+            .to_string();
+        assert!(
+            err.contains("allowed_hosts (RUNWAY_ALLOWED_HOSTS)"),
+            "{bad}: {err}"
+        );
+    }
+    for good in [
+        "runway.internal",
+        "runway.internal:8443",
+        "[::1]:3000",
+        "10.0.0.5",
+    ] {
+        let value = format!("[\"{good}\"]");
+        Settings::load(None, env(&[("RUNWAY_ALLOWED_HOSTS", value.as_str())])).expect(good);
+    }
+}
+
+#[test]
 fn scripts_run_beside_the_data_directory_unless_configured_elsewhere() {
     let s = Settings::load(None, env(&[("RUNWAY_DATA_DIR", "/srv/runway")])).expect("valid");
     assert!(s.scripts.work_root.as_os_str().is_empty());
