@@ -225,9 +225,7 @@ impl From<SubmitError> for Error {
                 "The form needs fixing",
                 "Go back to the form and correct the fields marked.",
             ),
-            e @ (SubmitError::Seal(_) | SubmitError::Payload(_) | SubmitError::Db(_)) => {
-                internal("cannot submit a request", e)
-            }
+            e @ SubmitError::Db(_) => internal("cannot submit a request", e),
         }
     }
 }

@@ -2,7 +2,6 @@
 //! its job) through the queue.
 
 use crate::auth::viewer;
-use crate::crypto::SealError;
 use crate::db::jobs::{NewJob, NewRequest};
 use crate::db::DbError;
 use crate::state::Runway;
@@ -20,10 +19,8 @@ pub enum SubmitError {
     /// The form has mistakes: one message per field.
     #[error("the form has {} mistake(s)", .0.len())]
     Invalid(FieldErrors),
-    #[error("cannot seal the secret inputs: {0}")]
-    Seal(#[from] SealError),
-    #[error("cannot encode the job payload: {0}")]
-    Payload(#[from] serde_json::Error),
+    /// Recording failed; sealing the secret inputs happens inside that transaction, so its
+    /// failures arrive here too.
     #[error(transparent)]
     Db(#[from] DbError),
 }
