@@ -762,7 +762,31 @@ both_backends!(
     cancel_and_reveal_succeed_while_another_connection_writes_continuously,
 );
 
+/// A burst of jobs arrives before the database has statistics on them: the claim must still read
+/// the ready jobs in claim order and stop at its limit, not read and sort every queued job (which
+/// made each claim slower as the queue grew).
+async fn the_claim_reads_ready_jobs_in_order_from_an_index_however_long_the_queue(
+    backend: Backend,
+) {
+    let (_t, db) = open(backend).await;
+    let queue = Queue::new(db.clone());
+    let batch: Vec<NewJob> = (0..5_000)
+        .map(|i| canary(&format!("burst-{i}"), serde_json::json!({})))
+        .collect();
+    queue.enqueue(&batch).await.unwrap();
+    let plan = jobs::claim_plan(&db, now_ms()).await.unwrap();
+    // Postgres: the partial index in claim order (its planner read and sorted every queued job
+    // through `jobs_ready` before). SQLite: any index range already in claim order.
+    let (index, sorts) = match backend {
+        Backend::Postgres => ("jobs_ready_plain", "Sort"),
+        Backend::Sqlite => ("USING INDEX jobs_ready", "TEMP B-TREE"),
+    };
+    assert!(plan.contains(index), "{plan}");
+    assert!(!plan.contains(sorts), "no sort step: {plan}");
+}
+
 both_backends!(
+    the_claim_reads_ready_jobs_in_order_from_an_index_however_long_the_queue,
     no_job_is_ever_claimed_by_two_workers,
     a_job_whose_lease_expired_is_rescued_and_run_again,
     a_stale_worker_cannot_record_anything,

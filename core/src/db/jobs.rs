@@ -373,6 +373,51 @@ pub async fn submit_with_payload(
     }
 }
 
+/// The claim of [`claim`]: the same on both backends; Postgres adds SKIP LOCKED so concurrent
+/// claimers pass over each other's rows instead of waiting (SQLite's single writer needs no row
+/// locks). Binds: worker, lease end, now, limit.
+fn claim_sql(db: &Db) -> String {
+    format!(
+        "UPDATE jobs SET state = 'running', worker_id = $1, lease_until = $2, fence = fence + 1, attempt = attempt + 1
+         WHERE id IN (
+             SELECT id FROM jobs
+             WHERE state = 'queued' AND run_at <= $3 AND concurrency_limit IS NULL
+             ORDER BY run_at, id
+             LIMIT $4 {})
+         RETURNING {CLAIM_COLUMNS}",
+        if matches!(db, Db::Postgres(_)) { "FOR UPDATE SKIP LOCKED" } else { "" }
+    )
+}
+
+/// The database's plan for [`claim`] (`EXPLAIN`, one line per step), for tests that check the
+/// claim reads an index in claim order rather than every queued job.
+pub async fn claim_plan(db: &Db, now_ms: i64) -> Result<String, DbError> {
+    let sql = claim_sql(db);
+    let lines: Vec<String> = match db {
+        Db::Postgres(pool) => {
+            sqlx::query_scalar(&format!("EXPLAIN {sql}"))
+                .bind("plan")
+                .bind(now_ms)
+                .bind(now_ms)
+                .bind(516_i64)
+                .fetch_all(pool)
+                .await?
+        }
+        Db::Sqlite(pool) => {
+            let rows: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .bind("plan")
+                    .bind(now_ms)
+                    .bind(now_ms)
+                    .bind(516_i64)
+                    .fetch_all(pool)
+                    .await?;
+            rows.into_iter().map(|r| r.3).collect()
+        }
+    };
+    Ok(lines.join("\n"))
+}
+
 /// Claims up to `limit` runnable jobs for `worker_id`, with a lease until `now_ms + lease_ms`: jobs
 /// of actions without a concurrency limit. [`claim_limited`] claims the others; a worker calls both.
 #[tracing::instrument(skip_all, fields(limit))]
@@ -387,18 +432,7 @@ pub async fn claim(
         return Ok(Vec::new());
     }
     let lease_until = now_ms + lease_ms;
-    // The same claim on both backends; Postgres adds SKIP LOCKED so concurrent claimers pass over
-    // each other's rows instead of waiting (SQLite's single writer needs no row locks).
-    let sql = format!(
-        "UPDATE jobs SET state = 'running', worker_id = $1, lease_until = $2, fence = fence + 1, attempt = attempt + 1
-         WHERE id IN (
-             SELECT id FROM jobs
-             WHERE state = 'queued' AND run_at <= $3 AND concurrency_limit IS NULL
-             ORDER BY run_at, id
-             LIMIT $4 {})
-         RETURNING {CLAIM_COLUMNS}",
-        if matches!(db, Db::Postgres(_)) { "FOR UPDATE SKIP LOCKED" } else { "" }
-    );
+    let sql = claim_sql(db);
     let claimed = match db {
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await?;
