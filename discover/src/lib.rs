@@ -15,4 +15,5 @@
 //! - [`draft`]: a group becomes a draft catalogue action (a manual executor) the catalogue accepts.
 
 pub mod import;
+pub mod normalize;
 pub mod ticket;
