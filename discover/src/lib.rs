@@ -12,8 +12,13 @@
 //! - [`rank`]: the figures of each group (count, share, resolve times, teams, weekly volume, trend)
 //!   and their order.
 //! - [`decisions`]: renames, merges, splits and dismissals people make, applied to the groups.
+//! - [`generate`]: generated exports with known groups, for tests and the benchmark.
 //! - [`draft`]: a group becomes a draft catalogue action (a manual executor) the catalogue accepts.
 
+pub mod cluster;
+pub mod decisions;
+pub mod generate;
 pub mod import;
 pub mod normalize;
+pub mod rank;
 pub mod ticket;
