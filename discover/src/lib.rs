@@ -17,6 +17,7 @@
 
 pub mod cluster;
 pub mod decisions;
+pub mod draft;
 pub mod generate;
 pub mod import;
 pub mod normalize;
