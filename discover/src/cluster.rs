@@ -9,7 +9,7 @@
 //! "new starter", while "create repo" and "delete repo" stay apart. An inverted index from word to
 //! group keeps this to a few seconds at a million tickets on two cores.
 //!
-//! A group's id is a hash of its core words (those in at least half its tickets), so the same data
+//! A group's id is a hash of its core words (its template words), so the same data
 //! gives the same ids, and decisions stored against an id find their group again after a re-import.
 
 use crate::normalize::{self, Placeholder, Token};
@@ -113,7 +113,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             threshold: 0.5,
-            min_df: 3,
+            min_df: 2,
             use_description: false,
         }
     }
@@ -244,7 +244,7 @@ impl Corpus {
             }
         }
         let size = members.len().max(1) as u32;
-        let core = |id: u32| local.get(&id).is_some_and(|&n| n * 2 >= size);
+        let core = |id: u32| local.get(&id).is_some_and(|&n| n * 2 > size);
         // The most common shape of title, ties broken by its text: the template follows it.
         let shape = shapes
             .into_iter()
@@ -316,12 +316,17 @@ pub fn cluster(tickets: &[Ticket], options: &Options) -> Vec<Group> {
             .filter(|&id| Corpus::is_word(id) && corpus.df[id as usize] >= options.min_df)
             .collect();
         if ids.is_empty() {
-            // Nothing but placeholders and rare words: group by the placeholders' shape.
+            // Only rare words: a request seen once is its own signature (not lumped with every
+            // other one-off).
             ids = seq
                 .iter()
                 .copied()
-                .filter(|&id| !Corpus::is_word(id))
+                .filter(|&id| Corpus::is_word(id))
                 .collect();
+        }
+        if ids.is_empty() {
+            // Nothing but placeholders: group by the placeholders' shape.
+            ids = seq.to_vec();
         }
         ids.sort_unstable();
         ids.dedup();

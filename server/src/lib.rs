@@ -20,8 +20,10 @@
 //! - `demo_ci` (feature `demo`): built-in demo receivers (a CI system, a secret store) for the demo
 //!   catalogue.
 //! - [`telemetry`]: structured logging.
+//! - [`tickets`]: `runway tickets analyze` (Discover on the command line, no server needed).
 //! - [`commands`]: what each subcommand does.
-//! - `bench` and `bench_history` (feature `bench`): `runway bench queue` and `runway bench history`.
+//! - `bench`, `bench_history` and `bench_tickets` (feature `bench`): `runway bench queue`,
+//!   `runway bench history` and `runway bench tickets`.
 //!
 //! Features: `demo` and `bench` are for development, tests and benchmarks (scripts/dev and
 //! scripts/test turn them on); a production build leaves them out.
@@ -32,6 +34,8 @@ pub mod auth_routes;
 pub mod bench;
 #[cfg(feature = "bench")]
 pub mod bench_history;
+#[cfg(feature = "bench")]
+pub mod bench_tickets;
 pub mod cli;
 pub mod commands;
 #[cfg(feature = "demo")]
@@ -46,3 +50,4 @@ pub mod security;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tickets;

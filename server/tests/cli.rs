@@ -308,3 +308,57 @@ fn sighup_reloads_the_catalogue_and_sigterm_stops_gracefully() {
         "SQLite lives in the data directory by default"
     );
 }
+
+fn discover_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../discover/tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn tickets_analyze_ranks_a_jira_export_without_settings_or_a_database() {
+    let out = run(runway()
+        .args(["tickets", "analyze"])
+        .arg(discover_fixture("jira-all-fields.csv")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("(jira-csv): 4 tickets, 2 skipped"),
+        "{table}"
+    );
+    assert!(table.contains("new starter <*>"), "{table}");
+    assert!(table.contains("Finance 2"), "{table}");
+    let errors = text(&out.stderr);
+    assert!(errors.contains("skipped line 7: no title"), "{errors}");
+    assert!(
+        errors.contains("skipped line 8: unreadable date in created"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn tickets_analyze_prints_json_for_a_mapped_csv() {
+    let out = run(runway()
+        .args(["tickets", "analyze", "--json", "--top", "1", "--map"])
+        .arg("title=short_description,created=opened_at,resolved=closed_at,team=assignment_group")
+        .arg(discover_fixture("servicenow.csv")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["format"], "csv");
+    let groups = json["report"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["template"], "unlock ad account user <*>");
+    assert_eq!(groups[0]["tickets"], 2);
+}
+
+#[test]
+fn tickets_analyze_explains_an_unknown_csv_and_exits_2() {
+    let out = run(runway()
+        .args(["tickets", "analyze"])
+        .arg(discover_fixture("servicenow.csv")));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--map title=COLUMN"));
+    let missing = run(runway().args(["tickets", "analyze", "/nonexistent/export.csv"]));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("cannot open /nonexistent/export.csv"));
+}
