@@ -56,6 +56,10 @@ pub struct Analyze {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// With --json: list every ticket key of each shown group (to score groups against your own
+    /// labels).
+    #[arg(long, requires = "json")]
+    pub members: bool,
 }
 
 /// What reading an export gave.
@@ -149,13 +153,31 @@ pub fn analyze(args: Analyze) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (_, mut report) = analyse(&read.tickets, args.export.description, args.by);
+    let (groups, mut report) = analyse(&read.tickets, args.export.description, args.by);
     let covered: usize = report.groups.iter().take(args.top).map(|g| g.tickets).sum();
     report.groups.truncate(args.top);
     let elapsed = started.elapsed();
     let mut out = std::io::stdout().lock();
     let written = if args.json {
+        let members: serde_json::Map<String, serde_json::Value> = if args.members {
+            report
+                .groups
+                .iter()
+                .filter_map(|r| groups.iter().find(|g| g.id == r.id))
+                .map(|g| {
+                    let keys: Vec<&str> = g
+                        .members
+                        .iter()
+                        .filter_map(|&m| read.tickets.get(m as usize).map(|t| t.key.as_str()))
+                        .collect();
+                    (g.id.to_string(), serde_json::json!(keys))
+                })
+                .collect()
+        } else {
+            serde_json::Map::new()
+        };
         let json = serde_json::json!({
+            "members": members,
             "file": args.export.file.display().to_string(),
             "format": read.format,
             "skipped_total": read.skipped_total,
@@ -197,7 +219,9 @@ pub fn human(secs: Option<i64>) -> String {
         return "-".to_string();
     };
     let hours = secs as f64 / 3600.0;
-    if hours >= 48.0 {
+    if hours >= 100.0 * 24.0 {
+        format!("{}d", thousands((hours / 24.0).round() as usize))
+    } else if hours >= 48.0 {
         format!("{:.1}d", hours / 24.0)
     } else if hours >= 1.0 {
         format!("{hours:.1}h")
@@ -302,6 +326,7 @@ mod tests {
         assert_eq!(human(Some(30 * 60)), "30m");
         assert_eq!(human(Some(5 * 3600)), "5.0h");
         assert_eq!(human(Some(72 * 3600)), "3.0d");
+        assert_eq!(human(Some(1234 * 86_400)), "1,234d");
     }
 
     #[test]
