@@ -87,6 +87,10 @@ pub enum TicketsCommand {
     /// (tickets × median time to resolve) unless --by says otherwise. Exits 2 when the file cannot
     /// be read; rows that cannot be read are skipped and listed on stderr.
     Analyze(crate::tickets::Analyze),
+    /// Store a ticket export in the configured database (for the Discover page and later
+    /// measurements). Re-importing the same export updates its tickets instead of adding them
+    /// twice; unreadable rows are counted and listed on stderr.
+    Import(crate::tickets::ImportCmd),
 }
 
 #[cfg(feature = "bench")]

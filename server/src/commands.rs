@@ -67,6 +67,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve {
             print_config: false,
         } => with_runtime(settings, serve),
+        Command::Tickets {
+            command: TicketsCommand::Import(args),
+        } => with_runtime(settings, move |s| crate::tickets::import(s, args)),
         Command::Migrate => with_runtime(settings, migrate),
         Command::Worker => with_runtime(settings, worker),
         #[cfg(feature = "bench")]

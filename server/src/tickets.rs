@@ -1,6 +1,9 @@
 //! `runway tickets analyze FILE`: rank the repeated requests in a ticket export, with no server and
 //! no database. Reads the file as a stream (progress on stderr for long files), groups and ranks
 //! with `runway_discover`, and prints a table (or JSON) with the totals.
+//!
+//! `runway tickets import FILE`: the same reading, then the tickets are stored in the configured
+//! database through `runway_core::discover`.
 
 use runway_discover::cluster::{self, Group};
 use runway_discover::import::{self, ColumnMap, Format, ImportOptions, Skipped};
@@ -60,6 +63,75 @@ pub struct Analyze {
     /// labels).
     #[arg(long, requires = "json")]
     pub members: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportCmd {
+    #[command(flatten)]
+    pub export: ExportArgs,
+    /// The ticket system the export comes from; ticket keys are unique within it. Default: the
+    /// format's (`jira` for both Jira formats, `github`, `linear`, `csv`).
+    #[arg(long)]
+    pub source: Option<String>,
+}
+
+/// `runway tickets import`.
+pub async fn import(
+    settings: runway_core::config::Settings,
+    args: ImportCmd,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let export = args.export.clone();
+    let read = tokio::task::spawn_blocking(move || read_export(&export))
+        .await
+        .context("reading the export")?
+        .map_err(|e| anyhow::anyhow!(e))?;
+    runway_core::data_dir::prepare(&settings).context("preparing the data directory")?;
+    let db = runway_core::db::Db::connect(&settings.effective_database_url(), 2)
+        .await
+        .context("opening the database")?;
+    db.migrate().await.context("applying migrations")?;
+    let file_name = args.export.file.file_name().map_or_else(
+        || args.export.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let imported_by = cli_user();
+    let params = runway_core::discover::ImportParams {
+        source: args.source.as_deref(),
+        file_name: &file_name,
+        format: read.format,
+        tickets: read.tickets,
+        rows_skipped: read.skipped_total,
+        imported_by: &imported_by,
+    };
+    let imported = runway_core::discover::store_import(&db, params).await?;
+    db.close().await;
+    for s in read.skipped.iter().take(10) {
+        eprintln!("skipped {s}");
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "import #{} into source `{}`: {} tickets ({} new, {} updated), {} rows skipped, from {} ({})",
+        imported.import_id,
+        imported.source,
+        thousands(imported.rows_ok),
+        thousands(imported.tickets_new.max(0) as usize),
+        thousands(imported.tickets_updated.max(0) as usize),
+        thousands(imported.rows_skipped),
+        file_name,
+        read.format
+    )?;
+    Ok(())
+}
+
+/// Who runs the command: `cli:` and the operating-system user.
+fn cli_user() -> String {
+    let uid = nix::unistd::getuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(user)) => format!("cli:{}", user.name),
+        _ => format!("cli:uid-{uid}"),
+    }
 }
 
 /// What reading an export gave.

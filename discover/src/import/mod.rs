@@ -42,6 +42,17 @@ impl Format {
         Format::Csv,
     ];
 
+    /// The ticket system the format comes from: the default source name, within which ticket
+    /// keys are unique (a Jira CSV and a Jira JSON export of the same tickets are the same source).
+    pub fn system(self) -> &'static str {
+        match self {
+            Format::JiraCsv | Format::JiraJson => "jira",
+            Format::Github => "github",
+            Format::Linear => "linear",
+            Format::Csv => "csv",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Format::JiraCsv => "jira-csv",

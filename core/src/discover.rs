@@ -1,0 +1,174 @@
+//! Discover's use cases: store an import of a ticket export, analyse a source's stored tickets with
+//! the decisions people made about its groups, and record a decision.
+//!
+//! Parsing, grouping and ranking are `runway_discover`'s (pure CPU); this module stores and loads.
+//! Grouping a large source takes seconds of CPU, so [`analysis`] runs it on the blocking pool, away
+//! from the async workers.
+
+use crate::db::discover::{self as sql, NewImport};
+use crate::db::{Db, DbError};
+use chrono::Utc;
+use runway_discover::cluster::{self, Group};
+use runway_discover::decisions::{self, Decision};
+use runway_discover::import::Format;
+use runway_discover::rank::{self, RankBy, Report};
+use runway_discover::ticket::Ticket;
+use std::collections::HashMap;
+
+/// Why a Discover use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("a source name must be 1-64 characters: letters, digits, `-`, `_`, `.` or `:`")]
+    BadSource,
+    #[error("a group's new name must be 1-80 characters")]
+    BadLabel,
+    #[error("a split needs one word")]
+    BadWord,
+    #[error("the analysis stopped unexpectedly")]
+    Analysis,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// An import to store.
+#[derive(Debug)]
+pub struct ImportParams<'a> {
+    /// The ticket system; `None`: the format's own (`jira`, `github`, ...).
+    pub source: Option<&'a str>,
+    pub file_name: &'a str,
+    pub format: Format,
+    pub tickets: Vec<Ticket>,
+    pub rows_skipped: usize,
+    pub imported_by: &'a str,
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub import_id: i64,
+    pub source: String,
+    pub rows_ok: usize,
+    pub rows_skipped: usize,
+    pub tickets_new: i64,
+    /// Tickets already stored for the source that this import updated.
+    pub tickets_updated: i64,
+}
+
+fn check_source(source: &str) -> Result<(), DiscoverError> {
+    let ok = !source.is_empty()
+        && source.len() <= 64
+        && source
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    ok.then_some(()).ok_or(DiscoverError::BadSource)
+}
+
+/// Stores an import. Tickets are keyed by (source, key): a key seen twice in one export keeps its
+/// last row, and a key already stored is updated, never duplicated.
+pub async fn store_import(db: &Db, params: ImportParams<'_>) -> Result<Imported, DiscoverError> {
+    let source = params.source.unwrap_or(params.format.system());
+    check_source(source)?;
+    let rows_ok = params.tickets.len();
+    let mut last: HashMap<String, usize> = HashMap::with_capacity(rows_ok);
+    for (i, t) in params.tickets.iter().enumerate() {
+        last.insert(t.key.clone(), i);
+    }
+    let tickets: Vec<Ticket> = params
+        .tickets
+        .into_iter()
+        .enumerate()
+        .filter(|(i, t)| last.get(&t.key) == Some(i))
+        .map(|(_, t)| t)
+        .collect();
+    let import = NewImport {
+        source,
+        file_name: params.file_name,
+        format: params.format,
+        rows_skipped: params.rows_skipped as i64,
+        imported_by: params.imported_by,
+        at: Utc::now(),
+    };
+    let (import_id, tickets_new) = sql::store_import(db, &import, &tickets).await?;
+    tracing::info!(
+        import.id = import_id,
+        source,
+        rows_ok,
+        rows_skipped = params.rows_skipped,
+        tickets_new,
+        "ticket export imported"
+    );
+    Ok(Imported {
+        import_id,
+        source: source.to_string(),
+        rows_ok,
+        rows_skipped: params.rows_skipped,
+        tickets_new,
+        tickets_updated: tickets.len() as i64 - tickets_new,
+    })
+}
+
+/// A source's tickets grouped, with its decisions applied, and ranked.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub tickets: Vec<Ticket>,
+    pub groups: Vec<Group>,
+    pub report: Report,
+    /// Stored decisions whose group is not in this analysis (the data changed).
+    pub unmatched_decisions: usize,
+}
+
+/// Analyses the stored tickets of `source` and applies its stored decisions.
+pub async fn analysis(db: &Db, source: &str, by: RankBy) -> Result<Analysis, DiscoverError> {
+    let tickets = sql::tickets(db, source).await?;
+    let decisions = sql::decisions(db, source).await?;
+    tokio::task::spawn_blocking(move || {
+        let groups = cluster::cluster(&tickets, &cluster::Options::default());
+        let applied = decisions::apply(groups, &decisions, &tickets);
+        let report = rank::rank(&tickets, &applied.groups, by);
+        Analysis {
+            unmatched_decisions: applied.unmatched.len(),
+            groups: applied.groups,
+            report,
+            tickets,
+        }
+    })
+    .await
+    .map_err(|_| DiscoverError::Analysis)
+}
+
+/// Records a decision about one of `source`'s groups; it applies to every later analysis.
+pub async fn decide(
+    db: &Db,
+    source: &str,
+    decision: &Decision,
+    decided_by: &str,
+) -> Result<(), DiscoverError> {
+    check_source(source)?;
+    match decision {
+        Decision::Rename { label, .. } if label.trim().is_empty() || label.chars().count() > 80 => {
+            return Err(DiscoverError::BadLabel)
+        }
+        Decision::Split { word, .. }
+            if word.trim().is_empty() || word.split_whitespace().count() != 1 =>
+        {
+            return Err(DiscoverError::BadWord)
+        }
+        _ => {}
+    }
+    sql::insert_decision(db, source, decision, decided_by, Utc::now()).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_names_are_short_plain_words() {
+        assert!(check_source("jira").is_ok());
+        assert!(check_source("jira:PLAT-prod.2").is_ok());
+        assert!(check_source("").is_err());
+        assert!(check_source("two words").is_err());
+        assert!(check_source(&"x".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,218 @@
+//! Discover's storage on SQLite and Postgres: imports, re-imports that update instead of
+//! duplicating, skipped rows counted, and decisions about groups that survive a re-import.
+
+use crate::support::{Backend, TestDb};
+use runway_core::db::discover as sql;
+use runway_core::db::Db;
+use runway_core::discover::{self, DiscoverError, ImportParams, Imported};
+use runway_discover::decisions::Decision;
+use runway_discover::generate;
+use runway_discover::import::{self, Format, ImportOptions};
+use runway_discover::rank::RankBy;
+use runway_discover::ticket::Ticket;
+
+async fn open(backend: Backend) -> (TestDb, Db) {
+    let test_db = TestDb::new(backend).await;
+    let db = Db::connect(&test_db.url, 5).await.unwrap();
+    db.migrate().await.unwrap();
+    (test_db, db)
+}
+
+fn fixture(name: &str) -> (Format, Vec<Ticket>, usize) {
+    let path = format!(
+        "{}/../discover/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let import = import::open(&bytes[..], &ImportOptions::default()).unwrap();
+    let format = import.format();
+    let (mut tickets, mut skipped) = (Vec::new(), 0);
+    for row in import {
+        match row {
+            Ok(t) => tickets.push(t),
+            Err(_) => skipped += 1,
+        }
+    }
+    (format, tickets, skipped)
+}
+
+async fn store(
+    db: &Db,
+    file: &str,
+    format: Format,
+    tickets: Vec<Ticket>,
+    skipped: usize,
+) -> Imported {
+    discover::store_import(
+        db,
+        ImportParams {
+            source: None,
+            file_name: file,
+            format,
+            tickets,
+            rows_skipped: skipped,
+            imported_by: "cli:tester",
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn import_stores_tickets_and_records_the_import_with_its_skipped_rows(backend: Backend) {
+    let (_t, db) = open(backend).await;
+    let (format, tickets, skipped) = fixture("jira-all-fields.csv");
+
+    let imported = store(&db, "jira-all-fields.csv", format, tickets, skipped).await;
+
+    assert_eq!((imported.rows_ok, imported.rows_skipped), (4, 2));
+    assert_eq!((imported.tickets_new, imported.tickets_updated), (4, 0));
+    assert_eq!(imported.source, "jira");
+    let imports = sql::imports(&db, "jira").await.unwrap();
+    assert_eq!(imports.len(), 1);
+    let row = &imports[0];
+    assert_eq!(
+        (
+            row.file_name.as_str(),
+            row.format.as_str(),
+            row.rows_ok,
+            row.rows_skipped
+        ),
+        ("jira-all-fields.csv", "jira-csv", 4, 2)
+    );
+    assert_eq!(row.imported_by, "cli:tester");
+    let stored = sql::tickets(&db, "jira").await.unwrap();
+    let first = stored.iter().find(|t| t.key == "PLAT-101").unwrap();
+    assert_eq!(first.labels, vec!["onboarding", "hr"]);
+    assert_eq!(first.components, vec!["Onboarding", "Accounts"]);
+    assert_eq!(first.team.as_deref(), Some("Finance"));
+    assert!(first.resolved.is_some());
+}
+
+async fn reimporting_the_same_export_updates_its_tickets_instead_of_duplicating_them(
+    backend: Backend,
+) {
+    let (_t, db) = open(backend).await;
+    let (format, tickets, skipped) = fixture("jira-all-fields.csv");
+    store(&db, "a.csv", format, tickets.clone(), skipped).await;
+
+    let mut changed = tickets;
+    changed[0].title = "New starter Jane Doe (renamed)".to_string();
+    let again = store(&db, "a.csv", format, changed, skipped).await;
+
+    assert_eq!((again.tickets_new, again.tickets_updated), (0, 4));
+    let stored = sql::tickets(&db, "jira").await.unwrap();
+    assert_eq!(stored.len(), 4);
+    assert!(stored
+        .iter()
+        .any(|t| t.title == "New starter Jane Doe (renamed)"));
+    assert_eq!(sql::imports(&db, "jira").await.unwrap().len(), 2);
+}
+
+async fn jira_csv_and_jira_json_share_a_source_and_other_sources_stay_apart(backend: Backend) {
+    let (_t, db) = open(backend).await;
+    let (format, tickets, skipped) = fixture("jira-all-fields.csv");
+    store(&db, "a.csv", format, tickets, skipped).await;
+    let (format, tickets, skipped) = fixture("jira-search.json");
+    let json = store(&db, "search.json", format, tickets, skipped).await;
+    let (format, tickets, skipped) = fixture("github.json");
+    let github = store(&db, "issues.json", format, tickets, skipped).await;
+
+    assert_eq!((json.source.as_str(), json.tickets_new), ("jira", 2));
+    assert_eq!(sql::tickets(&db, "jira").await.unwrap().len(), 6);
+    assert_eq!((github.source.as_str(), github.tickets_new), ("github", 2));
+}
+
+async fn a_key_repeated_within_one_export_is_stored_once_with_its_last_row(backend: Backend) {
+    let (_t, db) = open(backend).await;
+    let (format, mut tickets, _) = fixture("jira-all-fields.csv");
+    let mut twin = tickets[0].clone();
+    twin.title = "The later row".to_string();
+    tickets.push(twin);
+
+    let imported = store(&db, "dup.csv", format, tickets, 0).await;
+
+    assert_eq!((imported.rows_ok, imported.tickets_new), (5, 4));
+    let stored = sql::tickets(&db, "jira").await.unwrap();
+    assert!(stored.iter().any(|t| t.title == "The later row"));
+}
+
+async fn decisions_about_groups_survive_a_reimport_with_more_tickets(backend: Backend) {
+    let (_t, db) = open(backend).await;
+    let first = generate::tickets(2_000, 21).tickets;
+    store(&db, "year1.csv", Format::JiraCsv, first, 0).await;
+    let before = discover::analysis(&db, "jira", RankBy::Count)
+        .await
+        .unwrap();
+    let top = before.report.groups[0].id.clone();
+    let second = before.report.groups[1].id.clone();
+    let third = before.report.groups[2].id.clone();
+    let top_count = before.report.groups[0].tickets;
+    let third_count = before.report.groups[2].tickets;
+    for decision in [
+        Decision::Rename {
+            group: top.clone(),
+            label: "Our biggest chore".into(),
+        },
+        Decision::Dismiss {
+            group: second.clone(),
+        },
+        Decision::Merge {
+            group: third.clone(),
+            into: top.clone(),
+        },
+    ] {
+        discover::decide(&db, "jira", &decision, "admin")
+            .await
+            .unwrap();
+    }
+
+    // The same tickets and 500 more (the generator is sequential: the first 2,000 are the same).
+    let more = generate::tickets(2_500, 21).tickets;
+    let again = store(&db, "year1-and-more.csv", Format::JiraCsv, more, 0).await;
+    assert_eq!((again.tickets_new, again.tickets_updated), (500, 2_000));
+    let after = discover::analysis(&db, "jira", RankBy::Count)
+        .await
+        .unwrap();
+
+    assert_eq!(after.unmatched_decisions, 0);
+    let renamed = after.report.groups.iter().find(|g| g.id == top).unwrap();
+    assert_eq!(renamed.label, "Our biggest chore");
+    assert!(renamed.tickets > top_count + third_count);
+    assert!(after
+        .report
+        .groups
+        .iter()
+        .all(|g| g.id != second && g.id != third));
+    assert_eq!(after.report.dismissed, 1);
+}
+
+async fn bad_decisions_are_refused_before_they_are_stored(backend: Backend) {
+    let (_t, db) = open(backend).await;
+    let group = runway_discover::cluster::GroupId("g-000000000000".into());
+    let empty = Decision::Rename {
+        group: group.clone(),
+        label: " ".into(),
+    };
+    assert!(matches!(
+        discover::decide(&db, "jira", &empty, "admin").await,
+        Err(DiscoverError::BadLabel)
+    ));
+    let two_words = Decision::Split {
+        group,
+        word: "two words".into(),
+    };
+    assert!(matches!(
+        discover::decide(&db, "jira", &two_words, "admin").await,
+        Err(DiscoverError::BadWord)
+    ));
+    assert!(sql::decisions(&db, "jira").await.unwrap().is_empty());
+}
+
+both_backends!(
+    import_stores_tickets_and_records_the_import_with_its_skipped_rows,
+    reimporting_the_same_export_updates_its_tickets_instead_of_duplicating_them,
+    jira_csv_and_jira_json_share_a_source_and_other_sources_stay_apart,
+    a_key_repeated_within_one_export_is_stored_once_with_its_last_row,
+    decisions_about_groups_survive_a_reimport_with_more_tickets,
+    bad_decisions_are_refused_before_they_are_stored,
+);
