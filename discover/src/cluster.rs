@@ -164,10 +164,11 @@ pub(crate) struct Corpus {
     vocabulary: Vocabulary,
     sequences: Vec<Vec<u32>>,
     df: Vec<u32>,
-    /// How many different tokens stand just before each word. Words of a request's wording follow
-    /// few others ("starter" follows "new"); values that fill a slot follow many (a name follows
-    /// "starter", "for", "replacement", ...), so they weigh less.
-    left: Vec<u32>,
+    /// Each word's weight in the similarity: `ln(1 + df)` divided by `1 + ln(different words
+    /// seen just before it)`. Words of a request's wording follow few others ("starter" follows
+    /// "new"); values that fill a slot follow many (a name follows "starter", "for",
+    /// "replacement", ...), so they weigh less.
+    weight: Vec<f64>,
 }
 
 impl Corpus {
@@ -195,32 +196,58 @@ impl Corpus {
                 df[id as usize] += 1;
             }
         }
-        let mut pairs: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
+        let mut pairs: HashMap<(u32, u32), u32> = HashMap::new();
         for seq in &sequences {
             let mut before = u32::MAX;
             for &id in seq {
                 // All placeholders count as one neighbour: "<num>" and "<host>" are both a value.
                 let this = if Self::is_word(id) { id } else { 0 };
-                pairs.insert((before, this));
+                *pairs.entry((before, this)).or_default() += 1;
                 before = this;
             }
         }
-        let mut left = vec![0u32; vocabulary.words.len()];
-        for &(_, right) in &pairs {
+        let words = vocabulary.words.len();
+        let mut left = vec![0u32; words];
+        // The neighbour most often before each word, and how often.
+        let mut usual: Vec<(u32, u32)> = vec![(u32::MAX, 0); words];
+        for (&(before, right), &n) in &pairs {
             left[right as usize] += 1;
+            let slot = &mut usual[right as usize];
+            if n > slot.1 || (n == slot.1 && before < slot.0) {
+                *slot = (before, n);
+            }
+        }
+        let mut weight: Vec<f64> = (0..words)
+            .map(|id| {
+                let df = f64::from(df[id]);
+                let left = f64::from(left[id].max(1));
+                df.ln_1p() / (1.0 + left.ln())
+            })
+            .collect();
+        // A word that nearly always follows one other word continues it ("billing api", "catalog
+        // svc"): it weighs no more than that word, so a two-word value weighs as little as a
+        // one-word one. Twice, for three-word values.
+        for _ in 0..2 {
+            for id in PLACEHOLDERS as usize..words {
+                let (before, n) = usual[id];
+                let continues = Self::is_word(before)
+                    && before != u32::MAX
+                    && f64::from(n) >= 0.9 * f64::from(df[id]);
+                if continues {
+                    weight[id] = weight[id].min(weight[before as usize]);
+                }
+            }
         }
         Self {
             vocabulary,
             sequences,
             df,
-            left,
+            weight,
         }
     }
 
     fn weight(&self, id: u32) -> f64 {
-        let df = f64::from(self.df[id as usize]);
-        let left = f64::from(self.left[id as usize].max(1));
-        df.ln_1p() / (1.0 + left.ln())
+        self.weight.get(id as usize).copied().unwrap_or(0.0)
     }
 
     fn is_word(id: u32) -> bool {

@@ -86,11 +86,12 @@ pub enum TicketsCommand {
     /// Prints the groups of tickets that ask for the same thing, ranked by total waiting time
     /// (tickets × median time to resolve) unless --by says otherwise. Exits 2 when the file cannot
     /// be read; rows that cannot be read are skipped and listed on stderr.
-    Analyze(crate::tickets::Analyze),
+    // Boxed: a column map is large next to the other commands' arguments.
+    Analyze(Box<crate::tickets::Analyze>),
     /// Store a ticket export in the configured database (for the Discover page and later
     /// measurements). Re-importing the same export updates its tickets instead of adding them
     /// twice; unreadable rows are counted and listed on stderr.
-    Import(crate::tickets::ImportCmd),
+    Import(Box<crate::tickets::ImportCmd>),
 }
 
 #[cfg(feature = "bench")]

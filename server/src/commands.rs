@@ -17,7 +17,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let cli = match cli.command {
         Command::Tickets {
             command: TicketsCommand::Analyze(args),
-        } => return crate::tickets::analyze(args),
+        } => return crate::tickets::analyze(*args),
         #[cfg(feature = "bench")]
         Command::Bench {
             command: BenchCommand::Tickets(args),
@@ -52,7 +52,7 @@ pub fn run(cli: Cli) -> ExitCode {
         // Handled above, before the settings; kept here so each command has one place it is run.
         Command::Tickets {
             command: TicketsCommand::Analyze(args),
-        } => crate::tickets::analyze(args),
+        } => crate::tickets::analyze(*args),
         #[cfg(feature = "bench")]
         Command::Bench {
             command: BenchCommand::Tickets(args),
@@ -69,7 +69,7 @@ pub fn run(cli: Cli) -> ExitCode {
         } => with_runtime(settings, serve),
         Command::Tickets {
             command: TicketsCommand::Import(args),
-        } => with_runtime(settings, move |s| crate::tickets::import(s, args)),
+        } => with_runtime(settings, move |s| crate::tickets::import(s, *args)),
         Command::Migrate => with_runtime(settings, migrate),
         Command::Worker => with_runtime(settings, worker),
         #[cfg(feature = "bench")]

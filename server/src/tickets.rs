@@ -59,6 +59,13 @@ pub struct Analyze {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Write a draft catalogue action (a manual executor, `replaces` naming the group) for each
+    /// shown group into DIR, as `<id>.yaml`; files that exist are left alone.
+    #[arg(long, value_name = "DIR")]
+    pub drafts: Option<PathBuf>,
+    /// The team that will own the drafts.
+    #[arg(long, default_value = "platform", requires = "drafts")]
+    pub owner: String,
     /// With --json: list every ticket key of each shown group (to score groups against your own
     /// labels).
     #[arg(long, requires = "json")]
@@ -176,12 +183,12 @@ pub fn read_export(args: &ExportArgs) -> Result<Read, String> {
             }
         }
         if progress
-            && tickets.len() % 4096 == 0
+            && tickets.len().is_multiple_of(4096)
             && last_shown.elapsed() > Duration::from_millis(250)
         {
             last_shown = Instant::now();
             let done = read.load(Ordering::Relaxed);
-            let percent = if size > 0 { done * 100 / size } else { 0 };
+            let percent = (done * 100).checked_div(size).unwrap_or(0);
             eprint!(
                 "\rreading {}: {percent:>3} % ({} tickets, {} skipped)",
                 args.file.display(),
@@ -271,6 +278,12 @@ pub fn analyze(args: Analyze) -> ExitCode {
     if written.is_err() {
         return ExitCode::FAILURE;
     }
+    if let Some(dir) = &args.drafts {
+        if let Err(e) = write_drafts(dir, &args.owner, &groups, &report) {
+            eprintln!("runway: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     if !args.json && read.skipped_total > 0 {
         for s in read.skipped.iter().take(10) {
             eprintln!("skipped {s}");
@@ -283,6 +296,40 @@ pub fn analyze(args: Analyze) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Writes one draft action per shown group; says on stderr which files it wrote or kept.
+fn write_drafts(dir: &Path, owner: &str, groups: &[Group], report: &Report) -> Result<(), String> {
+    use runway_discover::draft::{draft, DraftOptions};
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let options = DraftOptions {
+        owner: owner.to_string(),
+        ..Default::default()
+    };
+    for figures in &report.groups {
+        let Some(group) = groups.iter().find(|g| g.id == figures.id) else {
+            continue;
+        };
+        let d = draft(group, Some(figures), &options);
+        let path = dir.join(format!("{}.yaml", d.id));
+        // create_new: never overwrite an action someone may have started to finish.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path);
+        match file {
+            Ok(mut f) => {
+                f.write_all(d.yaml.as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                eprintln!("draft written: {}", path.display());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                eprintln!("draft kept (file exists): {}", path.display());
+            }
+            Err(e) => return Err(format!("cannot write {}: {e}", path.display())),
+        }
+    }
+    Ok(())
 }
 
 /// `3.5d`, `7h`, `45m`.
@@ -306,7 +353,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

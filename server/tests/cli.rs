@@ -362,3 +362,41 @@ fn tickets_analyze_explains_an_unknown_csv_and_exits_2() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing.stderr).contains("cannot open /nonexistent/export.csv"));
 }
+
+#[test]
+fn tickets_analyze_writes_draft_actions_the_catalogue_check_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let drafts = dir.path().join("drafts");
+    let out = run(runway()
+        .args([
+            "tickets", "analyze", "--top", "2", "--owner", "identity", "--drafts",
+        ])
+        .arg(&drafts)
+        .arg(discover_fixture("jira-all-fields.csv")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let draft = std::fs::read_to_string(drafts.join("new-starter.yaml")).unwrap();
+    assert!(draft.contains("kind: manual"), "{draft}");
+    assert!(draft.contains("owner: identity"), "{draft}");
+    assert!(draft.contains("- name: name"), "{draft}");
+
+    let check = run(runway().args(["catalog", "check"]).arg(&drafts));
+    assert!(check.status.success(), "{}", text(&check.stdout));
+    assert!(
+        text(&check.stdout).contains("2 actions valid"),
+        "{}",
+        text(&check.stdout)
+    );
+
+    // A second run keeps the files people may have started to edit.
+    std::fs::write(drafts.join("new-starter.yaml"), "edited").unwrap();
+    let again = run(runway()
+        .args(["tickets", "analyze", "--top", "1", "--drafts"])
+        .arg(&drafts)
+        .arg(discover_fixture("jira-all-fields.csv")));
+    assert!(again.status.success());
+    assert!(text(&again.stderr).contains("draft kept (file exists)"));
+    assert_eq!(
+        std::fs::read_to_string(drafts.join("new-starter.yaml")).unwrap(),
+        "edited"
+    );
+}
