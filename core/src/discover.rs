@@ -5,6 +5,7 @@
 //! Grouping a large source takes seconds of CPU, so [`analysis`] runs it on the blocking pool, away
 //! from the async workers.
 
+use crate::config::{DiscoverSettings, ReporterKeep};
 use crate::db::discover::{self as sql, NewImport};
 use crate::db::{Db, DbError};
 use chrono::Utc;
@@ -12,8 +13,22 @@ use runway_discover::cluster::{self, Group};
 use runway_discover::decisions::{self, Decision};
 use runway_discover::import::Format;
 use runway_discover::rank::{self, RankBy, Report};
-use runway_discover::ticket::Ticket;
+use runway_discover::ticket::{ReporterPolicy, Ticket};
 use std::collections::HashMap;
+
+/// What an import keeps of reporters, from the `[discover]` settings.
+pub fn reporter_policy(settings: &DiscoverSettings) -> Result<ReporterPolicy, DiscoverError> {
+    Ok(match settings.reporters {
+        ReporterKeep::Drop => ReporterPolicy::Drop,
+        ReporterKeep::Keep => ReporterPolicy::Keep,
+        ReporterKeep::Hash if settings.reporter_salt.expose().is_empty() => {
+            return Err(DiscoverError::NoSalt)
+        }
+        ReporterKeep::Hash => ReporterPolicy::Hash {
+            salt: settings.reporter_salt.expose().to_string(),
+        },
+    })
+}
 
 /// Why a Discover use case failed.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +41,8 @@ pub enum DiscoverError {
     BadWord,
     #[error("the analysis stopped unexpectedly")]
     Analysis,
+    #[error("discover.reporter_salt is required when discover.reporters = \"hash\"")]
+    NoSalt,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -162,6 +179,25 @@ pub async fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hashing_reporters_needs_a_salt() {
+        let mut settings = DiscoverSettings {
+            reporters: ReporterKeep::Hash,
+            ..Default::default()
+        };
+        assert!(matches!(
+            reporter_policy(&settings),
+            Err(DiscoverError::NoSalt)
+        ));
+        settings.reporter_salt = crate::config::Secret::new("s");
+        let policy = reporter_policy(&settings).unwrap();
+        assert!(policy.apply(Some("Jane")).unwrap().starts_with("h:"));
+        assert!(matches!(
+            reporter_policy(&DiscoverSettings::default()),
+            Ok(ReporterPolicy::Drop)
+        ));
+    }
 
     #[test]
     fn source_names_are_short_plain_words() {

@@ -72,7 +72,7 @@ fn bench(args: &BenchTickets) -> Result<(), String> {
         description: false,
     };
     let t = Instant::now();
-    let read = crate::tickets::read_export(&export);
+    let read = crate::tickets::read_export(&export, Default::default());
     let _ = std::fs::remove_file(&path);
     let read = read?;
     let import_secs = t.elapsed().as_secs_f64();

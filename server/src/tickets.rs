@@ -8,7 +8,7 @@
 use runway_discover::cluster::{self, Group};
 use runway_discover::import::{self, ColumnMap, Format, ImportOptions, Skipped};
 use runway_discover::rank::{self, RankBy, Report};
-use runway_discover::ticket::Ticket;
+use runway_discover::ticket::{ReporterPolicy, Ticket};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -88,8 +88,9 @@ pub async fn import(
     args: ImportCmd,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
+    let reporter = runway_core::discover::reporter_policy(&settings.discover)?;
     let export = args.export.clone();
-    let read = tokio::task::spawn_blocking(move || read_export(&export))
+    let read = tokio::task::spawn_blocking(move || read_export(&export, reporter))
         .await
         .context("reading the export")?
         .map_err(|e| anyhow::anyhow!(e))?;
@@ -154,7 +155,7 @@ pub struct Read {
 const SKIPPED_KEPT: usize = 1_000;
 
 /// Reads an export, showing progress on stderr when it takes a while and stderr is a terminal.
-pub fn read_export(args: &ExportArgs) -> Result<Read, String> {
+pub fn read_export(args: &ExportArgs, reporter: ReporterPolicy) -> Result<Read, String> {
     let file = std::fs::File::open(&args.file)
         .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -162,7 +163,7 @@ pub fn read_export(args: &ExportArgs) -> Result<Read, String> {
         format: args.format,
         map: args.map.clone(),
         description_lines: if args.description { 3 } else { 0 },
-        ..Default::default()
+        reporter,
     };
     let mut import =
         import::open(file, &options).map_err(|e| format!("{}: {e}", args.file.display()))?;
@@ -225,7 +226,8 @@ pub fn analyse(tickets: &[Ticket], description: bool, by: RankBy) -> (Vec<Group>
 /// `runway tickets analyze`.
 pub fn analyze(args: Analyze) -> ExitCode {
     let started = Instant::now();
-    let read = match read_export(&args.export) {
+    // The analysis never reads reporters: none are kept.
+    let read = match read_export(&args.export, ReporterPolicy::Drop) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("runway: {e}");

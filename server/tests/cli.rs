@@ -400,3 +400,42 @@ fn tickets_analyze_writes_draft_actions_the_catalogue_check_accepts() {
         "edited"
     );
 }
+
+#[test]
+fn tickets_import_stores_an_export_and_a_second_import_adds_nothing_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let import = || {
+        run(runway()
+            .env("RUNWAY_DATA_DIR", dir.path().join("data"))
+            .env("RUNWAY_DISCOVER__REPORTERS", "hash")
+            .env("RUNWAY_DISCOVER__REPORTER_SALT", "pepper")
+            .args(["tickets", "import"])
+            .arg(discover_fixture("jira-all-fields.csv")))
+    };
+    let first = import();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout)
+            .contains("import #1 into source `jira`: 4 tickets (4 new, 0 updated), 2 rows skipped"),
+        "{}",
+        text(&first.stdout)
+    );
+    let second = import();
+    assert!(
+        text(&second.stdout).contains("import #2 into source `jira`: 4 tickets (0 new, 4 updated)"),
+        "{}",
+        text(&second.stdout)
+    );
+}
+
+#[test]
+fn tickets_import_refuses_hashed_reporters_without_a_salt() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(runway()
+        .env("RUNWAY_DATA_DIR", dir.path().join("data"))
+        .env("RUNWAY_DISCOVER__REPORTERS", "hash")
+        .args(["tickets", "import"])
+        .arg(discover_fixture("jira-all-fields.csv")));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("discover.reporter_salt is required"));
+}

@@ -186,6 +186,41 @@ async fn decisions_about_groups_survive_a_reimport_with_more_tickets(backend: Ba
     assert_eq!(after.report.dismissed, 1);
 }
 
+async fn hashed_reporters_are_stored_without_their_names(backend: Backend) {
+    let (_t, db) = open(backend).await;
+    let settings = runway_core::config::DiscoverSettings {
+        reporters: runway_core::config::ReporterKeep::Hash,
+        reporter_salt: runway_core::config::Secret::new("pepper"),
+    };
+    let options = ImportOptions {
+        reporter: discover::reporter_policy(&settings).unwrap(),
+        ..Default::default()
+    };
+    let path = format!(
+        "{}/../discover/tests/fixtures/jira-all-fields.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let tickets: Vec<Ticket> = import::open(&bytes[..], &options)
+        .unwrap()
+        .filter_map(Result::ok)
+        .collect();
+
+    store(&db, "a.csv", Format::JiraCsv, tickets, 0).await;
+
+    let stored = sql::tickets(&db, "jira").await.unwrap();
+    let reporters: Vec<&str> = stored
+        .iter()
+        .filter_map(|t| t.reporter.as_deref())
+        .collect();
+    assert_eq!(reporters.len(), 4);
+    assert!(reporters
+        .iter()
+        .all(|r| r.starts_with("h:") && !r.contains("Manager")));
+    // The same person hashes the same: PLAT-101 and PLAT-102 were both the hiring manager.
+    assert_eq!(reporters[0], reporters[1]);
+}
+
 async fn bad_decisions_are_refused_before_they_are_stored(backend: Backend) {
     let (_t, db) = open(backend).await;
     let group = runway_discover::cluster::GroupId("g-000000000000".into());
@@ -215,4 +250,5 @@ both_backends!(
     a_key_repeated_within_one_export_is_stored_once_with_its_last_row,
     decisions_about_groups_survive_a_reimport_with_more_tickets,
     bad_decisions_are_refused_before_they_are_stored,
+    hashed_reporters_are_stored_without_their_names,
 );
