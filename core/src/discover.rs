@@ -43,6 +43,15 @@ pub enum DiscoverError {
     Analysis,
     #[error("discover.reporter_salt is required when discover.reporters = \"hash\"")]
     NoSalt,
+    #[error("no group {0} in this analysis")]
+    NoGroup(String),
+    #[error("the catalogue already has a file {0}; finish or rename it first")]
+    DraftExists(String),
+    #[error("cannot write the draft {path}: {source}")]
+    DraftWrite {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -124,6 +133,16 @@ pub async fn store_import(db: &Db, params: ImportParams<'_>) -> Result<Imported,
     })
 }
 
+/// The sources that hold tickets, with their counts and date ranges.
+pub async fn sources(db: &Db) -> Result<Vec<sql::SourceRow>, DiscoverError> {
+    Ok(sql::sources(db).await?)
+}
+
+/// The imports of `source`, newest first.
+pub async fn imports(db: &Db, source: &str) -> Result<Vec<sql::ImportRow>, DiscoverError> {
+    Ok(sql::imports(db, source).await?)
+}
+
 /// A source's tickets grouped, with its decisions applied, and ranked.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -151,6 +170,54 @@ pub async fn analysis(db: &Db, source: &str, by: RankBy) -> Result<Analysis, Dis
     })
     .await
     .map_err(|_| DiscoverError::Analysis)
+}
+
+/// Writes a draft catalogue action for one of `source`'s groups into `catalog_dir` (as
+/// `<id>.yaml`; an existing file is never overwritten) and returns its path. The draft has a
+/// manual executor, `replaces` naming the group, and inputs from the group's varying parts; the
+/// catalogue loader accepts it as it is, so it shows in the catalogue at the next reload.
+pub async fn draft_action(
+    db: &Db,
+    catalog_dir: &std::path::Path,
+    source: &str,
+    group: &runway_discover::cluster::GroupId,
+    owner: &str,
+) -> Result<std::path::PathBuf, DiscoverError> {
+    use runway_discover::draft::{draft, DraftOptions};
+    use std::io::Write;
+    let analysis = analysis(db, source, RankBy::Waiting).await?;
+    let found = analysis
+        .groups
+        .iter()
+        .find(|g| g.id == *group)
+        .ok_or_else(|| DiscoverError::NoGroup(group.to_string()))?;
+    let figures = analysis.report.groups.iter().find(|g| g.id == *group);
+    let options = DraftOptions {
+        owner: owner.to_string(),
+        ..Default::default()
+    };
+    let d = draft(found, figures, &options);
+    let path = catalog_dir.join(format!("{}.yaml", d.id));
+    let shown = path.display().to_string();
+    // create_new: a draft someone has started to finish is never replaced.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AlreadyExists => DiscoverError::DraftExists(shown.clone()),
+            _ => DiscoverError::DraftWrite {
+                path: shown.clone(),
+                source,
+            },
+        })?;
+    file.write_all(d.yaml.as_bytes())
+        .map_err(|source| DiscoverError::DraftWrite {
+            path: shown.clone(),
+            source,
+        })?;
+    tracing::info!(source, group = %group, file = %shown, "draft action written");
+    Ok(path)
 }
 
 /// Records a decision about one of `source`'s groups; it applies to every later analysis.

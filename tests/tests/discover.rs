@@ -221,6 +221,49 @@ async fn hashed_reporters_are_stored_without_their_names(backend: Backend) {
     assert_eq!(reporters[0], reporters[1]);
 }
 
+async fn a_group_drafts_an_action_the_catalogue_loads_and_a_second_draft_is_refused(
+    backend: Backend,
+) {
+    let (_t, db) = open(backend).await;
+    store(
+        &db,
+        "gen.csv",
+        Format::JiraCsv,
+        generate::tickets(1_000, 3).tickets,
+        0,
+    )
+    .await;
+    let analysis = discover::analysis(&db, "jira", RankBy::Waiting)
+        .await
+        .unwrap();
+    let top = &analysis.report.groups[0];
+    let catalog = tempfile::tempdir().unwrap();
+
+    let path = discover::draft_action(&db, catalog.path(), "jira", &top.id, "platform")
+        .await
+        .unwrap();
+
+    let loaded = runway_core::catalog::load_dir(catalog.path()).unwrap();
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    assert_eq!(loaded.actions.len(), 1);
+    let spec = &loaded.actions.values().next().unwrap().spec;
+    assert!(spec.replaces.as_deref().unwrap().contains(top.id.as_str()));
+    assert!(matches!(
+        spec.run,
+        runway_domain::spec::RunSpec::Manual { .. }
+    ));
+    assert!(path.ends_with(format!("{}.yaml", spec.id.as_str())));
+    let again = discover::draft_action(&db, catalog.path(), "jira", &top.id, "platform").await;
+    assert!(matches!(again, Err(DiscoverError::DraftExists(_))));
+
+    let sources = discover::sources(&db).await.unwrap();
+    assert_eq!(sources.len(), 1);
+    assert_eq!(
+        (sources[0].source.as_str(), sources[0].tickets),
+        ("jira", 1_000)
+    );
+}
+
 async fn bad_decisions_are_refused_before_they_are_stored(backend: Backend) {
     let (_t, db) = open(backend).await;
     let group = runway_discover::cluster::GroupId("g-000000000000".into());
@@ -251,4 +294,5 @@ both_backends!(
     decisions_about_groups_survive_a_reimport_with_more_tickets,
     bad_decisions_are_refused_before_they_are_stored,
     hashed_reporters_are_stored_without_their_names,
+    a_group_drafts_an_action_the_catalogue_loads_and_a_second_draft_is_refused,
 );

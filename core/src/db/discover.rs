@@ -214,3 +214,24 @@ pub async fn decisions(db: &Db, source: &str) -> Result<Vec<Decision>, DbError> 
         })
         .collect()
 }
+
+/// One source's figures, for a list of what has been imported.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SourceRow {
+    pub source: String,
+    pub tickets: i64,
+    pub first_created: Option<DateTime<Utc>>,
+    pub last_created: Option<DateTime<Utc>>,
+}
+
+/// Every source with tickets, by name.
+#[tracing::instrument(skip_all)]
+pub async fn sources(db: &Db) -> Result<Vec<SourceRow>, DbError> {
+    Ok(on_pool!(db, pool => {
+        sqlx::query_as(
+            "SELECT source, COUNT(*) AS tickets, MIN(created_at) AS first_created, MAX(created_at) AS last_created \
+             FROM tickets GROUP BY source ORDER BY source",
+        )
+        .fetch_all(pool).await?
+    }))
+}
