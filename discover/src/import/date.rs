@@ -27,12 +27,68 @@ const NAIVE: &[&str] = &[
     "%d/%m/%Y %H:%M",
 ];
 
+/// Month names as Jira writes them in other languages (its CSV follows the exporting user's
+/// locale: `27/nov./26`, `27/Okt/26`, `27/ene/26`), mapped to the English ones chrono reads.
+const MONTHS: &[(&str, &str)] = &[
+    ("janv", "Jan"),
+    ("ene", "Jan"),
+    ("jän", "Jan"),
+    ("gen", "Jan"),
+    ("févr", "Feb"),
+    ("fév", "Feb"),
+    ("fevr", "Feb"),
+    ("mars", "Mar"),
+    ("mär", "Mar"),
+    ("märz", "Mar"),
+    ("mrz", "Mar"),
+    ("avr", "Apr"),
+    ("abr", "Apr"),
+    ("mai", "May"),
+    ("mag", "May"),
+    ("juin", "Jun"),
+    ("giu", "Jun"),
+    ("juil", "Jul"),
+    ("lug", "Jul"),
+    ("août", "Aug"),
+    ("aout", "Aug"),
+    ("ago", "Aug"),
+    ("sept", "Sep"),
+    ("set", "Sep"),
+    ("okt", "Oct"),
+    ("ott", "Oct"),
+    ("déc", "Dec"),
+    ("dez", "Dec"),
+    ("dic", "Dec"),
+];
+
+/// `27/nov./26 3:04 p. m.` → `27/nov/26 3:04 PM`: localised month names and AM/PM markers in
+/// Jira's `d/MMM/yy` dates, in English.
+fn delocalise(text: &str) -> Option<String> {
+    let mut parts = text.splitn(3, '/');
+    let (day, month, rest) = (parts.next()?, parts.next()?, parts.next()?);
+    let bare = month.trim_end_matches('.').to_lowercase();
+    let english = MONTHS
+        .iter()
+        .find(|(local, _)| *local == bare)
+        .map_or(bare.as_str(), |(_, en)| en);
+    let rest = rest
+        .replace("a. m.", "AM")
+        .replace("p. m.", "PM")
+        .replace("a.m.", "AM")
+        .replace("p.m.", "PM");
+    Some(format!("{day}/{english}/{rest}"))
+}
+
 /// Reads one exported date; `None` when it is in none of the known formats.
 pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if text.is_empty() || text.len() > 80 {
         return None;
     }
+    read(text).or_else(|| delocalise(text).and_then(|t| read(&t)))
+}
+
+fn read(text: &str) -> Option<DateTime<Utc>> {
     // JavaScript's `Date` text ends with the zone's name in brackets, which chrono cannot read.
     let text = match text.find(" (") {
         Some(i) if text.ends_with(')') => &text[..i],
@@ -105,6 +161,15 @@ mod tests {
             iso("Fri Nov 27 2026 15:04:05 GMT+0000 (Coordinated Universal Time)"),
             "2026-11-27T15:04:05+00:00"
         );
+    }
+
+    #[test]
+    fn jira_dates_in_other_locales_are_read() {
+        assert_eq!(iso("27/nov./26 3:04 PM"), "2026-11-27T15:04:00+00:00");
+        assert_eq!(iso("27/Okt/26 15:04"), "2026-10-27T15:04:00+00:00");
+        assert_eq!(iso("03/févr./26 09:00"), "2026-02-03T09:00:00+00:00");
+        assert_eq!(iso("27/dic/26 3:04 p. m."), "2026-12-27T15:04:00+00:00");
+        assert_eq!(iso("01/Mär/2026 08:15"), "2026-03-01T08:15:00+00:00");
     }
 
     #[test]
