@@ -12,7 +12,9 @@ use chrono::Utc;
 use runway_discover::cluster::{self, Group};
 use runway_discover::decisions::{self, Decision};
 use runway_discover::import::Format;
-use runway_discover::rank::{self, RankBy, Report};
+/// How an analysis orders its groups (re-exported for the web layer).
+pub use runway_discover::rank::RankBy;
+use runway_discover::rank::{self, Report};
 use runway_discover::ticket::{ReporterPolicy, Ticket};
 use std::collections::HashMap;
 

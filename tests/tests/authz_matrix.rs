@@ -33,6 +33,20 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
         "",
         [303, 403, 403, 403, 200],
     ),
+    (
+        "GET",
+        "/admin/discover",
+        "/admin/discover",
+        "",
+        [303, 403, 403, 403, 200],
+    ),
+    (
+        "POST",
+        "/api/discover/report",
+        "/api/discover/report",
+        "",
+        [401, 403, 403, 403, 200],
+    ),
     ("GET", "/signin", "/signin", "", [200, 200, 200, 200, 200]),
     ("GET", "/inbox", "/inbox", "", [303, 200, 200, 200, 200]),
     (

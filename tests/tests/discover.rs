@@ -1,7 +1,7 @@
 //! Discover's storage on SQLite and Postgres: imports, re-imports that update instead of
 //! duplicating, skipped rows counted, and decisions about groups that survive a re-import.
 
-use crate::support::{Backend, TestDb};
+use crate::support::{Backend, TestApp, TestDb};
 use runway_core::db::discover as sql;
 use runway_core::db::Db;
 use runway_core::discover::{self, DiscoverError, ImportParams, Imported};
@@ -264,6 +264,42 @@ async fn a_group_drafts_an_action_the_catalogue_loads_and_a_second_draft_is_refu
     );
 }
 
+async fn admins_see_the_ranked_groups_on_the_discover_page_and_developers_do_not(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, empty) = {
+        app.sign_in("ada").await;
+        app.get_text("/admin/discover").await
+    };
+    assert!(empty.contains("No tickets imported yet"), "{empty}");
+    let (format, tickets, skipped) = fixture("jira-all-fields.csv");
+    store(&app.runway.db, "a.csv", format, tickets, skipped).await;
+    store(
+        &app.runway.db,
+        "gen.csv",
+        Format::Csv,
+        generate::tickets(500, 5).tickets,
+        0,
+    )
+    .await;
+
+    let (status, html) = app.get_text("/admin/discover?source=jira").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("new starter &lt;*&gt;") || html.contains("new starter <*>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("jira (4)") && html.contains("csv (500)"),
+        "{html}"
+    );
+    assert!(html.contains("Finance 2"), "{html}");
+
+    let developer = TestApp::spawn(backend).await;
+    developer.sign_in("dana").await;
+    let (status, _) = developer.get_text("/admin/discover").await;
+    assert_eq!(status, 403);
+}
+
 async fn bad_decisions_are_refused_before_they_are_stored(backend: Backend) {
     let (_t, db) = open(backend).await;
     let group = runway_discover::cluster::GroupId("g-000000000000".into());
@@ -295,4 +331,5 @@ both_backends!(
     bad_decisions_are_refused_before_they_are_stored,
     hashed_reporters_are_stored_without_their_names,
     a_group_drafts_an_action_the_catalogue_loads_and_a_second_draft_is_refused,
+    admins_see_the_ranked_groups_on_the_discover_page_and_developers_do_not,
 );
