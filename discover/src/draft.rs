@@ -4,8 +4,9 @@
 //! with a proper form instead of a free-text ticket, and its lead time is measured from day one.
 //! The title comes from the group, `replaces` names the group (its stable id and template, so the
 //! impact figures can compare the tickets' times with Runway's), and each varying part of the
-//! template suggests an input (`new starter <*>` suggests a `name` field). The YAML is written for
-//! the catalogue loader and checked by it in the tests.
+//! template suggests an input (`new starter <*>` suggests a `name` field). Until the team widens it,
+//! only the owning team (and admins) see the draft. The YAML is written for the catalogue loader
+//! and checked by it in the tests.
 
 use crate::cluster::{Group, Part};
 use crate::normalize::Placeholder;
@@ -206,6 +207,8 @@ pub fn draft(group: &Group, figures: Option<&GroupReport>, options: &DraftOption
     ));
     y.push_str("tags: [discover]\n");
     y.push_str(&format!("owner: {}\n", options.owner));
+    // A draft is seen by its owning team (and admins) only, until they widen it.
+    y.push_str(&format!("visible_to: [{}]\n", options.owner));
     y.push_str(&format!(
         "replaces: {}\n",
         quoted(&format!("Discover group {}: {}", group.id, group.template))
@@ -263,6 +266,13 @@ mod tests {
         assert_eq!(d.id, "new-starter");
         let spec = parse(&d);
         assert_eq!(spec.title, "New starter");
+        assert_eq!(
+            spec.visible_to,
+            runway_domain::spec::Visibility::Teams(vec![runway_domain::ids::TeamName::parse(
+                "platform"
+            )
+            .unwrap()])
+        );
         assert!(matches!(spec.run, RunSpec::Manual { .. }));
         assert_eq!(
             spec.replaces.as_deref(),

@@ -42,6 +42,20 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ),
     (
         "POST",
+        "/admin/discover/{source}/groups/{group}/draft",
+        "/admin/discover/jira/groups/g-000000000000/draft",
+        "",
+        [401, 403, 403, 403, 404],
+    ),
+    (
+        "POST",
+        "/admin/discover/{source}/groups/{group}/decide",
+        "/admin/discover/jira/groups/g-000000000000/decide",
+        "kind=colour",
+        [401, 403, 403, 403, 400],
+    ),
+    (
+        "POST",
         "/api/discover/report",
         "/api/discover/report",
         "",

@@ -300,6 +300,66 @@ async fn admins_see_the_ranked_groups_on_the_discover_page_and_developers_do_not
     assert_eq!(status, 403);
 }
 
+async fn an_admin_decides_and_drafts_from_the_page_and_finds_the_draft_in_the_catalogue(
+    backend: Backend,
+) {
+    let catalog = tempfile::tempdir().unwrap();
+    let app = TestApp::builder(backend)
+        .with_catalog(catalog.path())
+        .spawn()
+        .await;
+    app.sign_in("ada").await;
+    store(
+        &app.runway.db,
+        "gen.csv",
+        Format::JiraCsv,
+        generate::tickets(800, 8).tickets,
+        0,
+    )
+    .await;
+    let analysis = discover::analysis(&app.runway.db, "jira", RankBy::Waiting)
+        .await
+        .unwrap();
+    let (top, second) = (&analysis.report.groups[0], &analysis.report.groups[1]);
+
+    let renamed = app
+        .post_form(
+            &format!("/admin/discover/jira/groups/{}/decide", top.id),
+            "kind=rename&value=Onboarding+chores",
+        )
+        .await;
+    assert_eq!(renamed.status(), 303);
+    let dismissed = app
+        .post_form(
+            &format!("/admin/discover/jira/groups/{}/decide", second.id),
+            "kind=dismiss",
+        )
+        .await;
+    assert_eq!(dismissed.status(), 303);
+    let (_, html) = app.get_text("/admin/discover?source=jira").await;
+    assert!(html.contains("Onboarding chores"), "{html}");
+    assert!(html.contains("(1 dismissed)"), "{html}");
+
+    let drafted = app
+        .post_form(
+            &format!("/admin/discover/jira/groups/{}/draft", top.id),
+            "owner=identity",
+        )
+        .await;
+    assert_eq!(drafted.status(), 303);
+    let location = drafted.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/actions/"), "{location}");
+    let (status, page) = app.get_text(&location).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Onboarding chores"), "{page}");
+    assert!(page.contains(top.id.as_str()), "{page}");
+
+    let again = app
+        .post_form(&format!("/admin/discover/jira/groups/{}/draft", top.id), "")
+        .await;
+    assert_eq!(again.status(), 409);
+}
+
 async fn bad_decisions_are_refused_before_they_are_stored(backend: Backend) {
     let (_t, db) = open(backend).await;
     let group = runway_discover::cluster::GroupId("g-000000000000".into());
@@ -332,4 +392,5 @@ both_backends!(
     hashed_reporters_are_stored_without_their_names,
     a_group_drafts_an_action_the_catalogue_loads_and_a_second_draft_is_refused,
     admins_see_the_ranked_groups_on_the_discover_page_and_developers_do_not,
+    an_admin_decides_and_drafts_from_the_page_and_finds_the_draft_in_the_catalogue,
 );

@@ -1,6 +1,8 @@
 //! Discover for the platform team: the ranked groups of repeated requests in an imported ticket
-//! source (`runway tickets import`), with what each costs in waiting time and who asks. Read-only
-//! for now: uploads, decisions and drafts from the page are still to come.
+//! source (`runway tickets import`), with what each costs in waiting time and who asks. Each group
+//! can be renamed, merged into another, split by a word or dismissed, and drafted as a manual
+//! catalogue action: plain form posts (the server's `discover` routes), so they work without
+//! JavaScript. Uploading an export from the browser is still to come.
 
 use crate::api::{discover_report, DiscoverGroupRow};
 use leptos::prelude::*;
@@ -61,10 +63,11 @@ pub fn DiscoverPage() -> impl IntoView {
                                             <th scope="col">"p90"</th>
                                             <th scope="col">"Waiting"</th>
                                             <th scope="col">"Teams"</th>
+                                            <th scope="col">"Act"</th>
                                         </tr>
                                     </thead>
                                     <tbody>
-                                        {r.groups.into_iter().map(row).collect_view()}
+                                        {r.groups.into_iter().map(|g| row(&shown, g)).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -76,7 +79,10 @@ pub fn DiscoverPage() -> impl IntoView {
     }
 }
 
-fn row(g: DiscoverGroupRow) -> impl IntoView {
+fn row(source: &str, g: DiscoverGroupRow) -> impl IntoView {
+    let base = format!("/admin/discover/{source}/groups/{}", g.id);
+    let decide = format!("{base}/decide");
+    let draft = format!("{base}/draft");
     let examples = g
         .examples
         .iter()
@@ -97,6 +103,28 @@ fn row(g: DiscoverGroupRow) -> impl IntoView {
             <td>{g.p90}</td>
             <td>{g.waiting}</td>
             <td>{g.teams}</td>
+            <td>
+                <form method="post" action=draft class="inline-form">
+                    <input type="hidden" name="owner" value="platform" />
+                    <button type="submit">"Draft an action"</button>
+                </form>
+                <details>
+                    <summary>"Decide"</summary>
+                    <form method="post" action=decide class="inline-form">
+                        <label>
+                            "Decision "
+                            <select name="kind">
+                                <option value="rename">"Rename to"</option>
+                                <option value="merge">"Merge into group id"</option>
+                                <option value="split">"Split off tickets with the word"</option>
+                                <option value="dismiss">"Dismiss (not automatable)"</option>
+                            </select>
+                        </label>
+                        <label>" Value " <input name="value" maxlength="80" /></label>
+                        <button type="submit">"Save"</button>
+                    </form>
+                </details>
+            </td>
         </tr>
     }
 }
