@@ -296,6 +296,8 @@ pub struct DiscoverView {
     pub tickets: usize,
     pub groups_total: usize,
     pub dismissed: usize,
+    /// The Monday of the first week in each group's `weekly`.
+    pub first_week: Option<String>,
     pub groups: Vec<DiscoverGroupRow>,
 }
 
@@ -315,6 +317,8 @@ pub struct DiscoverGroupRow {
     pub teams: String,
     /// (key, title, link) of up to three recent tickets.
     pub examples: Vec<(String, String, Option<String>)>,
+    /// Tickets per week over the export's last 52 weeks (fewer for a shorter export), oldest first.
+    pub weekly: Vec<u32>,
 }
 
 /// `3.5d`, `7.0h`, `45m`, `-`.
@@ -355,6 +359,7 @@ pub async fn discover_report(source: Option<String>) -> Result<DiscoverView, App
             tickets: 0,
             groups_total: 0,
             dismissed: 0,
+            first_week: None,
             groups: Vec::new(),
         });
     };
@@ -363,6 +368,19 @@ pub async fn discover_report(source: Option<String>) -> Result<DiscoverView, App
             .await
             .map_err(unavailable("analysing tickets"))?;
     let report = analysis.report;
+    // The chart shows the last year: the weekly counts run to the export's last week.
+    const WEEKS: usize = 52;
+    let weeks_kept = report
+        .groups
+        .first()
+        .map_or(0, |g| g.weekly.len().min(WEEKS));
+    let first_week = report.first_week.map(|d| {
+        let skipped = report
+            .groups
+            .first()
+            .map_or(0, |g| g.weekly.len() - weeks_kept);
+        d.iter_weeks().nth(skipped).unwrap_or(d).to_string()
+    });
     let groups = report
         .groups
         .iter()
@@ -389,6 +407,7 @@ pub async fn discover_report(source: Option<String>) -> Result<DiscoverView, App
                 .iter()
                 .map(|e| (e.key.clone(), e.title.clone(), e.link.clone()))
                 .collect(),
+            weekly: g.weekly[g.weekly.len() - weeks_kept.min(g.weekly.len())..].to_vec(),
         })
         .collect();
     Ok(DiscoverView {
@@ -397,6 +416,7 @@ pub async fn discover_report(source: Option<String>) -> Result<DiscoverView, App
         tickets: report.tickets,
         groups_total: report.groups_total,
         dismissed: report.dismissed,
+        first_week,
         groups,
     })
 }

@@ -293,6 +293,8 @@ async fn admins_see_the_ranked_groups_on_the_discover_page_and_developers_do_not
         "{html}"
     );
     assert!(html.contains("Finance 2"), "{html}");
+    assert!(html.contains("data-testid=\"discover-chart\""), "{html}");
+    assert!(html.contains("<polyline"), "{html}");
 
     let developer = TestApp::spawn(backend).await;
     developer.sign_in("dana").await;

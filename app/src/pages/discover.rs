@@ -51,6 +51,7 @@ pub fn DiscoverPage() -> impl IntoView {
                                 </ul>
                             </nav>
                             <p>{format!("{} tickets in {} groups ({} dismissed). The top {}:", r.tickets, r.groups_total, r.dismissed, r.groups.len())}</p>
+                            <WeeklyLines first_week=r.first_week.clone().unwrap_or_default() groups=r.groups.iter().take(5).map(|g| (g.label.clone(), g.weekly.clone())).collect() />
                             <div class="table-wrap">
                                 <table class="problems" data-testid="discover-groups">
                                     <thead>
@@ -126,5 +127,63 @@ fn row(source: &str, g: DiscoverGroupRow) -> impl IntoView {
                 </details>
             </td>
         </tr>
+    }
+}
+
+const COLOURS: [&str; 5] = ["#2f6fde", "#e07b39", "#3a9d5d", "#b04fc2", "#d8485c"];
+
+/// The top groups' tickets per week as lines (drawn on the server), with a legend and a text
+/// summary for screen readers.
+#[component]
+fn WeeklyLines(first_week: String, groups: Vec<(String, Vec<u32>)>) -> impl IntoView {
+    let weeks = groups.iter().map(|(_, w)| w.len()).max().unwrap_or(0);
+    let max = groups
+        .iter()
+        .flat_map(|(_, w)| w.iter().copied())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (w, h) = (600.0_f64, 140.0_f64);
+    let step = w / (weeks.max(2) - 1) as f64;
+    let lines = groups
+        .iter()
+        .enumerate()
+        .map(|(k, (label, counts))| {
+            let points = counts
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("{:.1},{:.1}", i as f64 * step, h - h * f64::from(*n) / f64::from(max)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            view! {
+                <polyline points=points fill="none" stroke=COLOURS[k % COLOURS.len()] stroke-width="2">
+                    <title>{label.clone()}</title>
+                </polyline>
+            }
+        })
+        .collect_view();
+    let summary = format!(
+        "Tickets per week for the top {} groups over {weeks} weeks from the week of {first_week}: {}",
+        groups.len(),
+        groups
+            .iter()
+            .map(|(label, counts)| format!("{label}: {} in all, at most {} a week", counts.iter().sum::<u32>(), counts.iter().max().unwrap_or(&0)))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    view! {
+        <figure class="chart">
+            <svg viewBox=format!("0 0 {w} {h}") width="100%" role="img" aria-label=summary.clone() data-testid="discover-chart">
+                {lines}
+            </svg>
+            <figcaption>
+                <ul class="legend">
+                    {groups.iter().enumerate().map(|(k, (label, _))| view! {
+                        <li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill=COLOURS[k % COLOURS.len()] /></svg>" "{label.clone()}</li>
+                    }).collect_view()}
+                </ul>
+                <p class="muted">{summary}</p>
+            </figcaption>
+        </figure>
     }
 }
