@@ -46,7 +46,7 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 19] = [
+pub const PLAIN_ROUTES: [(&str, &str); 20] = [
     ("GET", "/requests/{id}/log.txt"),
     ("POST", "/requests/{id}/retry"),
     ("GET", "/requests/{id}/events"),
@@ -66,6 +66,7 @@ pub const PLAIN_ROUTES: [(&str, &str); 19] = [
     ("POST", "/auth/logout"),
     ("POST", "/admin/discover/{source}/groups/{group}/decide"),
     ("POST", "/admin/discover/{source}/groups/{group}/draft"),
+    ("POST", "/admin/discover/upload"),
 ];
 
 /// The Leptos page routes, generated once per process.
@@ -179,6 +180,12 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         .route("/requests/{id}/reject", post(requests::reject))
         .route("/requests/{id}/fulfil", post(requests::fulfil))
         .route("/requests/{id}/secrets/{name}", post(requests::reveal))
+        .route(
+            "/admin/discover/upload",
+            post(crate::discover::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::discover::UPLOAD_LIMIT,
+            )),
+        )
         .route(
             "/admin/discover/{source}/groups/{group}/decide",
             post(crate::discover::decide),

@@ -156,8 +156,19 @@ const SKIPPED_KEPT: usize = 1_000;
 
 /// Reads an export, showing progress on stderr when it takes a while and stderr is a terminal.
 pub fn read_export(args: &ExportArgs, reporter: ReporterPolicy) -> Result<Read, String> {
-    let file = std::fs::File::open(&args.file)
-        .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
+    let name = args.file.display().to_string();
+    read_named(args, reporter, &name, std::io::stderr().is_terminal())
+}
+
+/// Reads an export; messages call the file `name` (an upload's own name, not its temporary path),
+/// and `progress` shows the reading on stderr.
+pub fn read_named(
+    args: &ExportArgs,
+    reporter: ReporterPolicy,
+    name: &str,
+    progress: bool,
+) -> Result<Read, String> {
+    let file = std::fs::File::open(&args.file).map_err(|e| format!("cannot open {name}: {e}"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let options = ImportOptions {
         format: args.format,
@@ -165,11 +176,9 @@ pub fn read_export(args: &ExportArgs, reporter: ReporterPolicy) -> Result<Read, 
         description_lines: if args.description { 3 } else { 0 },
         reporter,
     };
-    let mut import =
-        import::open(file, &options).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let mut import = import::open(file, &options).map_err(|e| format!("{name}: {e}"))?;
     let format = import.format();
     let read = import.bytes_read();
-    let progress = std::io::stderr().is_terminal();
     let started = Instant::now();
     let mut last_shown = started;
     let (mut tickets, mut skipped, mut skipped_total) = (Vec::new(), Vec::new(), 0usize);
@@ -191,8 +200,7 @@ pub fn read_export(args: &ExportArgs, reporter: ReporterPolicy) -> Result<Read, 
             let done = read.load(Ordering::Relaxed);
             let percent = (done * 100).checked_div(size).unwrap_or(0);
             eprint!(
-                "\rreading {}: {percent:>3} % ({} tickets, {} skipped)",
-                args.file.display(),
+                "\rreading {name}: {percent:>3} % ({} tickets, {} skipped)",
                 tickets.len(),
                 skipped_total
             );

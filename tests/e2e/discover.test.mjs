@@ -1,6 +1,6 @@
-// The Discover journey in headless Chromium, on both database backends: an export is imported
-// (`runway tickets import`, the browser upload is still to come), an admin sees its top group on
-// the Discover page, drafts an action from it, and finds the draft in the catalogue.
+// The Discover journey in headless Chromium, on both database backends: an admin uploads an export
+// on the Discover page, sees its top group, drafts an action from it, and finds the draft in the
+// catalogue. `runway tickets import` stores a second export for the same page.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,12 +23,20 @@ for (const backend of backends) {
     const page = await context.newPage();
     const errors = watchErrors(page);
     try {
-      const fixture = path.join(repoRoot, 'discover', 'tests', 'fixtures', 'jira-all-fields.csv');
-      const imported = execFileSync(bin, ['tickets', 'import', fixture], { env: server.env, stdio: 'pipe' }).toString();
-      assert.match(imported, /4 tickets \(4 new, 0 updated\), 2 rows skipped/);
-
+      const fixtures = path.join(repoRoot, 'discover', 'tests', 'fixtures');
       await devSignIn(page, server.url, 'ada', '/admin/discover');
       await waitForHydration(page);
+      await page.locator('input[type=file][name=file]').setInputFiles(path.join(fixtures, 'jira-all-fields.csv'));
+      await Promise.all([
+        page.waitForURL((u) => u.search === '?source=jira'),
+        page.getByRole('button', { name: 'Import' }).click(),
+      ]);
+      await waitForHydration(page);
+      const imported = execFileSync(bin, ['tickets', 'import', path.join(fixtures, 'github.json')], { env: server.env, stdio: 'pipe' }).toString();
+      assert.match(imported, /into source `github`: 2 tickets \(2 new, 0 updated\)/);
+      await page.reload();
+      await waitForHydration(page);
+      assert.match(await page.locator('nav[aria-label="Ticket sources"]').innerText(), /github \(2\)[\s\S]*jira \(4\)/);
       const groups = page.getByTestId('discover-groups');
       const top = groups.locator('tbody tr').first();
       assert.match(await top.innerText(), /new starter <\*>/);

@@ -56,6 +56,13 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ),
     (
         "POST",
+        "/admin/discover/upload",
+        "/admin/discover/upload",
+        "",
+        [401, 403, 403, 403, 400],
+    ),
+    (
+        "POST",
         "/api/discover/report",
         "/api/discover/report",
         "",

@@ -362,6 +362,68 @@ async fn an_admin_decides_and_drafts_from_the_page_and_finds_the_draft_in_the_ca
     assert_eq!(again.status(), 409);
 }
 
+async fn an_admin_uploads_an_export_from_the_page_and_bad_files_are_explained(backend: Backend) {
+    // A data directory of its own: the check for leftover upload files must not see other tests'.
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().join("data");
+    let app = TestApp::builder(backend)
+        .with_settings(|s| s.data_dir = data_dir.clone())
+        .spawn()
+        .await;
+    app.sign_in("ada").await;
+    let upload = |file: &'static str, bytes: Vec<u8>, map: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("source", "")
+            .text("format", "")
+            .text("map", map)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(file),
+            );
+        app.client
+            .post(app.url("/admin/discover/upload"))
+            .header("origin", &app.address)
+            .multipart(form)
+            .send()
+    };
+    // Larger than the 2 MiB every other route accepts: the upload streams.
+    let generated = generate::tickets(30_000, 4).tickets;
+    let mut csv = Vec::new();
+    generate::write_jira_csv(&generated, &mut csv).unwrap();
+    assert!(csv.len() > 2 * 1024 * 1024);
+
+    let resp = upload("year.csv", csv, "").await.unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "/admin/discover?source=jira");
+    let imports = sql::imports(&app.runway.db, "jira").await.unwrap();
+    assert_eq!(
+        (imports[0].file_name.as_str(), imports[0].rows_ok),
+        ("year.csv", 30_000)
+    );
+    assert_eq!(imports[0].imported_by, "Ada Admin");
+
+    let resp = upload("broken.csv", b"subject,opened\nx,y\n".to_vec(), "")
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body = resp.text().await.unwrap();
+    assert!(
+        body.contains("broken.csv: cannot tell the format"),
+        "{body}"
+    );
+    assert!(!body.contains(".part"), "{body}");
+    let leftovers: Vec<_> = std::fs::read_dir(&app.runway.settings.data_dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("discover-upload-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "temporary upload files are removed");
+}
+
 async fn bad_decisions_are_refused_before_they_are_stored(backend: Backend) {
     let (_t, db) = open(backend).await;
     let group = runway_discover::cluster::GroupId("g-000000000000".into());
@@ -395,4 +457,5 @@ both_backends!(
     a_group_drafts_an_action_the_catalogue_loads_and_a_second_draft_is_refused,
     admins_see_the_ranked_groups_on_the_discover_page_and_developers_do_not,
     an_admin_decides_and_drafts_from_the_page_and_finds_the_draft_in_the_catalogue,
+    an_admin_uploads_an_export_from_the_page_and_bad_files_are_explained,
 );

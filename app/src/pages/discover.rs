@@ -2,7 +2,8 @@
 //! source (`runway tickets import`), with what each costs in waiting time and who asks. Each group
 //! can be renamed, merged into another, split by a word or dismissed, and drafted as a manual
 //! catalogue action: plain form posts (the server's `discover` routes), so they work without
-//! JavaScript. Uploading an export from the browser is still to come.
+//! JavaScript. An export is uploaded with a plain multipart form (streamed to a file by the server);
+//! a progress bar while it uploads is still to come.
 
 use crate::api::{discover_report, DiscoverGroupRow};
 use leptos::prelude::*;
@@ -30,7 +31,8 @@ pub fn DiscoverPage() -> impl IntoView {
                         view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
                     }
                     Ok(r) if r.source.is_none() => view! {
-                        <p class="notice">"No tickets imported yet. Run " <code>"runway tickets import EXPORT"</code> " with a Jira, GitHub, Linear or CSV export."</p>
+                        <p class="notice">"No tickets imported yet. Upload an export below, or run " <code>"runway tickets import EXPORT"</code> "."</p>
+                        <UploadForm />
                     }.into_any(),
                     Ok(r) => {
                         let shown = r.source.clone().unwrap_or_default();
@@ -72,6 +74,7 @@ pub fn DiscoverPage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
+                            <UploadForm />
                         }.into_any()
                     }
                 }
@@ -185,5 +188,33 @@ fn WeeklyLines(first_week: String, groups: Vec<(String, Vec<u32>)>) -> impl Into
                 <p class="muted">{summary}</p>
             </figcaption>
         </figure>
+    }
+}
+
+/// Uploads an export: Jira CSV or JSON, GitHub issues JSON, Linear CSV, or any CSV with a column
+/// map. Stored like `runway tickets import`; re-uploading a newer export updates its tickets.
+#[component]
+fn UploadForm() -> impl IntoView {
+    view! {
+        <section aria-labelledby="upload-heading">
+            <h2 id="upload-heading">"Import an export"</h2>
+            <form method="post" action="/admin/discover/upload" enctype="multipart/form-data" class="stacked-form">
+                <label>"Source (optional: jira, github, linear, csv by default) " <input name="source" maxlength="64" /></label>
+                <label>
+                    "Format "
+                    <select name="format">
+                        <option value="">"Tell from the file"</option>
+                        <option value="jira-csv">"Jira CSV"</option>
+                        <option value="jira-json">"Jira JSON (REST search)"</option>
+                        <option value="github">"GitHub issues JSON"</option>
+                        <option value="linear">"Linear CSV"</option>
+                        <option value="csv">"Other CSV (needs a column map)"</option>
+                    </select>
+                </label>
+                <label>"Column map for other CSVs " <input name="map" placeholder="title=Subject,created=Opened,resolved=Closed,team=Queue" /></label>
+                <label>"Export file " <input type="file" name="file" required=true /></label>
+                <button type="submit">"Import"</button>
+            </form>
+        </section>
     }
 }
