@@ -285,3 +285,138 @@ pub fn set_status(code: u16) {
     #[cfg(not(feature = "ssr"))]
     let _ = code;
 }
+
+/// Discover's ranked groups of one ticket source, for the platform team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiscoverView {
+    /// Every source with tickets: name and ticket count.
+    pub sources: Vec<(String, i64)>,
+    /// The source shown (`None` when nothing has been imported).
+    pub source: Option<String>,
+    pub tickets: usize,
+    pub groups_total: usize,
+    pub dismissed: usize,
+    /// The Monday of the first week in each group's `weekly`.
+    pub first_week: Option<String>,
+    pub groups: Vec<DiscoverGroupRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiscoverGroupRow {
+    pub rank: usize,
+    pub id: String,
+    pub label: String,
+    pub template: String,
+    pub tickets: usize,
+    /// Share of all tickets, in per cent, one decimal.
+    pub share: String,
+    pub median: String,
+    pub p90: String,
+    pub waiting: String,
+    /// The three teams that ask most, with their counts.
+    pub teams: String,
+    /// (key, title, link) of up to three recent tickets.
+    pub examples: Vec<(String, String, Option<String>)>,
+    /// Tickets per week over the export's last 52 weeks (fewer for a shorter export), oldest first.
+    pub weekly: Vec<u32>,
+}
+
+/// `3.5d`, `7.0h`, `45m`, `-`.
+#[cfg(feature = "ssr")]
+fn duration_text(secs: Option<i64>) -> String {
+    let Some(secs) = secs else {
+        return "-".to_string();
+    };
+    let hours = secs as f64 / 3600.0;
+    if hours >= 48.0 {
+        format!("{:.1}d", hours / 24.0)
+    } else if hours >= 1.0 {
+        format!("{hours:.1}h")
+    } else {
+        format!("{}m", secs / 60)
+    }
+}
+
+/// The top 20 groups of a source (the first source when none is named), ranked by total waiting
+/// time, with the people's decisions applied. Admins only.
+#[server(endpoint = "discover/report")]
+pub async fn discover_report(source: Option<String>) -> Result<DiscoverView, AppError> {
+    if !user().await?.is_admin {
+        return Err(reject(AppError::Forbidden));
+    }
+    let rw = runway()?;
+    let sources = runway_core::discover::sources(&rw.db)
+        .await
+        .map_err(unavailable("listing ticket sources"))?;
+    let chosen = source
+        .filter(|s| sources.iter().any(|r| r.source == *s))
+        .or_else(|| sources.first().map(|r| r.source.clone()));
+    let sources: Vec<(String, i64)> = sources.into_iter().map(|r| (r.source, r.tickets)).collect();
+    let Some(name) = chosen else {
+        return Ok(DiscoverView {
+            sources,
+            source: None,
+            tickets: 0,
+            groups_total: 0,
+            dismissed: 0,
+            first_week: None,
+            groups: Vec::new(),
+        });
+    };
+    let analysis =
+        runway_core::discover::analysis(&rw.db, &name, runway_core::discover::RankBy::Waiting)
+            .await
+            .map_err(unavailable("analysing tickets"))?;
+    let report = analysis.report;
+    // The chart shows the last year: the weekly counts run to the export's last week.
+    const WEEKS: usize = 52;
+    let weeks_kept = report
+        .groups
+        .first()
+        .map_or(0, |g| g.weekly.len().min(WEEKS));
+    let first_week = report.first_week.map(|d| {
+        let skipped = report
+            .groups
+            .first()
+            .map_or(0, |g| g.weekly.len() - weeks_kept);
+        d.iter_weeks().nth(skipped).unwrap_or(d).to_string()
+    });
+    let groups = report
+        .groups
+        .iter()
+        .take(20)
+        .map(|g| DiscoverGroupRow {
+            rank: g.rank,
+            id: g.id.to_string(),
+            label: g.label.clone(),
+            template: g.template.clone(),
+            tickets: g.tickets,
+            share: format!("{:.1} %", g.share * 100.0),
+            median: duration_text(g.median_secs),
+            p90: duration_text(g.p90_secs),
+            waiting: duration_text(Some(g.waiting_secs)),
+            teams: g
+                .teams
+                .iter()
+                .take(3)
+                .map(|t| format!("{} {}", t.team, t.tickets))
+                .collect::<Vec<_>>()
+                .join(", "),
+            examples: g
+                .examples
+                .iter()
+                .map(|e| (e.key.clone(), e.title.clone(), e.link.clone()))
+                .collect(),
+            weekly: g.weekly[g.weekly.len() - weeks_kept.min(g.weekly.len())..].to_vec(),
+        })
+        .collect();
+    Ok(DiscoverView {
+        sources,
+        source: Some(name),
+        tickets: report.tickets,
+        groups_total: report.groups_total,
+        dismissed: report.dismissed,
+        first_week,
+        groups,
+    })
+}

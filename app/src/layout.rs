@@ -63,6 +63,9 @@ fn SignedInNav(user: User) -> impl IntoView {
                     <li>
                         <A href="/admin/catalog">"Catalogue health"</A>
                     </li>
+                    <li>
+                        <A href="/admin/discover">"Discover"</A>
+                    </li>
                 })}
             </ul>
         </nav>

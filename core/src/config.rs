@@ -65,6 +65,32 @@ pub struct Settings {
     /// Serve the built-in demo receivers under `/demo/` (a CI system and a secret store that the demo
     /// catalogue's webhook actions call). For demos and tests only.
     pub demo_receivers: bool,
+    /// `[discover]`: what imports of ticket exports keep.
+    pub discover: DiscoverSettings,
+}
+
+/// What `runway tickets import` stores of a ticket's reporter. Names are personal data the
+/// analysis does not need; the requesting team is kept in any case.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReporterKeep {
+    /// Nothing about the reporter.
+    #[default]
+    Drop,
+    /// A salted SHA-256 of the name: "the same person asked again" stays visible, the name does not.
+    Hash,
+    /// The name as the export gives it.
+    Keep,
+}
+
+/// The `[discover]` settings.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscoverSettings {
+    /// `drop` (default), `hash` or `keep`.
+    pub reporters: ReporterKeep,
+    /// The salt of `reporters = "hash"` (required then): hashes compare within one installation.
+    pub reporter_salt: Secret,
 }
 
 /// The `[worker]` settings, used by `runway worker` and the in-process workers of `runway serve`:
@@ -180,6 +206,7 @@ impl Default for Settings {
             catalog_vars: std::collections::BTreeMap::new(),
             approval_timeout: Duration::from_secs(7 * 86_400),
             demo_receivers: false,
+            discover: DiscoverSettings::default(),
         }
     }
 }
@@ -352,6 +379,9 @@ impl Settings {
         if !shown.webhooks.signing_secret.expose().is_empty() {
             shown.webhooks.signing_secret = Secret::new("[redacted]");
         }
+        if !shown.discover.reporter_salt.expose().is_empty() {
+            shown.discover.reporter_salt = Secret::new("[redacted]");
+        }
         let action_vars = shown
             .scripts
             .action_env
@@ -418,6 +448,7 @@ impl fmt::Debug for Settings {
             .field("catalog_vars", &self.catalog_vars)
             .field("approval_timeout", &self.approval_timeout)
             .field("demo_receivers", &self.demo_receivers)
+            .field("discover", &self.discover)
             .finish()
     }
 }

@@ -10,6 +10,8 @@
 //! - [`queue`]: the durable job queue and the worker runtime.
 //! - [`requests`]: submitting, seeing, approving and fulfilling requests; [`requests::run`] is the
 //!   queue handler that runs a request's job through its executor.
+//! - [`discover`]: Discover's use cases: store an import of a ticket export, analyse a source with
+//!   the decisions people made about its groups, record a decision.
 //! - [`crypto`]: seals secret inputs and outputs at rest (the key from settings or a key file).
 //! - [`data_dir`]: keeps Runway's data directory and files private (0700/0600), out of scripts' reach.
 //! - [`markdown`]: renders action descriptions to sanitised HTML.
@@ -26,6 +28,7 @@ pub mod config;
 pub mod crypto;
 pub mod data_dir;
 pub mod db;
+pub mod discover;
 pub mod markdown;
 pub mod queue;
 pub mod requests;

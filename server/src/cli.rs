@@ -55,6 +55,11 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Ticket exports: find the requests worth automating (Discover).
+    Tickets {
+        #[command(subcommand)]
+        command: TicketsCommand,
+    },
     /// Catalogue tools.
     Catalog {
         #[command(subcommand)]
@@ -73,6 +78,22 @@ pub enum CatalogCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TicketsCommand {
+    /// Rank the repeated requests in a ticket export (Jira CSV or JSON, GitHub issues, Linear CSV,
+    /// or any CSV with --map). Needs no server and no database.
+    ///
+    /// Prints the groups of tickets that ask for the same thing, ranked by total waiting time
+    /// (tickets × median time to resolve) unless --by says otherwise. Exits 2 when the file cannot
+    /// be read; rows that cannot be read are skipped and listed on stderr.
+    // Boxed: a column map is large next to the other commands' arguments.
+    Analyze(Box<crate::tickets::Analyze>),
+    /// Store a ticket export in the configured database (for the Discover page and later
+    /// measurements). Re-importing the same export updates its tickets instead of adding them
+    /// twice; unreadable rows are counted and listed on stderr.
+    Import(Box<crate::tickets::ImportCmd>),
+}
+
 #[cfg(feature = "bench")]
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -82,4 +103,7 @@ pub enum BenchCommand {
     /// Seeds a million-request history (by default) and times the history views and the team
     /// page. Use a scratch database.
     History(crate::bench_history::BenchHistory),
+    /// Generates ticket exports with known groups and times import, grouping and ranking, and
+    /// re-analysis after a merge; prints peak memory. Needs no database.
+    Tickets(crate::bench_tickets::BenchTickets),
 }

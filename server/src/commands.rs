@@ -2,7 +2,7 @@
 
 #[cfg(feature = "bench")]
 use crate::cli::BenchCommand;
-use crate::cli::{CatalogCommand, Cli, Command, LogFormatArg};
+use crate::cli::{CatalogCommand, Cli, Command, LogFormatArg, TicketsCommand};
 use crate::startup::{reload_catalog_on_sighup, shutdown_signal, Application};
 use crate::telemetry;
 use runway_core::config::{LogFormat, Settings};
@@ -12,6 +12,18 @@ use std::process::ExitCode;
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    // Discover on the command line needs no settings, database or server: a platform lead runs it
+    // on day one, before deploying anything.
+    let cli = match cli.command {
+        Command::Tickets {
+            command: TicketsCommand::Analyze(args),
+        } => return crate::tickets::analyze(*args),
+        #[cfg(feature = "bench")]
+        Command::Bench {
+            command: BenchCommand::Tickets(args),
+        } => return crate::bench_tickets::run(args),
+        command => Cli { command, ..cli },
+    };
     let loaded = Settings::from_process(cli.config.as_deref())
         .and_then(|s| runway_core::state::check_settings(&s).map(|()| s));
     let mut settings = match loaded {
@@ -27,13 +39,24 @@ pub fn run(cli: Cli) -> ExitCode {
             LogFormatArg::Json => LogFormat::Json,
         };
     }
-    if !matches!(cli.command, Command::Catalog { .. }) {
+    if !matches!(
+        cli.command,
+        Command::Catalog { .. } | Command::Tickets { .. }
+    ) {
         keep_private();
     }
     match cli.command {
         Command::Catalog {
             command: CatalogCommand::Check { dir },
         } => catalog_check(&dir),
+        // Handled above, before the settings; kept here so each command has one place it is run.
+        Command::Tickets {
+            command: TicketsCommand::Analyze(args),
+        } => crate::tickets::analyze(*args),
+        #[cfg(feature = "bench")]
+        Command::Bench {
+            command: BenchCommand::Tickets(args),
+        } => crate::bench_tickets::run(args),
         Command::Serve { print_config: true } => {
             let mut out = std::io::stdout().lock();
             match out.write_all(settings.to_redacted_toml().as_bytes()) {
@@ -44,6 +67,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve {
             print_config: false,
         } => with_runtime(settings, serve),
+        Command::Tickets {
+            command: TicketsCommand::Import(args),
+        } => with_runtime(settings, move |s| crate::tickets::import(s, *args)),
         Command::Migrate => with_runtime(settings, migrate),
         Command::Worker => with_runtime(settings, worker),
         #[cfg(feature = "bench")]

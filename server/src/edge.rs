@@ -8,7 +8,9 @@
 //!   stay host-agnostic: load balancers and orchestrators probe by address, and neither endpoint
 //!   reads a session or changes anything.
 //! - [`limit_body`]: a request body is read up to [`BODY_LIMIT`] before the router sees it; a larger
-//!   one gets 413 (server functions would otherwise fail to deserialise it and answer 500).
+//!   one gets 413 (server functions would otherwise fail to deserialise it and answer 500). The one
+//!   exception is Discover's upload (`POST /admin/discover/upload`), streamed to a file under
+//!   `discover::UPLOAD_LIMIT`.
 
 use crate::error::Error;
 use axum::body::Body;
@@ -135,6 +137,11 @@ pub async fn check_host(
 /// Reads the request body up to [`BODY_LIMIT`]; a larger one is refused with 413 before any
 /// handler or server function runs.
 pub async fn limit_body(req: Request, next: Next) -> Result<Response, Error> {
+    // Discover's upload streams its (large) export to a file under its own limit; the sign-in and
+    // CSRF guards still run before its handler reads a byte.
+    if req.method() == axum::http::Method::POST && req.uri().path() == "/admin/discover/upload" {
+        return Ok(next.run(req).await);
+    }
     let too_large = if req.uri().path().starts_with("/api/") {
         Error::json(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
     } else {

@@ -261,6 +261,28 @@ impl From<DecideError> for Error {
     }
 }
 
+impl From<runway_core::discover::DiscoverError> for Error {
+    fn from(e: runway_core::discover::DiscoverError) -> Self {
+        use runway_core::discover::DiscoverError as D;
+        match e {
+            D::BadSource => bad_request("Unknown source", "No ticket source by that name."),
+            D::BadLabel => {
+                bad_request("Name needed", "A group's new name must be 1-80 characters.")
+            }
+            D::BadWord => bad_request(
+                "One word",
+                "A split needs exactly one word from the titles.",
+            ),
+            D::NoGroup(_) => not_found(),
+            D::DraftExists(file) => conflict(
+                "Draft already there",
+                format!("The catalogue already has {file}; finish or rename it first."),
+            ),
+            D::NoSalt | D::Analysis | D::DraftWrite { .. } | D::Db(_) => internal("discover", e),
+        }
+    }
+}
+
 impl From<CancelError> for Error {
     fn from(e: CancelError) -> Self {
         match e {

@@ -17,11 +17,14 @@
 //! - [`requests`]: plain routes about requests: form posts (submit, take, fulfil, approve,
 //!   reject, cancel, retry, reveal a secret once) and downloads (CSV, logs).
 //! - [`live`]: a request's progress as server-sent events.
+//! - [`discover`]: the Discover page's form posts (decide about a group, draft an action).
 //! - `demo_ci` (feature `demo`): built-in demo receivers (a CI system, a secret store) for the demo
 //!   catalogue.
 //! - [`telemetry`]: structured logging.
+//! - [`tickets`]: `runway tickets analyze` (Discover on the command line, no server needed).
 //! - [`commands`]: what each subcommand does.
-//! - `bench` and `bench_history` (feature `bench`): `runway bench queue` and `runway bench history`.
+//! - `bench`, `bench_history` and `bench_tickets` (feature `bench`): `runway bench queue`,
+//!   `runway bench history` and `runway bench tickets`.
 //!
 //! Features: `demo` and `bench` are for development, tests and benchmarks (scripts/dev and
 //! scripts/test turn them on); a production build leaves them out.
@@ -32,10 +35,13 @@ pub mod auth_routes;
 pub mod bench;
 #[cfg(feature = "bench")]
 pub mod bench_history;
+#[cfg(feature = "bench")]
+pub mod bench_tickets;
 pub mod cli;
 pub mod commands;
 #[cfg(feature = "demo")]
 pub mod demo_ci;
+pub mod discover;
 pub mod edge;
 pub mod error;
 pub mod html;
@@ -46,3 +52,4 @@ pub mod security;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tickets;

@@ -46,7 +46,7 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 17] = [
+pub const PLAIN_ROUTES: [(&str, &str); 20] = [
     ("GET", "/requests/{id}/log.txt"),
     ("POST", "/requests/{id}/retry"),
     ("GET", "/requests/{id}/events"),
@@ -64,6 +64,9 @@ pub const PLAIN_ROUTES: [(&str, &str); 17] = [
     ("GET", "/auth/callback"),
     ("POST", "/auth/dev-login"),
     ("POST", "/auth/logout"),
+    ("POST", "/admin/discover/{source}/groups/{group}/decide"),
+    ("POST", "/admin/discover/{source}/groups/{group}/draft"),
+    ("POST", "/admin/discover/upload"),
 ];
 
 /// The Leptos page routes, generated once per process.
@@ -177,6 +180,20 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         .route("/requests/{id}/reject", post(requests::reject))
         .route("/requests/{id}/fulfil", post(requests::fulfil))
         .route("/requests/{id}/secrets/{name}", post(requests::reveal))
+        .route(
+            "/admin/discover/upload",
+            post(crate::discover::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::discover::UPLOAD_LIMIT,
+            )),
+        )
+        .route(
+            "/admin/discover/{source}/groups/{group}/decide",
+            post(crate::discover::decide),
+        )
+        .route(
+            "/admin/discover/{source}/groups/{group}/draft",
+            post(crate::discover::draft),
+        )
         .leptos_routes_with_context(&state, routes, page_context(runway.clone(), form_targets.clone()), {
             let leptos = leptos.clone();
             move || shell(leptos.clone())

@@ -308,3 +308,134 @@ fn sighup_reloads_the_catalogue_and_sigterm_stops_gracefully() {
         "SQLite lives in the data directory by default"
     );
 }
+
+fn discover_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../discover/tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn tickets_analyze_ranks_a_jira_export_without_settings_or_a_database() {
+    let out = run(runway()
+        .args(["tickets", "analyze"])
+        .arg(discover_fixture("jira-all-fields.csv")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("(jira-csv): 4 tickets, 2 skipped"),
+        "{table}"
+    );
+    assert!(table.contains("new starter <*>"), "{table}");
+    assert!(table.contains("Finance 2"), "{table}");
+    let errors = text(&out.stderr);
+    assert!(errors.contains("skipped line 7: no title"), "{errors}");
+    assert!(
+        errors.contains("skipped line 8: unreadable date in created"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn tickets_analyze_prints_json_for_a_mapped_csv() {
+    let out = run(runway()
+        .args(["tickets", "analyze", "--json", "--top", "1", "--map"])
+        .arg("title=short_description,created=opened_at,resolved=closed_at,team=assignment_group")
+        .arg(discover_fixture("servicenow.csv")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["format"], "csv");
+    let groups = json["report"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["template"], "unlock ad account user <*>");
+    assert_eq!(groups[0]["tickets"], 2);
+}
+
+#[test]
+fn tickets_analyze_explains_an_unknown_csv_and_exits_2() {
+    let out = run(runway()
+        .args(["tickets", "analyze"])
+        .arg(discover_fixture("servicenow.csv")));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--map title=COLUMN"));
+    let missing = run(runway().args(["tickets", "analyze", "/nonexistent/export.csv"]));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("cannot open /nonexistent/export.csv"));
+}
+
+#[test]
+fn tickets_analyze_writes_draft_actions_the_catalogue_check_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let drafts = dir.path().join("drafts");
+    let out = run(runway()
+        .args([
+            "tickets", "analyze", "--top", "2", "--owner", "identity", "--drafts",
+        ])
+        .arg(&drafts)
+        .arg(discover_fixture("jira-all-fields.csv")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let draft = std::fs::read_to_string(drafts.join("new-starter.yaml")).unwrap();
+    assert!(draft.contains("kind: manual"), "{draft}");
+    assert!(draft.contains("owner: identity"), "{draft}");
+    assert!(draft.contains("- name: name"), "{draft}");
+
+    let check = run(runway().args(["catalog", "check"]).arg(&drafts));
+    assert!(check.status.success(), "{}", text(&check.stdout));
+    assert!(
+        text(&check.stdout).contains("2 actions valid"),
+        "{}",
+        text(&check.stdout)
+    );
+
+    // A second run keeps the files people may have started to edit.
+    std::fs::write(drafts.join("new-starter.yaml"), "edited").unwrap();
+    let again = run(runway()
+        .args(["tickets", "analyze", "--top", "1", "--drafts"])
+        .arg(&drafts)
+        .arg(discover_fixture("jira-all-fields.csv")));
+    assert!(again.status.success());
+    assert!(text(&again.stderr).contains("draft kept (file exists)"));
+    assert_eq!(
+        std::fs::read_to_string(drafts.join("new-starter.yaml")).unwrap(),
+        "edited"
+    );
+}
+
+#[test]
+fn tickets_import_stores_an_export_and_a_second_import_adds_nothing_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let import = || {
+        run(runway()
+            .env("RUNWAY_DATA_DIR", dir.path().join("data"))
+            .env("RUNWAY_DISCOVER__REPORTERS", "hash")
+            .env("RUNWAY_DISCOVER__REPORTER_SALT", "pepper")
+            .args(["tickets", "import"])
+            .arg(discover_fixture("jira-all-fields.csv")))
+    };
+    let first = import();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stdout)
+            .contains("import #1 into source `jira`: 4 tickets (4 new, 0 updated), 2 rows skipped"),
+        "{}",
+        text(&first.stdout)
+    );
+    let second = import();
+    assert!(
+        text(&second.stdout).contains("import #2 into source `jira`: 4 tickets (0 new, 4 updated)"),
+        "{}",
+        text(&second.stdout)
+    );
+}
+
+#[test]
+fn tickets_import_refuses_hashed_reporters_without_a_salt() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(runway()
+        .env("RUNWAY_DATA_DIR", dir.path().join("data"))
+        .env("RUNWAY_DISCOVER__REPORTERS", "hash")
+        .args(["tickets", "import"])
+        .arg(discover_fixture("jira-all-fields.csv")));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("discover.reporter_salt is required"));
+}

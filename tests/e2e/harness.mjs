@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = process.env.RUNWAY_E2E_BIN ?? path.join(root, 'target', 'debug', 'runway');
+export const bin = process.env.RUNWAY_E2E_BIN ?? path.join(root, 'target', 'debug', 'runway');
+export const repoRoot = root;
 const siteRoot = process.env.RUNWAY_E2E_SITE_ROOT ?? path.join(root, 'target', 'site');
 const pgAdmin = process.env.RUNWAY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -94,6 +95,8 @@ export async function startServer({ backend = 'sqlite', catalogDir = path.join(r
   return {
     url: `http://${address}`,
     logs,
+    // What `runway` subcommands need to reach this server's database (Discover's imports).
+    env: { PATH: process.env.PATH, RUNWAY_DATA_DIR: dataDir, RUNWAY_DATABASE_URL: databaseUrl, RUNWAY_CATALOG_DIR: catalogCopy },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));

@@ -16,6 +16,7 @@ mod api;
 mod auth;
 mod authz_matrix;
 mod catalog;
+mod discover;
 mod edge;
 mod history;
 mod inbox;

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod catalog;
+pub mod discover;
 pub mod form;
 pub mod health;
 pub mod history;

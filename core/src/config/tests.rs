@@ -326,3 +326,21 @@ fn session_durations_are_typed_when_read_and_bad_ones_name_their_key() {
         assert!(e.to_string().contains(expected), "{value}: {e}");
     }
 }
+
+#[test]
+fn discover_reporters_are_dropped_by_default_and_the_salt_is_redacted() {
+    let defaults = Settings::load(None, env(&[])).expect("valid");
+    assert_eq!(defaults.discover.reporters, ReporterKeep::Drop);
+    let s = Settings::load(
+        None,
+        env(&[
+            ("RUNWAY_DISCOVER__REPORTERS", "hash"),
+            ("RUNWAY_DISCOVER__REPORTER_SALT", "pepper-123"),
+        ]),
+    )
+    .expect("valid");
+    assert_eq!(s.discover.reporters, ReporterKeep::Hash);
+    assert!(!format!("{s:?}").contains("pepper-123"));
+    assert!(!s.to_redacted_toml().contains("pepper-123"));
+    assert!(Settings::load(None, env(&[("RUNWAY_DISCOVER__REPORTERS", "names")])).is_err());
+}

@@ -7,6 +7,7 @@
 
 pub mod approvals;
 pub mod catalog;
+pub mod discover;
 pub mod history;
 pub mod inbox;
 pub mod jobs;

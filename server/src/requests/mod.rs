@@ -35,12 +35,12 @@ use runway_domain::form::RawValues;
 use runway_domain::view::parse_query;
 
 /// The fields of a posted form, in order.
-fn body_values(body: &Bytes) -> RawValues {
+pub(crate) fn body_values(body: &Bytes) -> RawValues {
     parse_query(&String::from_utf8_lossy(body))
 }
 
 /// The last value posted for `name`, trimmed (empty when absent).
-fn field(form: &RawValues, name: &str) -> String {
+pub(crate) fn field(form: &RawValues, name: &str) -> String {
     form.iter()
         .rev()
         .find(|(k, _)| k == name)

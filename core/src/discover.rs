@@ -1,0 +1,279 @@
+//! Discover's use cases: store an import of a ticket export, analyse a source's stored tickets with
+//! the decisions people made about its groups, and record a decision.
+//!
+//! Parsing, grouping and ranking are `runway_discover`'s (pure CPU); this module stores and loads.
+//! Grouping a large source takes seconds of CPU, so [`analysis`] runs it on the blocking pool, away
+//! from the async workers.
+
+use crate::config::{DiscoverSettings, ReporterKeep};
+use crate::db::discover::{self as sql, NewImport};
+use crate::db::{Db, DbError};
+use chrono::Utc;
+use runway_discover::cluster::{self, Group};
+use runway_discover::decisions::{self, Decision};
+use runway_discover::import::Format;
+/// How an analysis orders its groups (re-exported for the web layer).
+pub use runway_discover::rank::RankBy;
+use runway_discover::rank::{self, Report};
+use runway_discover::ticket::{ReporterPolicy, Ticket};
+use std::collections::HashMap;
+
+/// What an import keeps of reporters, from the `[discover]` settings.
+pub fn reporter_policy(settings: &DiscoverSettings) -> Result<ReporterPolicy, DiscoverError> {
+    Ok(match settings.reporters {
+        ReporterKeep::Drop => ReporterPolicy::Drop,
+        ReporterKeep::Keep => ReporterPolicy::Keep,
+        ReporterKeep::Hash if settings.reporter_salt.expose().is_empty() => {
+            return Err(DiscoverError::NoSalt)
+        }
+        ReporterKeep::Hash => ReporterPolicy::Hash {
+            salt: settings.reporter_salt.expose().to_string(),
+        },
+    })
+}
+
+/// Why a Discover use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("a source name must be 1-64 characters: letters, digits, `-`, `_`, `.` or `:`")]
+    BadSource,
+    #[error("a group's new name must be 1-80 characters")]
+    BadLabel,
+    #[error("a split needs one word")]
+    BadWord,
+    #[error("the analysis stopped unexpectedly")]
+    Analysis,
+    #[error("discover.reporter_salt is required when discover.reporters = \"hash\"")]
+    NoSalt,
+    #[error("no group {0} in this analysis")]
+    NoGroup(String),
+    #[error("the catalogue already has a file {0}; finish or rename it first")]
+    DraftExists(String),
+    #[error("cannot write the draft {path}: {source}")]
+    DraftWrite {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// An import to store.
+#[derive(Debug)]
+pub struct ImportParams<'a> {
+    /// The ticket system; `None`: the format's own (`jira`, `github`, ...).
+    pub source: Option<&'a str>,
+    pub file_name: &'a str,
+    pub format: Format,
+    pub tickets: Vec<Ticket>,
+    pub rows_skipped: usize,
+    pub imported_by: &'a str,
+}
+
+/// What an import stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub import_id: i64,
+    pub source: String,
+    pub rows_ok: usize,
+    pub rows_skipped: usize,
+    pub tickets_new: i64,
+    /// Tickets already stored for the source that this import updated.
+    pub tickets_updated: i64,
+}
+
+fn check_source(source: &str) -> Result<(), DiscoverError> {
+    let ok = !source.is_empty()
+        && source.len() <= 64
+        && source
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    ok.then_some(()).ok_or(DiscoverError::BadSource)
+}
+
+/// Stores an import. Tickets are keyed by (source, key): a key seen twice in one export keeps its
+/// last row, and a key already stored is updated, never duplicated.
+pub async fn store_import(db: &Db, params: ImportParams<'_>) -> Result<Imported, DiscoverError> {
+    let source = params.source.unwrap_or(params.format.system());
+    check_source(source)?;
+    let rows_ok = params.tickets.len();
+    let mut last: HashMap<String, usize> = HashMap::with_capacity(rows_ok);
+    for (i, t) in params.tickets.iter().enumerate() {
+        last.insert(t.key.clone(), i);
+    }
+    let tickets: Vec<Ticket> = params
+        .tickets
+        .into_iter()
+        .enumerate()
+        .filter(|(i, t)| last.get(&t.key) == Some(i))
+        .map(|(_, t)| t)
+        .collect();
+    let import = NewImport {
+        source,
+        file_name: params.file_name,
+        format: params.format,
+        rows_skipped: params.rows_skipped as i64,
+        imported_by: params.imported_by,
+        at: Utc::now(),
+    };
+    let (import_id, tickets_new) = sql::store_import(db, &import, &tickets).await?;
+    tracing::info!(
+        import.id = import_id,
+        source,
+        rows_ok,
+        rows_skipped = params.rows_skipped,
+        tickets_new,
+        "ticket export imported"
+    );
+    Ok(Imported {
+        import_id,
+        source: source.to_string(),
+        rows_ok,
+        rows_skipped: params.rows_skipped,
+        tickets_new,
+        tickets_updated: tickets.len() as i64 - tickets_new,
+    })
+}
+
+/// The sources that hold tickets, with their counts and date ranges.
+pub async fn sources(db: &Db) -> Result<Vec<sql::SourceRow>, DiscoverError> {
+    Ok(sql::sources(db).await?)
+}
+
+/// The imports of `source`, newest first.
+pub async fn imports(db: &Db, source: &str) -> Result<Vec<sql::ImportRow>, DiscoverError> {
+    Ok(sql::imports(db, source).await?)
+}
+
+/// A source's tickets grouped, with its decisions applied, and ranked.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub tickets: Vec<Ticket>,
+    pub groups: Vec<Group>,
+    pub report: Report,
+    /// Stored decisions whose group is not in this analysis (the data changed).
+    pub unmatched_decisions: usize,
+}
+
+/// Analyses the stored tickets of `source` and applies its stored decisions.
+pub async fn analysis(db: &Db, source: &str, by: RankBy) -> Result<Analysis, DiscoverError> {
+    let tickets = sql::tickets(db, source).await?;
+    let decisions = sql::decisions(db, source).await?;
+    tokio::task::spawn_blocking(move || {
+        let groups = cluster::cluster(&tickets, &cluster::Options::default());
+        let applied = decisions::apply(groups, &decisions, &tickets);
+        let report = rank::rank(&tickets, &applied.groups, by);
+        Analysis {
+            unmatched_decisions: applied.unmatched.len(),
+            groups: applied.groups,
+            report,
+            tickets,
+        }
+    })
+    .await
+    .map_err(|_| DiscoverError::Analysis)
+}
+
+/// Writes a draft catalogue action for one of `source`'s groups into `catalog_dir` (as
+/// `<id>.yaml`; an existing file is never overwritten) and returns its path. The draft has a
+/// manual executor, `replaces` naming the group, and inputs from the group's varying parts; the
+/// catalogue loader accepts it as it is, so it shows in the catalogue at the next reload.
+pub async fn draft_action(
+    db: &Db,
+    catalog_dir: &std::path::Path,
+    source: &str,
+    group: &runway_discover::cluster::GroupId,
+    owner: &str,
+) -> Result<std::path::PathBuf, DiscoverError> {
+    use runway_discover::draft::{draft, DraftOptions};
+    use std::io::Write;
+    let analysis = analysis(db, source, RankBy::Waiting).await?;
+    let found = analysis
+        .groups
+        .iter()
+        .find(|g| g.id == *group)
+        .ok_or_else(|| DiscoverError::NoGroup(group.to_string()))?;
+    let figures = analysis.report.groups.iter().find(|g| g.id == *group);
+    let options = DraftOptions {
+        owner: owner.to_string(),
+        ..Default::default()
+    };
+    let d = draft(found, figures, &options);
+    let path = catalog_dir.join(format!("{}.yaml", d.id));
+    let shown = path.display().to_string();
+    // create_new: a draft someone has started to finish is never replaced.
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AlreadyExists => DiscoverError::DraftExists(shown.clone()),
+            _ => DiscoverError::DraftWrite {
+                path: shown.clone(),
+                source,
+            },
+        })?;
+    file.write_all(d.yaml.as_bytes())
+        .map_err(|source| DiscoverError::DraftWrite {
+            path: shown.clone(),
+            source,
+        })?;
+    tracing::info!(source, group = %group, file = %shown, "draft action written");
+    Ok(path)
+}
+
+/// Records a decision about one of `source`'s groups; it applies to every later analysis.
+pub async fn decide(
+    db: &Db,
+    source: &str,
+    decision: &Decision,
+    decided_by: &str,
+) -> Result<(), DiscoverError> {
+    check_source(source)?;
+    match decision {
+        Decision::Rename { label, .. } if label.trim().is_empty() || label.chars().count() > 80 => {
+            return Err(DiscoverError::BadLabel)
+        }
+        Decision::Split { word, .. }
+            if word.trim().is_empty() || word.split_whitespace().count() != 1 =>
+        {
+            return Err(DiscoverError::BadWord)
+        }
+        _ => {}
+    }
+    sql::insert_decision(db, source, decision, decided_by, Utc::now()).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashing_reporters_needs_a_salt() {
+        let mut settings = DiscoverSettings {
+            reporters: ReporterKeep::Hash,
+            ..Default::default()
+        };
+        assert!(matches!(
+            reporter_policy(&settings),
+            Err(DiscoverError::NoSalt)
+        ));
+        settings.reporter_salt = crate::config::Secret::new("s");
+        let policy = reporter_policy(&settings).unwrap();
+        assert!(policy.apply(Some("Jane")).unwrap().starts_with("h:"));
+        assert!(matches!(
+            reporter_policy(&DiscoverSettings::default()),
+            Ok(ReporterPolicy::Drop)
+        ));
+    }
+
+    #[test]
+    fn source_names_are_short_plain_words() {
+        assert!(check_source("jira").is_ok());
+        assert!(check_source("jira:PLAT-prod.2").is_ok());
+        assert!(check_source("").is_err());
+        assert!(check_source("two words").is_err());
+        assert!(check_source(&"x".repeat(65)).is_err());
+    }
+}
