@@ -37,5 +37,6 @@ run() { # label, url, extra wrk args...
 echo "wrk -t2 -c32 -d${secs}s, $(nproc) cores, $(date -u +%F)"
 run "/healthz (no cookie)" http://127.0.0.1:3100/healthz
 run "/healthz (session cookie)" http://127.0.0.1:3100/healthz -H "Cookie: $cookie"
+run "/signin (lightest page, no data)" http://127.0.0.1:3100/signin
 run "/ signed in (catalogue page)" http://127.0.0.1:3100/ -H "Cookie: $cookie"
 run "/pkg/$css (br)" "http://127.0.0.1:3100/pkg/$css" -H 'Accept-Encoding: br, gzip'

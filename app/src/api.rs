@@ -286,6 +286,33 @@ pub fn set_status(code: u16) {
     let _ = code;
 }
 
+/// The mapping form of an uploaded CSV whose columns Runway cannot tell by itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadColumns {
+    /// The file's column names, in order.
+    pub columns: Vec<String>,
+    /// Per role: (name, label, the column guessed for it).
+    pub roles: Vec<(String, String, Option<String>)>,
+}
+
+/// The columns of kept upload `upload` and a first guess at each role (admins only); `NotFound`
+/// when the upload no longer waits.
+#[server(endpoint = "discover/upload-columns")]
+pub async fn discover_upload_columns(upload: String) -> Result<UploadColumns, AppError> {
+    if !user().await?.is_admin {
+        return Err(reject(AppError::Forbidden));
+    }
+    let rw = runway()?;
+    let found = runway_core::discover::staged_columns(&rw.settings.data_dir, &upload)
+        .await
+        .map_err(unavailable("reading an upload's columns"))?
+        .ok_or_else(|| reject(AppError::NotFound))?;
+    Ok(UploadColumns {
+        columns: found.columns,
+        roles: found.roles,
+    })
+}
+
 /// Discover's ranked groups of one ticket source, for the platform team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoverView {

@@ -277,3 +277,141 @@ mod tests {
         assert!(check_source(&"x".repeat(65)).is_err());
     }
 }
+
+/// Exports waiting for their column map: a CSV Runway cannot read on its own is kept here, private
+/// to Runway, between the upload and the mapping form; each is removed once imported, and any left
+/// behind after [`STAGED_FOR`].
+pub mod staged {
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    /// How long an upload waits for its column map before it is removed.
+    pub const STAGED_FOR: Duration = Duration::from_secs(3600);
+
+    fn dir(data_dir: &Path) -> PathBuf {
+        data_dir.join("discover-staged")
+    }
+
+    /// Where upload `token` is kept. `None` unless `token` is what [`keep`] hands out (32 hex
+    /// digits), so a token can never name another path.
+    pub fn path(data_dir: &Path, token: &str) -> Option<PathBuf> {
+        (token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| dir(data_dir).join(format!("{token}.csv")))
+    }
+
+    /// Moves the uploaded file `file` (in `data_dir`) into the staging folder under a new random
+    /// token, and removes uploads older than [`STAGED_FOR`]. Returns the token.
+    pub fn keep(data_dir: &Path, file: &Path) -> std::io::Result<String> {
+        use std::os::unix::fs::DirBuilderExt;
+        let dir = dir(data_dir);
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)?;
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                let old = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > STAGED_FOR);
+                if old {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let target = dir.join(format!("{token}.csv"));
+        std::fs::rename(file, &target)?;
+        Ok(token)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_token_names_a_file_in_the_staging_folder_and_nothing_else() {
+            let data = Path::new("/srv/runway");
+            let token = "0123456789abcdef0123456789ABCDEF";
+            assert_eq!(
+                path(data, token),
+                Some(PathBuf::from(format!(
+                    "/srv/runway/discover-staged/{token}.csv"
+                )))
+            );
+            for bad in [
+                "../../etc/passwd",
+                "",
+                "0123",
+                &format!("{token}0"),
+                "0123456789abcdef0123456789abcde/",
+            ] {
+                assert_eq!(path(data, bad), None, "{bad}");
+            }
+        }
+
+        #[test]
+        fn a_kept_upload_moves_under_its_token() {
+            let data = std::env::temp_dir().join(format!("runway-staged-{}", std::process::id()));
+            std::fs::create_dir_all(&data).unwrap();
+            let upload = data.join("upload.part");
+            std::fs::write(&upload, "Subject\nHelp\n").unwrap();
+            let token = keep(&data, &upload).unwrap();
+            let kept = path(&data, &token).unwrap();
+            assert_eq!(std::fs::read_to_string(&kept).unwrap(), "Subject\nHelp\n");
+            assert!(!upload.exists());
+            std::fs::remove_dir_all(&data).unwrap();
+        }
+    }
+}
+
+/// The mapping form's content for kept upload `token`: the file's columns, and per role (name,
+/// label, first guess). `None` when no such upload waits. Reads on the blocking pool.
+pub async fn staged_columns(
+    data_dir: &std::path::Path,
+    token: &str,
+) -> Result<Option<StagedColumns>, runway_discover::import::ImportError> {
+    let (data_dir, token) = (data_dir.to_path_buf(), token.to_string());
+    tokio::task::spawn_blocking(move || read_staged_columns(&data_dir, &token))
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?
+}
+
+fn read_staged_columns(
+    data_dir: &std::path::Path,
+    token: &str,
+) -> Result<Option<StagedColumns>, runway_discover::import::ImportError> {
+    use runway_discover::import::mapping::{csv_header, ROLES};
+    use runway_discover::import::ColumnMap;
+    let Some(path) = staged::path(data_dir, token) else {
+        return Ok(None);
+    };
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let columns = csv_header(file)?;
+    let guess = ColumnMap::guess(&columns);
+    let roles = ROLES
+        .iter()
+        .map(|(role, label, _)| {
+            (
+                role.to_string(),
+                label.to_string(),
+                guess.get(role).map(str::to_string),
+            )
+        })
+        .collect();
+    Ok(Some(StagedColumns { columns, roles }))
+}
+
+/// See [`staged_columns`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedColumns {
+    pub columns: Vec<String>,
+    /// (role, label, guessed column).
+    pub roles: Vec<(String, String, Option<String>)>,
+}

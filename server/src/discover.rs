@@ -185,21 +185,51 @@ pub async fn upload(
     let Some(file_name) = file_name else {
         return Err(bad_request("No file", "Choose an export file to upload."));
     };
-    let reporter = discover::reporter_policy(&runway.settings.discover)?;
+    if map.is_none() && needs_a_column_map(&temp, format).await {
+        // Kept for the mapping form, which shows the file's own columns to choose from.
+        let data_dir = runway.settings.data_dir.clone();
+        let from = temp.clone();
+        let token = tokio::task::spawn_blocking(move || discover::staged::keep(&data_dir, &from))
+            .await
+            .map_err(|e| crate::error::internal("keeping an upload", e))?
+            .map_err(|e| crate::error::internal("keeping an upload", e))?;
+        let query = [
+            ("upload", token.as_str()),
+            ("file", file_name.as_str()),
+            ("source", source.as_deref().unwrap_or("")),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k}={}", runway_domain::view::encode_query_value(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+        return Ok(Redirect::to(&format!("/admin/discover/map?{query}")).into_response());
+    }
     let export = crate::tickets::ExportArgs {
         file: temp.clone(),
         format,
         map,
         description: false,
     };
+    import_file(runway, &user, export, file_name, source).await
+}
+
+/// Reads `export` (on the blocking pool) and stores it as an import by `user`; answers with the
+/// ranked groups of its source.
+async fn import_file(
+    runway: &runway_core::state::Runway,
+    user: &User,
+    export: crate::tickets::ExportArgs,
+    file_name: String,
+    source: Option<String>,
+) -> Result<Response, Error> {
+    let reporter = discover::reporter_policy(&runway.settings.discover)?;
     let name = file_name.clone();
     let read = tokio::task::spawn_blocking(move || {
         crate::tickets::read_named(&export, reporter, &name, false)
     })
-    .await;
-    let read = read
-        .map_err(|e| crate::error::internal("reading an upload", e))?
-        .map_err(|message| bad_request("Cannot read this export", message))?;
+    .await
+    .map_err(|e| crate::error::internal("reading an upload", e))?
+    .map_err(|message| bad_request("Cannot read this export", message))?;
     let imported = discover::store_import(
         &runway.db,
         discover::ImportParams {
@@ -213,6 +243,85 @@ pub async fn upload(
     )
     .await?;
     Ok(Redirect::to(&format!("/admin/discover?source={}", imported.source)).into_response())
+}
+
+/// Whether `file` is a CSV whose columns Runway cannot tell by itself (no `--map` given): a generic
+/// CSV, or one whose header is none of the known exports'.
+async fn needs_a_column_map(
+    file: &std::path::Path,
+    format: Option<runway_discover::import::Format>,
+) -> bool {
+    use runway_discover::import::{self, Format, ImportError, ImportOptions};
+    if !matches!(format, None | Some(Format::Csv)) {
+        return false;
+    }
+    let file = file.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let Ok(f) = std::fs::File::open(&file) else {
+            return false;
+        };
+        let options = ImportOptions {
+            format,
+            ..ImportOptions::default()
+        };
+        matches!(import::open(f, &options), Err(ImportError::NeedsMap))
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// `POST /admin/discover/uploads/{token}/map`: imports a kept upload (see [`upload`]) with the
+/// columns chosen on the mapping form (one field per role: `title`, `created`, `resolved`, `team`,
+/// `labels`, `description`, `key`; empty = none), then removes it.
+pub async fn map(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Extension(user): Extension<User>,
+    body: Bytes,
+) -> Result<Response, Error> {
+    use runway_discover::import::{mapping::ROLES, ColumnMap, Format};
+    admins_only(&user)?;
+    let runway = &state.runway;
+    let gone = || {
+        bad_request(
+            "Upload not found",
+            "This upload is no longer waiting for its columns (it was imported, or it waited more \
+             than an hour). Upload the export again.",
+        )
+    };
+    let file = discover::staged::path(&runway.settings.data_dir, &token).ok_or_else(gone)?;
+    if !tokio::fs::try_exists(&file).await.unwrap_or(false) {
+        return Err(gone());
+    }
+    let form = body_values(&body);
+    let mut columns = ColumnMap::default();
+    for (role, _, _) in ROLES {
+        let column = field(&form, role);
+        if !column.is_empty() {
+            columns.set(role, column);
+        }
+    }
+    if columns.title.is_none() || columns.created.is_none() {
+        return Err(bad_request(
+            "Choose the columns",
+            "Runway needs at least the column with each ticket's title and the one with when it \
+             was created. Go back and choose them.",
+        ));
+    }
+    let file_name = match field(&form, "file") {
+        f if f.is_empty() => "export.csv".to_string(),
+        f => f,
+    };
+    let source = Some(field(&form, "source")).filter(|s| !s.is_empty());
+    let export = crate::tickets::ExportArgs {
+        file: file.clone(),
+        format: Some(Format::Csv),
+        map: Some(columns),
+        description: false,
+    };
+    let answer = import_file(runway, &user, export, file_name, source).await?;
+    let _ = tokio::fs::remove_file(&file).await;
+    Ok(answer)
 }
 
 /// Removes an upload's temporary file however the handler ends (an error midway included).

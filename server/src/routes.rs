@@ -46,7 +46,7 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 20] = [
+pub const PLAIN_ROUTES: [(&str, &str); 21] = [
     ("GET", "/requests/{id}/log.txt"),
     ("POST", "/requests/{id}/retry"),
     ("GET", "/requests/{id}/events"),
@@ -67,6 +67,7 @@ pub const PLAIN_ROUTES: [(&str, &str); 20] = [
     ("POST", "/admin/discover/{source}/groups/{group}/decide"),
     ("POST", "/admin/discover/{source}/groups/{group}/draft"),
     ("POST", "/admin/discover/upload"),
+    ("POST", "/admin/discover/uploads/{token}/map"),
 ];
 
 /// The Leptos page routes, generated once per process.
@@ -185,6 +186,10 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
             post(crate::discover::upload).layer(axum::extract::DefaultBodyLimit::max(
                 crate::discover::UPLOAD_LIMIT,
             )),
+        )
+        .route(
+            "/admin/discover/uploads/{token}/map",
+            post(crate::discover::map),
         )
         .route(
             "/admin/discover/{source}/groups/{group}/decide",

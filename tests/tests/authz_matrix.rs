@@ -62,6 +62,27 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
         [401, 403, 403, 403, 400],
     ),
     (
+        "GET",
+        "/admin/discover/map",
+        "/admin/discover/map?upload=00000000000000000000000000000000&file=x.csv",
+        "",
+        [303, 403, 403, 403, 404],
+    ),
+    (
+        "POST",
+        "/admin/discover/uploads/{token}/map",
+        "/admin/discover/uploads/00000000000000000000000000000000/map",
+        "title=a&created=b",
+        [401, 403, 403, 403, 400],
+    ),
+    (
+        "POST",
+        "/api/discover/upload-columns",
+        "/api/discover/upload-columns",
+        "upload=00000000000000000000000000000000",
+        [401, 403, 403, 403, 404],
+    ),
+    (
         "POST",
         "/api/discover/report",
         "/api/discover/report",

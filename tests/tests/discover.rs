@@ -402,15 +402,12 @@ async fn an_admin_uploads_an_export_from_the_page_and_bad_files_are_explained(ba
     );
     assert_eq!(imports[0].imported_by, "Ada Admin");
 
-    let resp = upload("broken.csv", b"subject,opened\nx,y\n".to_vec(), "")
+    let resp = upload("broken.json", b"{\"nothing\": []}".to_vec(), "")
         .await
         .unwrap();
     assert_eq!(resp.status(), 400);
     let body = resp.text().await.unwrap();
-    assert!(
-        body.contains("broken.csv: cannot tell the format"),
-        "{body}"
-    );
+    assert!(body.contains("broken.json: no `issues` array"), "{body}");
     assert!(!body.contains(".part"), "{body}");
     let leftovers: Vec<_> = std::fs::read_dir(&app.runway.settings.data_dir)
         .unwrap()
@@ -422,6 +419,134 @@ async fn an_admin_uploads_an_export_from_the_page_and_bad_files_are_explained(ba
         })
         .collect();
     assert!(leftovers.is_empty(), "temporary upload files are removed");
+}
+
+async fn a_csv_of_unknown_shape_is_imported_once_an_admin_chooses_its_columns(backend: Backend) {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().join("data");
+    let app = TestApp::builder(backend)
+        .with_settings(|s| s.data_dir = data_dir.clone())
+        .spawn()
+        .await;
+    app.sign_in("ada").await;
+    let csv = "Number,Short_Description,Opened At,Closed At,Assignment Group\n\
+               INC1,Reset VPN token for ana,2026-01-05 09:00,2026-01-05 12:00,payments\n\
+               INC2,Reset VPN token for bo,2026-01-06 09:00,2026-01-06 10:00,search\n\
+               INC3,New laptop for cy,2026-01-07 09:00,,payments\n";
+    let form = reqwest::multipart::Form::new().text("source", "desk").part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("desk.csv"),
+    );
+    let resp = app
+        .client
+        .post(app.url("/admin/discover/upload"))
+        .header("origin", &app.address)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "on to the mapping step");
+    let to = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.starts_with("/admin/discover/map?upload="), "{to}");
+    assert!(
+        to.contains("file=desk.csv") && to.contains("source=desk"),
+        "{to}"
+    );
+    let token: String = to["/admin/discover/map?upload=".len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
+    assert!(sql::imports(&app.runway.db, "desk")
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The form offers the file's own columns, with a first guess chosen.
+    let (status, html) = app.get_text(&to).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Choose the columns"), "{html}");
+    assert!(html.contains("Assignment Group"), "{html}");
+    let guessed = html
+        .split("<option")
+        .find(|o| o.contains("value=\"Short_Description\""))
+        .unwrap_or_default();
+    assert!(guessed.contains("selected"), "title guessed: {guessed}");
+
+    // Someone who is not an admin can neither see nor use it.
+    let dev = crate::support::browser_client();
+    let signed = dev
+        .post(app.url("/auth/dev-login"))
+        .header("origin", &app.address)
+        .form(&[("login", "dana"), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let refused = dev
+        .post(app.url(&format!("/admin/discover/uploads/{token}/map")))
+        .header("origin", &app.address)
+        .form(&[("title", "Short_Description"), ("created", "Opened At")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(dev.get(app.url(&to)).send().await.unwrap().status(), 403);
+
+    let post_map = |token: String, fields: Vec<(&'static str, &'static str)>| {
+        app.client
+            .post(app.url(&format!("/admin/discover/uploads/{token}/map")))
+            .header("origin", &app.address)
+            .form(&fields)
+            .send()
+    };
+    let missing = post_map(token.clone(), vec![("title", "Short_Description")])
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 400, "the creation time is required");
+    let done = post_map(
+        token.clone(),
+        vec![
+            ("title", "Short_Description"),
+            ("created", "Opened At"),
+            ("resolved", "Closed At"),
+            ("team", "Assignment Group"),
+            ("key", "Number"),
+            ("file", "desk.csv"),
+            ("source", "desk"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.status(), 303);
+    assert_eq!(done.headers()["location"], "/admin/discover?source=desk");
+    let imports = sql::imports(&app.runway.db, "desk").await.unwrap();
+    assert_eq!(
+        (imports[0].file_name.as_str(), imports[0].rows_ok),
+        ("desk.csv", 3)
+    );
+    let again = post_map(
+        token,
+        vec![("title", "Short_Description"), ("created", "Opened At")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.status(), 400, "imported once; the kept file is gone");
+    assert!(again
+        .text()
+        .await
+        .unwrap()
+        .contains("Upload the export again"));
+    let traversal = post_map(
+        "..%2F..%2Fsecrets.key".to_string(),
+        vec![("title", "a"), ("created", "b")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        traversal.status(),
+        400,
+        "a token names nothing but a kept upload"
+    );
 }
 
 async fn bad_decisions_are_refused_before_they_are_stored(backend: Backend) {
@@ -458,4 +583,5 @@ both_backends!(
     admins_see_the_ranked_groups_on_the_discover_page_and_developers_do_not,
     an_admin_decides_and_drafts_from_the_page_and_finds_the_draft_in_the_catalogue,
     an_admin_uploads_an_export_from_the_page_and_bad_files_are_explained,
+    a_csv_of_unknown_shape_is_imported_once_an_admin_chooses_its_columns,
 );

@@ -3,7 +3,8 @@
 //! can be renamed, merged into another, split by a word or dismissed, and drafted as a manual
 //! catalogue action: plain form posts (the server's `discover` routes), so they work without
 //! JavaScript. An export is uploaded with a plain multipart form (streamed to a file by the server);
-//! a progress bar while it uploads is still to come.
+//! with JavaScript the same form is sent in the background with a progress bar, and the browser
+//! then goes where the server's answer leads (the ranked groups, or the column-mapping step).
 
 use crate::api::{discover_report, DiscoverGroupRow};
 use leptos::prelude::*;
@@ -14,7 +15,7 @@ use leptos_router::hooks::use_query_map;
 pub fn DiscoverPage() -> impl IntoView {
     let query = use_query_map();
     let source = Memo::new(move |_| query.read().get("source").filter(|s| !s.is_empty()));
-    let report = Resource::new(move || source.get(), discover_report);
+    let report = crate::resource::load(move || source.get(), discover_report);
     view! {
         <Title text="Discover" />
         <h1>"Discover"</h1>
@@ -191,14 +192,25 @@ fn WeeklyLines(first_week: String, groups: Vec<(String, Vec<u32>)>) -> impl Into
     }
 }
 
-/// Uploads an export: Jira CSV or JSON, GitHub issues JSON, Linear CSV, or any CSV with a column
-/// map. Stored like `runway tickets import`; re-uploading a newer export updates its tickets.
+/// Uploads an export: Jira CSV or JSON, GitHub issues JSON, Linear CSV, or any CSV (whose columns
+/// are chosen on the next page, or given as a map here). Stored like `runway tickets import`;
+/// re-uploading a newer export updates its tickets.
 #[component]
 fn UploadForm() -> impl IntoView {
+    // Percent sent, while an upload is under way in the background.
+    let (sent, set_sent) = signal(None::<u32>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        if upload::start(&ev, set_sent) {
+            ev.prevent_default();
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, set_sent);
+    };
     view! {
         <section aria-labelledby="upload-heading">
             <h2 id="upload-heading">"Import an export"</h2>
-            <form method="post" action="/admin/discover/upload" enctype="multipart/form-data" class="stacked-form">
+            <form method="post" action="/admin/discover/upload" enctype="multipart/form-data" class="stacked-form" on:submit=on_submit>
                 <label>"Source (optional: jira, github, linear, csv by default) " <input name="source" maxlength="64" /></label>
                 <label>
                     "Format "
@@ -208,13 +220,77 @@ fn UploadForm() -> impl IntoView {
                         <option value="jira-json">"Jira JSON (REST search)"</option>
                         <option value="github">"GitHub issues JSON"</option>
                         <option value="linear">"Linear CSV"</option>
-                        <option value="csv">"Other CSV (needs a column map)"</option>
+                        <option value="csv">"Other CSV (choose its columns next)"</option>
                     </select>
                 </label>
-                <label>"Column map for other CSVs " <input name="map" placeholder="title=Subject,created=Opened,resolved=Closed,team=Queue" /></label>
+                <label>"Column map for other CSVs (optional: otherwise chosen on the next page) " <input name="map" placeholder="title=Subject,created=Opened,resolved=Closed,team=Queue" /></label>
                 <label>"Export file " <input type="file" name="file" required=true /></label>
-                <button type="submit">"Import"</button>
+                <button type="submit" disabled=move || sent.get().is_some()>"Import"</button>
+                {move || sent.get().map(|p| view! {
+                    <p class="upload-progress">
+                        <label for="upload-progress">{format!("Uploading: {p} %")}</label>
+                        <progress id="upload-progress" max="100" value=p.to_string()></progress>
+                    </p>
+                })}
             </form>
         </section>
+    }
+}
+
+/// The background upload (browser only): sends the form with `XMLHttpRequest`, whose upload
+/// progress events `fetch` does not offer, and then shows what the server answered.
+#[cfg(feature = "hydrate")]
+mod upload {
+    use leptos::prelude::*;
+    use leptos::wasm_bindgen::closure::Closure;
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::web_sys::{FormData, HtmlFormElement, ProgressEvent, XmlHttpRequest};
+
+    /// Starts sending the submitted form; false (the browser then submits it as usual) when the
+    /// background upload cannot start.
+    pub fn start(ev: &leptos::ev::SubmitEvent, sent: WriteSignal<Option<u32>>) -> bool {
+        let Some(form) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return false;
+        };
+        let (Ok(xhr), Ok(data)) = (XmlHttpRequest::new(), FormData::new_with_form(&form)) else {
+            return false;
+        };
+        if xhr.open_with_async("POST", &form.action(), true).is_err() {
+            return false;
+        }
+        let Ok(upload) = xhr.upload() else {
+            return false;
+        };
+        let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                sent.set(Some((e.loaded() / e.total() * 100.0).round() as u32));
+            }
+        });
+        upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+        progress.forget();
+        let done = {
+            let xhr = xhr.clone();
+            Closure::<dyn FnMut()>::new(move || {
+                let status = xhr.status().unwrap_or(0);
+                if (200..300).contains(&status) {
+                    // Redirects were followed: go where the server sent the upload.
+                    let _ = window().location().set_href(&xhr.response_url());
+                } else if let Some(root) = document().document_element() {
+                    // A refusal is a whole page (what the form would show without JavaScript).
+                    root.set_inner_html(&xhr.response_text().ok().flatten().unwrap_or_default());
+                }
+            })
+        };
+        xhr.set_onloadend(Some(done.as_ref().unchecked_ref()));
+        done.forget();
+        sent.set(Some(0));
+        if xhr.send_with_opt_form_data(Some(&data)).is_err() {
+            sent.set(None);
+            return false;
+        }
+        true
     }
 }

@@ -3,6 +3,7 @@
 pub mod action;
 pub mod catalog;
 pub mod discover;
+pub mod discover_map;
 pub mod form;
 pub mod health;
 pub mod history;

@@ -9,6 +9,7 @@
 mod csv_source;
 pub mod date;
 mod json_source;
+pub mod mapping;
 
 use crate::ticket::{ReporterPolicy, Ticket};
 use std::fmt;
