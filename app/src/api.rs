@@ -286,6 +286,18 @@ pub fn set_status(code: u16) {
     let _ = code;
 }
 
+/// Whether the caller may use Discover (admins and the team that owns the catalogue), for the
+/// navigation link.
+#[server(endpoint = "discover/allowed")]
+pub async fn may_discover() -> Result<bool, AppError> {
+    let user = user().await?;
+    let rw = runway()?;
+    Ok(runway_core::discover::may_discover(
+        &rw.settings.discover,
+        &user,
+    ))
+}
+
 /// The mapping form of an uploaded CSV whose columns Runway cannot tell by itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadColumns {
@@ -299,10 +311,11 @@ pub struct UploadColumns {
 /// when the upload no longer waits.
 #[server(endpoint = "discover/upload-columns")]
 pub async fn discover_upload_columns(upload: String) -> Result<UploadColumns, AppError> {
-    if !user().await?.is_admin {
+    let user = user().await?;
+    let rw = runway()?;
+    if !runway_core::discover::may_discover(&rw.settings.discover, &user) {
         return Err(reject(AppError::Forbidden));
     }
-    let rw = runway()?;
     let found = runway_core::discover::staged_columns(&rw.settings.data_dir, &upload)
         .await
         .map_err(unavailable("reading an upload's columns"))?
@@ -368,10 +381,11 @@ fn duration_text(secs: Option<i64>) -> String {
 /// time, with the people's decisions applied. Admins only.
 #[server(endpoint = "discover/report")]
 pub async fn discover_report(source: Option<String>) -> Result<DiscoverView, AppError> {
-    if !user().await?.is_admin {
+    let user = user().await?;
+    let rw = runway()?;
+    if !runway_core::discover::may_discover(&rw.settings.discover, &user) {
         return Err(reject(AppError::Forbidden));
     }
-    let rw = runway()?;
     let sources = runway_core::discover::sources(&rw.db)
         .await
         .map_err(unavailable("listing ticket sources"))?;

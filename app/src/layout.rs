@@ -1,6 +1,6 @@
 //! The frame around every page: product name, navigation, who is signed in.
 
-use crate::api::{nav_counts, whoami};
+use crate::api::{may_discover, nav_counts, whoami};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use runway_domain::user::User;
@@ -44,6 +44,11 @@ fn SignedInNav(user: User) -> impl IntoView {
     };
     let role = user.role_label();
     let counts = crate::resource::load(|| (), |_| async { nav_counts().await.unwrap_or((0, 0)) });
+    // Admins always may; members of the team that owns the catalogue (a setting) too. Asked only
+    // for people in some team, so most pages render without it.
+    let discover = user.is_admin;
+    let discover_member = (!user.is_admin && !user.teams.is_empty())
+        .then(|| crate::resource::load(|| (), |_| async { may_discover().await.unwrap_or(false) }));
     view! {
         <nav class="main-nav" aria-label="Main">
             <ul>
@@ -63,9 +68,20 @@ fn SignedInNav(user: User) -> impl IntoView {
                     <li>
                         <A href="/admin/catalog">"Catalogue health"</A>
                     </li>
+                })}
+                {discover.then(|| view! {
                     <li>
                         <A href="/admin/discover">"Discover"</A>
                     </li>
+                })}
+                {discover_member.map(|allowed| view! {
+                    <Transition fallback=|| ()>
+                        {move || allowed.get().unwrap_or(false).then(|| view! {
+                            <li>
+                                <A href="/admin/discover">"Discover"</A>
+                            </li>
+                        })}
+                    </Transition>
                 })}
             </ul>
         </nav>

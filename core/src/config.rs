@@ -84,13 +84,26 @@ pub enum ReporterKeep {
 }
 
 /// The `[discover]` settings.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DiscoverSettings {
     /// `drop` (default), `hash` or `keep`.
     pub reporters: ReporterKeep,
     /// The salt of `reporters = "hash"` (required then): hashes compare within one installation.
     pub reporter_salt: Secret,
+    /// The teams whose members may use Discover besides admins: the team that owns the catalogue
+    /// (default `["platform"]`).
+    pub teams: Vec<String>,
+}
+
+impl Default for DiscoverSettings {
+    fn default() -> Self {
+        Self {
+            reporters: ReporterKeep::default(),
+            reporter_salt: Secret::default(),
+            teams: vec!["platform".to_string()],
+        }
+    }
 }
 
 /// The `[worker]` settings, used by `runway worker` and the in-process workers of `runway serve`:

@@ -18,6 +18,12 @@ use runway_discover::rank::{self, Report};
 use runway_discover::ticket::{ReporterPolicy, Ticket};
 use std::collections::HashMap;
 
+/// Whether `user` may use Discover: admins, and members of the teams named in `discover.teams`
+/// (the team that owns the catalogue).
+pub fn may_discover(settings: &DiscoverSettings, user: &runway_domain::user::User) -> bool {
+    user.is_admin || user.teams.iter().any(|m| settings.teams.contains(&m.team))
+}
+
 /// What an import keeps of reporters, from the `[discover]` settings.
 pub fn reporter_policy(settings: &DiscoverSettings) -> Result<ReporterPolicy, DiscoverError> {
     Ok(match settings.reporters {

@@ -191,6 +191,7 @@ async fn hashed_reporters_are_stored_without_their_names(backend: Backend) {
     let settings = runway_core::config::DiscoverSettings {
         reporters: runway_core::config::ReporterKeep::Hash,
         reporter_salt: runway_core::config::Secret::new("pepper"),
+        ..Default::default()
     };
     let options = ImportOptions {
         reporter: discover::reporter_policy(&settings).unwrap(),
@@ -549,6 +550,42 @@ async fn a_csv_of_unknown_shape_is_imported_once_an_admin_chooses_its_columns(ba
     );
 }
 
+async fn members_of_the_team_that_owns_the_catalogue_use_discover_as_admins_do(backend: Backend) {
+    // Here the payments team owns the catalogue: Dana (payments) may, Sam (search) may not.
+    let app = TestApp::builder(backend)
+        .with_settings(|s| s.discover.teams = vec!["payments".to_string()])
+        .spawn()
+        .await;
+    app.sign_in("dana").await;
+    let (status, html) = app.get_text("/admin/discover").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("href=\"/admin/discover\""),
+        "the link is in the navigation"
+    );
+    let allowed: serde_json::Value = app
+        .post_form("/api/discover/allowed", "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(allowed, serde_json::json!(true));
+    app.sign_in("sam").await;
+    let (status, html) = app.get_text("/admin/discover").await;
+    assert_eq!(status, 403);
+    assert!(
+        !html.contains("href=\"/admin/discover\""),
+        "no link for others"
+    );
+    let refused = app
+        .post_form(
+            "/admin/discover/jira/groups/g-000000000000/decide",
+            "kind=dismiss",
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+}
+
 async fn bad_decisions_are_refused_before_they_are_stored(backend: Backend) {
     let (_t, db) = open(backend).await;
     let group = runway_discover::cluster::GroupId("g-000000000000".into());
@@ -584,4 +621,5 @@ both_backends!(
     an_admin_decides_and_drafts_from_the_page_and_finds_the_draft_in_the_catalogue,
     an_admin_uploads_an_export_from_the_page_and_bad_files_are_explained,
     a_csv_of_unknown_shape_is_imported_once_an_admin_chooses_its_columns,
+    members_of_the_team_that_owns_the_catalogue_use_discover_as_admins_do,
 );
