@@ -329,6 +329,8 @@ pub async fn discover_upload_columns(upload: String) -> Result<UploadColumns, Ap
 /// Discover's ranked groups of one ticket source, for the platform team.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoverView {
+    /// The order shown: `waiting` (default), `count` or `trend`.
+    pub by: String,
     /// Every source with tickets: name and ticket count.
     pub sources: Vec<(String, i64)>,
     /// The source shown (`None` when nothing has been imported).
@@ -359,7 +361,14 @@ pub struct DiscoverGroupRow {
     pub examples: Vec<(String, String, Option<String>)>,
     /// Tickets per week over the export's last 52 weeks (fewer for a shorter export), oldest first.
     pub weekly: Vec<u32>,
+    /// The last 90 days against the 90 before: `+35 %`, `-10 %`, `new`, or `-` (none lately).
+    pub trend: String,
+    /// (key, title, link, created date) of the group's newest tickets, at most [`GROUP_TICKETS`].
+    pub tickets_shown: Vec<(String, String, Option<String>, String)>,
 }
+
+/// How many of a group's tickets the Discover page lists (newest first).
+pub const GROUP_TICKETS: usize = 25;
 
 /// `3.5d`, `7.0h`, `45m`, `-`.
 #[cfg(feature = "ssr")]
@@ -380,7 +389,10 @@ fn duration_text(secs: Option<i64>) -> String {
 /// The top 20 groups of a source (the first source when none is named), ranked by total waiting
 /// time, with the people's decisions applied. Admins only.
 #[server(endpoint = "discover/report")]
-pub async fn discover_report(source: Option<String>) -> Result<DiscoverView, AppError> {
+pub async fn discover_report(
+    source: Option<String>,
+    by: Option<String>,
+) -> Result<DiscoverView, AppError> {
     let user = user().await?;
     let rw = runway()?;
     if !runway_core::discover::may_discover(&rw.settings.discover, &user) {
@@ -395,6 +407,7 @@ pub async fn discover_report(source: Option<String>) -> Result<DiscoverView, App
     let sources: Vec<(String, i64)> = sources.into_iter().map(|r| (r.source, r.tickets)).collect();
     let Some(name) = chosen else {
         return Ok(DiscoverView {
+            by: "waiting".to_string(),
             sources,
             source: None,
             tickets: 0,
@@ -404,10 +417,26 @@ pub async fn discover_report(source: Option<String>) -> Result<DiscoverView, App
             groups: Vec::new(),
         });
     };
-    let analysis =
-        runway_core::discover::analysis(&rw.db, &name, runway_core::discover::RankBy::Waiting)
-            .await
-            .map_err(unavailable("analysing tickets"))?;
+    // An unknown order falls back to the default rather than failing the page.
+    let (by, order) = match by
+        .as_deref()
+        .map(str::parse::<runway_core::discover::RankBy>)
+    {
+        Some(Ok(order)) => (by.unwrap_or_default(), order),
+        _ => (
+            "waiting".to_string(),
+            runway_core::discover::RankBy::Waiting,
+        ),
+    };
+    let analysis = runway_core::discover::analysis(&rw.db, &name, order)
+        .await
+        .map_err(unavailable("analysing tickets"))?;
+    let members: std::collections::HashMap<String, Vec<u32>> = analysis
+        .groups
+        .iter()
+        .map(|g| (g.id.to_string(), g.members.clone()))
+        .collect();
+    let tickets = analysis.tickets;
     let report = analysis.report;
     // The chart shows the last year: the weekly counts run to the export's last week.
     const WEEKS: usize = 52;
@@ -449,9 +478,34 @@ pub async fn discover_report(source: Option<String>) -> Result<DiscoverView, App
                 .map(|e| (e.key.clone(), e.title.clone(), e.link.clone()))
                 .collect(),
             weekly: g.weekly[g.weekly.len() - weeks_kept.min(g.weekly.len())..].to_vec(),
+            trend: match g.trend.change_percent() {
+                Some(p) => format!("{p:+.0} %"),
+                None if g.trend.recent > 0 => "new".to_string(),
+                None => "-".to_string(),
+            },
+            tickets_shown: {
+                let mut shown: Vec<_> = members
+                    .get(&g.id.to_string())
+                    .map(|m| m.iter().filter_map(|i| tickets.get(*i as usize)).collect())
+                    .unwrap_or_default();
+                shown.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.key.cmp(&b.key)));
+                shown
+                    .into_iter()
+                    .take(GROUP_TICKETS)
+                    .map(|t| {
+                        (
+                            t.key.clone(),
+                            t.title.clone(),
+                            t.link.clone(),
+                            t.created.format("%Y-%m-%d").to_string(),
+                        )
+                    })
+                    .collect()
+            },
         })
         .collect();
     Ok(DiscoverView {
+        by,
         sources,
         source: Some(name),
         tickets: report.tickets,

@@ -297,6 +297,39 @@ async fn admins_see_the_ranked_groups_on_the_discover_page_and_developers_do_not
     assert!(html.contains("data-testid=\"discover-chart\""), "{html}");
     assert!(html.contains("<polyline"), "{html}");
 
+    // A group opens onto its tickets, newest first, linked to the tracker when the export says.
+    assert!(html.contains("<details class=\"group-tickets\""), "{html}");
+    assert!(html.contains("newest 2 of 2 tickets"), "{html}");
+    // Another order: by ticket count, and by trend, each marked as the current one.
+    let (status, by_count) = app.get_text("/admin/discover?source=csv&by=count").await;
+    assert_eq!(status, 200);
+    let current = |html: &str, label: &str| {
+        html.split("<a class=\"chip\"")
+            .any(|chip| chip.contains("aria-current=\"page\"") && chip.contains(label))
+    };
+    assert!(current(&by_count, "Tickets"), "{by_count}");
+    let counts: Vec<usize> = by_count
+        .split("<tr>")
+        .skip(2)
+        .filter_map(|row| {
+            row.split("<td>")
+                .nth(3)
+                .and_then(|cell| cell.split('<').next())
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .collect();
+    assert!(counts.len() > 2, "{by_count}");
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "ordered by tickets: {counts:?}"
+    );
+    let (status, by_trend) = app.get_text("/admin/discover?source=csv&by=trend").await;
+    assert_eq!(status, 200);
+    assert!(current(&by_trend, "Trend"), "{by_trend}");
+    let (status, unknown) = app.get_text("/admin/discover?source=csv&by=colour").await;
+    assert_eq!(status, 200, "an unknown order shows the default");
+    assert!(current(&unknown, "Waiting time"), "{unknown}");
+
     let developer = TestApp::spawn(backend).await;
     developer.sign_in("dana").await;
     let (status, _) = developer.get_text("/admin/discover").await;

@@ -15,7 +15,11 @@ use leptos_router::hooks::use_query_map;
 pub fn DiscoverPage() -> impl IntoView {
     let query = use_query_map();
     let source = Memo::new(move |_| query.read().get("source").filter(|s| !s.is_empty()));
-    let report = crate::resource::load(move || source.get(), discover_report);
+    let by = Memo::new(move |_| query.read().get("by").filter(|s| !s.is_empty()));
+    let report = crate::resource::load(
+        move || (source.get(), by.get()),
+        |(source, by)| discover_report(source, by),
+    );
     view! {
         <Title text="Discover" />
         <h1>"Discover"</h1>
@@ -54,6 +58,18 @@ pub fn DiscoverPage() -> impl IntoView {
                                 </ul>
                             </nav>
                             <p>{format!("{} tickets in {} groups ({} dismissed). The top {}:", r.tickets, r.groups_total, r.dismissed, r.groups.len())}</p>
+                            <nav class="category-filters" aria-label="Order groups by">
+                                <ul>
+                                    {[("waiting", "Waiting time"), ("count", "Tickets"), ("trend", "Trend (last 90 days)")].into_iter().map(|(key, label)| {
+                                        let current = r.by == key;
+                                        view! {
+                                            <li>
+                                                <a class="chip" href=format!("/admin/discover?source={shown}&by={key}") aria-current=current.then_some("page")>{label}</a>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            </nav>
                             <WeeklyLines first_week=r.first_week.clone().unwrap_or_default() groups=r.groups.iter().take(5).map(|g| (g.label.clone(), g.weekly.clone())).collect() />
                             <div class="table-wrap">
                                 <table class="problems" data-testid="discover-groups">
@@ -66,6 +82,7 @@ pub fn DiscoverPage() -> impl IntoView {
                                             <th scope="col">"Median"</th>
                                             <th scope="col">"p90"</th>
                                             <th scope="col">"Waiting"</th>
+                                            <th scope="col">"Trend"</th>
                                             <th scope="col">"Teams"</th>
                                             <th scope="col">"Act"</th>
                                         </tr>
@@ -98,7 +115,21 @@ fn row(source: &str, g: DiscoverGroupRow) -> impl IntoView {
         <tr>
             <td>{g.rank}</td>
             <td>
-                <span title=examples>{g.label}</span>
+                <details class="group-tickets">
+                    <summary title=examples>{g.label}</summary>
+                    <p class="muted">{format!("{} · newest {} of {} tickets:", g.template, g.tickets_shown.len(), g.tickets)}</p>
+                    <ul>
+                        {g.tickets_shown.into_iter().map(|(key, title, link, created)| view! {
+                            <li>
+                                {match link {
+                                    Some(url) if url.starts_with("https://") || url.starts_with("http://") => view! { <a href=url rel="noopener noreferrer">{key}</a> }.into_any(),
+                                    _ => view! { <span>{key}</span> }.into_any(),
+                                }}
+                                {format!(" {title} ({created})")}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </details>
                 " "
                 <code class="muted">{g.id}</code>
             </td>
@@ -107,6 +138,7 @@ fn row(source: &str, g: DiscoverGroupRow) -> impl IntoView {
             <td>{g.median}</td>
             <td>{g.p90}</td>
             <td>{g.waiting}</td>
+            <td>{g.trend}</td>
             <td>{g.teams}</td>
             <td>
                 <form method="post" action=draft class="inline-form">
