@@ -307,8 +307,8 @@ pub struct UploadColumns {
     pub roles: Vec<(String, String, Option<String>)>,
 }
 
-/// The columns of kept upload `upload` and a first guess at each role (admins only); `NotFound`
-/// when the upload no longer waits.
+/// The columns of kept upload `upload` and a first guess at each role (admins and the teams in
+/// `discover.teams` only); `NotFound` when the upload no longer waits.
 #[server(endpoint = "discover/upload-columns")]
 pub async fn discover_upload_columns(upload: String) -> Result<UploadColumns, AppError> {
     let user = user().await?;
@@ -387,7 +387,7 @@ fn duration_text(secs: Option<i64>) -> String {
 }
 
 /// The top 20 groups of a source (the first source when none is named), ranked by total waiting
-/// time, with the people's decisions applied. Admins only.
+/// time, with the people's decisions applied. Admins and the teams in `discover.teams` only.
 #[server(endpoint = "discover/report")]
 pub async fn discover_report(
     source: Option<String>,

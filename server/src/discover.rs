@@ -1,6 +1,7 @@
-//! Plain routes of the Discover page (admins): upload an export, record a decision about a group,
-//! and draft a catalogue action from a group. Form posts that work without JavaScript; each answers
-//! with a redirect (back to the page, or to the new draft's action page).
+//! Plain routes of the Discover page (admins and the teams in `discover.teams`): upload an export,
+//! choose a CSV's columns, record a decision about a group, and draft a catalogue action from a
+//! group. Form posts that work without JavaScript; each answers with a redirect (back to the page,
+//! to the column-mapping step, or to the new draft's action page).
 
 use crate::error::{bad_request, forbidden, Error};
 use crate::requests::{body_values, field};
