@@ -305,6 +305,43 @@ pub mod staged {
             .then(|| dir(data_dir).join(format!("{token}.csv")))
     }
 
+    /// Removes kept uploads older than [`STAGED_FOR`] (exports may hold people's names: they are not
+    /// left lying about). Returns how many were removed.
+    pub fn sweep(data_dir: &Path) -> usize {
+        let Ok(entries) = std::fs::read_dir(dir(data_dir)) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > STAGED_FOR);
+            if old && std::fs::remove_file(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
+    /// Sweeps every `period` for the life of the process, so an upload nobody finished is gone
+    /// within [`STAGED_FOR`] plus `period` even when no other upload comes.
+    pub fn spawn_sweeper(data_dir: PathBuf, period: Duration) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            loop {
+                tick.tick().await;
+                let dir = data_dir.clone();
+                match tokio::task::spawn_blocking(move || sweep(&dir)).await {
+                    Ok(0) | Err(_) => {}
+                    Ok(n) => tracing::info!(uploads = n, "removed unfinished Discover uploads"),
+                }
+            }
+        });
+    }
+
     /// Moves the uploaded file `file` (in `data_dir`) into the staging folder under a new random
     /// token, and removes uploads older than [`STAGED_FOR`]. Returns the token.
     pub fn keep(data_dir: &Path, file: &Path) -> std::io::Result<String> {
@@ -314,19 +351,7 @@ pub mod staged {
             .recursive(true)
             .mode(0o700)
             .create(&dir)?;
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            for entry in entries.flatten() {
-                let old = entry
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| t.elapsed().ok())
-                    .is_some_and(|age| age > STAGED_FOR);
-                if old {
-                    let _ = std::fs::remove_file(entry.path());
-                }
-            }
-        }
+        sweep(data_dir);
         let token = uuid::Uuid::new_v4().simple().to_string();
         let target = dir.join(format!("{token}.csv"));
         std::fs::rename(file, &target)?;
@@ -356,6 +381,26 @@ pub mod staged {
             ] {
                 assert_eq!(path(data, bad), None, "{bad}");
             }
+        }
+
+        #[test]
+        fn the_sweep_removes_uploads_older_than_an_hour_and_keeps_the_rest() {
+            let data = std::env::temp_dir().join(format!("runway-sweep-{}", std::process::id()));
+            std::fs::create_dir_all(dir(&data)).unwrap();
+            let old = dir(&data).join("0123456789abcdef0123456789abcdef.csv");
+            let new = dir(&data).join("fedcba9876543210fedcba9876543210.csv");
+            std::fs::write(&old, "a").unwrap();
+            std::fs::write(&new, "b").unwrap();
+            let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+            std::fs::File::options()
+                .write(true)
+                .open(&old)
+                .unwrap()
+                .set_modified(two_hours_ago)
+                .unwrap();
+            assert_eq!(sweep(&data), 1);
+            assert!(!old.exists() && new.exists());
+            std::fs::remove_dir_all(&data).unwrap();
         }
 
         #[test]

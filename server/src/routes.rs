@@ -146,6 +146,10 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
 
     let store = DbSessionStore::new(runway.db.clone(), runway.settings.auth.session_cache);
     store.spawn_cleanup(std::time::Duration::from_secs(600));
+    runway_core::discover::staged::spawn_sweeper(
+        runway.settings.data_dir.clone(),
+        std::time::Duration::from_secs(600),
+    );
     let idle = i64::try_from(runway.settings.auth.idle_timeout().as_secs()).unwrap_or(8 * 3600);
     let sessions = SessionManagerLayer::new(store)
         .with_name(session_cookie_name(&runway))
