@@ -596,13 +596,13 @@ async fn members_of_the_team_that_owns_the_catalogue_use_discover_as_admins_do(b
         html.contains("href=\"/admin/discover\""),
         "the link is in the navigation"
     );
-    let allowed: serde_json::Value = app
-        .post_form("/api/discover/allowed", "")
+    let nav: serde_json::Value = app
+        .post_form("/api/requests/counts", "")
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(allowed, serde_json::json!(true));
+    assert_eq!(nav["discover"], serde_json::json!(true));
     app.sign_in("sam").await;
     let (status, html) = app.get_text("/admin/discover").await;
     assert_eq!(status, 403);
@@ -617,6 +617,38 @@ async fn members_of_the_team_that_owns_the_catalogue_use_discover_as_admins_do(b
         )
         .await;
     assert_eq!(refused.status(), 403);
+}
+
+/// An import reads the source's ticket count before it writes: on SQLite it must take the write
+/// lock first, or it fails with "database is locked" whenever another connection commits between
+/// its read and its first write (a worker, a script's log lines).
+async fn an_import_succeeds_while_another_connection_writes_continuously(backend: Backend) {
+    let (_t, db) = open(backend).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (db, stop) = (db.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let decision = Decision::Rename {
+                    group: runway_discover::cluster::GroupId(format!("g-{n:012}")),
+                    label: "busy".into(),
+                };
+                discover::decide(&db, "other", &decision, "writer")
+                    .await
+                    .unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
+    for i in 0..30 {
+        let tickets = generate::tickets(200, i).tickets;
+        store(&db, &format!("export-{i}.csv"), Format::Csv, tickets, 0).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let writes = writer.await.unwrap();
+    assert!(writes > 0, "the other connection wrote meanwhile");
 }
 
 async fn bad_decisions_are_refused_before_they_are_stored(backend: Backend) {
@@ -655,4 +687,5 @@ both_backends!(
     an_admin_uploads_an_export_from_the_page_and_bad_files_are_explained,
     a_csv_of_unknown_shape_is_imported_once_an_admin_chooses_its_columns,
     members_of_the_team_that_owns_the_catalogue_use_discover_as_admins_do,
+    an_import_succeeds_while_another_connection_writes_continuously,
 );

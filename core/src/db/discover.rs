@@ -47,7 +47,7 @@ pub async fn store_import(
 ) -> Result<(i64, i64), DbError> {
     let rows_ok = tickets.len() as i64;
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(db.begin_write()).await?;
         let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE source = $1")
             .bind(import.source).fetch_one(&mut *tx).await?;
         let id: i64 = sqlx::query_scalar(
