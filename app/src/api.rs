@@ -199,10 +199,21 @@ pub async fn get_approvals(before: Option<i64>) -> Result<InboxPage, AppError> {
         .map_err(unavailable("cannot load approvals"))
 }
 
+/// What the navigation shows the caller besides their name.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct NavInfo {
+    /// Requests waiting for the caller's approval.
+    pub approvals: usize,
+    /// Manual requests waiting in the caller's teams' fulfilment inbox.
+    pub inbox: usize,
+    /// Whether the caller may use Discover (admins and the teams in `discover.teams`).
+    pub discover: bool,
+}
+
 /// How many things wait for the caller: approvals and fulfilment (for the navigation badges),
-/// counted by the database.
+/// counted by the database, and whether Discover is theirs to use.
 #[server(endpoint = "requests/counts")]
-pub async fn nav_counts() -> Result<(usize, usize), AppError> {
+pub async fn nav_counts() -> Result<NavInfo, AppError> {
     let user = user().await?;
     let rw = runway()?;
     let approvals = runway_core::requests::approvals_count(&rw, &user)
@@ -212,7 +223,11 @@ pub async fn nav_counts() -> Result<(usize, usize), AppError> {
         .await
         .map_err(unavailable("cannot count the inbox"))?;
     let n = |c: i64| usize::try_from(c).unwrap_or(0);
-    Ok((n(approvals), n(inbox)))
+    Ok(NavInfo {
+        approvals: n(approvals),
+        inbox: n(inbox),
+        discover: runway_core::discover::may_discover(&rw.settings.discover, &user),
+    })
 }
 
 /// One page of the caller's fulfilment inbox (open manual requests of actions their teams own),
@@ -284,18 +299,6 @@ pub fn set_status(code: u16) {
     }
     #[cfg(not(feature = "ssr"))]
     let _ = code;
-}
-
-/// Whether the caller may use Discover (admins and the team that owns the catalogue), for the
-/// navigation link.
-#[server(endpoint = "discover/allowed")]
-pub async fn may_discover() -> Result<bool, AppError> {
-    let user = user().await?;
-    let rw = runway()?;
-    Ok(runway_core::discover::may_discover(
-        &rw.settings.discover,
-        &user,
-    ))
 }
 
 /// The mapping form of an uploaded CSV whose columns Runway cannot tell by itself.
@@ -431,13 +434,13 @@ pub async fn discover_report(
     let analysis = runway_core::discover::analysis(&rw.db, &name, order)
         .await
         .map_err(unavailable("analysing tickets"))?;
-    let members: std::collections::HashMap<String, Vec<u32>> = analysis
+    let members: std::collections::HashMap<_, _> = analysis
         .groups
         .iter()
-        .map(|g| (g.id.to_string(), g.members.clone()))
+        .map(|g| (&g.id, &g.members))
         .collect();
-    let tickets = analysis.tickets;
-    let report = analysis.report;
+    let tickets = &analysis.tickets;
+    let report = &analysis.report;
     // The chart shows the last year: the weekly counts run to the export's last week.
     const WEEKS: usize = 52;
     let weeks_kept = report
@@ -485,7 +488,7 @@ pub async fn discover_report(
             },
             tickets_shown: {
                 let mut shown: Vec<_> = members
-                    .get(&g.id.to_string())
+                    .get(&g.id)
                     .map(|m| m.iter().filter_map(|i| tickets.get(*i as usize)).collect())
                     .unwrap_or_default();
                 shown.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.key.cmp(&b.key)));

@@ -1,6 +1,6 @@
 //! The frame around every page: product name, navigation, who is signed in.
 
-use crate::api::{may_discover, nav_counts, whoami};
+use crate::api::{nav_counts, whoami};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use runway_domain::user::User;
@@ -43,12 +43,7 @@ fn SignedInNav(user: User) -> impl IntoView {
             .join(", ")
     };
     let role = user.role_label();
-    let counts = crate::resource::load(|| (), |_| async { nav_counts().await.unwrap_or((0, 0)) });
-    // Admins always may; members of the team that owns the catalogue (a setting) too. Asked only
-    // for people in some team, so most pages render without it.
-    let discover = user.is_admin;
-    let discover_member = (!user.is_admin && !user.teams.is_empty())
-        .then(|| crate::resource::load(|| (), |_| async { may_discover().await.unwrap_or(false) }));
+    let counts = crate::resource::load(|| (), |_| async { nav_counts().await.unwrap_or_default() });
     view! {
         <nav class="main-nav" aria-label="Main">
             <ul>
@@ -59,30 +54,23 @@ fn SignedInNav(user: User) -> impl IntoView {
                     <A href="/requests">"Requests"</A>
                 </li>
                 <li>
-                    <A href="/approvals">"Approvals" <Badge n=move || counts.get().map(|c| c.0) /></A>
+                    <A href="/approvals">"Approvals" <Badge n=move || counts.get().map(|c| c.approvals) /></A>
                 </li>
                 <li>
-                    <A href="/inbox">"Inbox" <Badge n=move || counts.get().map(|c| c.1) /></A>
+                    <A href="/inbox">"Inbox" <Badge n=move || counts.get().map(|c| c.inbox) /></A>
                 </li>
                 {user.is_admin.then(|| view! {
                     <li>
                         <A href="/admin/catalog">"Catalogue health"</A>
                     </li>
                 })}
-                {discover.then(|| view! {
-                    <li>
-                        <A href="/admin/discover">"Discover"</A>
-                    </li>
-                })}
-                {discover_member.map(|allowed| view! {
-                    <Transition fallback=|| ()>
-                        {move || allowed.get().unwrap_or(false).then(|| view! {
-                            <li>
-                                <A href="/admin/discover">"Discover"</A>
-                            </li>
-                        })}
-                    </Transition>
-                })}
+                <Transition fallback=|| ()>
+                    {move || counts.get().is_some_and(|c| c.discover).then(|| view! {
+                        <li>
+                            <A href="/admin/discover">"Discover"</A>
+                        </li>
+                    })}
+                </Transition>
             </ul>
         </nav>
         <div class="user-area">

@@ -84,13 +84,6 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ),
     (
         "POST",
-        "/api/discover/allowed",
-        "/api/discover/allowed",
-        "",
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "POST",
         "/api/discover/report",
         "/api/discover/report",
         "",

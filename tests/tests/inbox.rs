@@ -65,7 +65,10 @@ async fn badges(app: &TestApp) -> (i64, i64) {
         .json()
         .await
         .unwrap();
-    (counts[0].as_i64().unwrap(), counts[1].as_i64().unwrap())
+    (
+        counts["approvals"].as_i64().unwrap(),
+        counts["inbox"].as_i64().unwrap(),
+    )
 }
 
 fn rows(html: &str) -> usize {

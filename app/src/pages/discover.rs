@@ -28,11 +28,7 @@ pub fn DiscoverPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match report.await {
                     Err(e) => {
-                        crate::api::set_status(match e {
-                            crate::error::AppError::Forbidden => 403,
-                            crate::error::AppError::Unauthorized => 401,
-                            _ => 503,
-                        });
+                        // The server function set the status (403, 401, 503) as it refused.
                         view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
                     }
                     Ok(r) if r.source.is_none() => view! {

@@ -29,12 +29,7 @@ pub fn DiscoverMapPage() -> impl IntoView {
                     match columns.await {
                         Ok(c) => view! { <MapForm upload file source columns=c /> }.into_any(),
                         Err(e) => {
-                            crate::api::set_status(match e {
-                                crate::error::AppError::Forbidden => 403,
-                                crate::error::AppError::NotFound => 404,
-                                crate::error::AppError::Unauthorized => 401,
-                                _ => 503,
-                            });
+                            // The server function set the status (403, 404, 503) as it refused.
                             let message = match e {
                                 crate::error::AppError::NotFound => "This upload is no longer waiting for its columns (it was imported, or it waited more than an hour). Upload the export again.".to_string(),
                                 other => other.to_string(),

@@ -15,11 +15,7 @@ pub fn CatalogHealthPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match health.await {
                     Err(e) => {
-                        crate::api::set_status(match e {
-                            crate::error::AppError::Forbidden => 403,
-                            crate::error::AppError::Unauthorized => 401,
-                            _ => 503,
-                        });
+                        // The server function set the status (403, 401, 503) as it refused.
                         view! { <p class="notice notice-error" role="alert">{e.to_string()}</p> }.into_any()
                     }
                     Ok(h) => {

@@ -147,20 +147,17 @@ impl Worker {
                 // Plain jobs start before the second claim for concurrency-limited actions: a
                 // job waits for one claim's round trips, not two (enqueue-to-start latency).
                 let mut claimed = 0;
-                match sql::claim(&db, &self.id, room as i64, now_ms(), lease_ms).await {
-                    Ok(jobs) => {
-                        claimed += jobs.len();
-                        for job in jobs {
-                            self.start(job, &local);
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "claim failed; retrying after the poll interval");
-                    }
-                }
-                if claimed < room {
+                for limited in [false, true] {
                     let free = (room - claimed) as i64;
-                    match sql::claim_limited(&db, &self.id, free, now_ms(), lease_ms).await {
+                    if free == 0 {
+                        break;
+                    }
+                    let jobs = if limited {
+                        sql::claim_limited(&db, &self.id, free, now_ms(), lease_ms).await
+                    } else {
+                        sql::claim(&db, &self.id, free, now_ms(), lease_ms).await
+                    };
+                    match jobs {
                         Ok(jobs) => {
                             claimed += jobs.len();
                             for job in jobs {

@@ -166,37 +166,3 @@ fn group_ids_are_unique() {
 fn no_tickets_give_no_groups() {
     assert!(cluster(&[], &Options::default()).is_empty());
 }
-
-#[test]
-#[ignore = "diagnostic: prints the groups of generated data"]
-#[expect(clippy::print_stdout, reason = "a diagnostic meant to be read")]
-fn print_generated_groups() {
-    let data = generate::tickets(20_000, 7);
-    let groups = cluster(&data.tickets, &Options::default());
-    let names = generate::kind_names();
-    for g in groups.iter().take(40) {
-        let mut counts = vec![0; names.len()];
-        for &m in &g.members {
-            counts[data.kinds[m as usize]] += 1;
-        }
-        let mix: Vec<String> = counts
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c > 0)
-            .map(|(k, c)| format!("{}:{c}", names[k]))
-            .collect();
-        println!(
-            "{} {:>6} {:40} {:?} {}",
-            g.id,
-            g.members.len(),
-            g.template.to_string(),
-            g.words,
-            mix.join(",")
-        );
-    }
-    println!(
-        "{} groups; {:?}",
-        groups.len(),
-        scores(&groups, &data.kinds)
-    );
-}
