@@ -1,6 +1,7 @@
 //! Runway's server-side core: everything that performs I/O. The executors themselves live in the
 //! `runway-exec` crate; this crate connects them to requests and the queue.
 //!
+//! - [`audit`]: the append-only audit log of changes, decisions, reveals and sign-ins.
 //! - [`config`]: typed settings (data only) from compiled defaults, `runway.toml` and `RUNWAY_*`
 //!   variables; the `[scripts]` and `[webhooks]` sections are `runway-exec`'s own settings types.
 //! - [`db`]: the database handle (SQLite or Postgres, chosen once from the URL), migrations and all SQL.
@@ -22,6 +23,7 @@
 //! `data_dir` and `db` use `config`; `catalog`, `queue` and `auth` build on `db`; `state` gathers them; `requests`
 //! sits on top.
 
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod config;

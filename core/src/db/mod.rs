@@ -6,6 +6,7 @@
 //! numbering (`migrations/sqlite`, `migrations/postgres`).
 
 pub mod approvals;
+pub mod audit;
 pub mod catalog;
 pub mod discover;
 pub mod history;
