@@ -4,6 +4,7 @@
 //! validates with exactly the code the server runs.
 //!
 //! - [`ids`]: validated identifiers (action ids, team names, field names).
+//! - [`edit`]: the structured catalogue editor's view of an action's YAML, and splicing one key back.
 //! - [`form`]: request forms: the one validation the browser and the server both run.
 //! - [`duration`]: human durations such as `90s`, `15m`, `1h30m` (and their serde form in settings).
 //! - [`spec`]: the action specification: inputs, executor, approval policy, rollout.
@@ -17,6 +18,7 @@
 //! - [`view`]: what the catalogue pages show (cards, action details) and the search that filters them.
 
 pub mod duration;
+pub mod edit;
 pub mod form;
 pub mod ids;
 pub mod parse;
