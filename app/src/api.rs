@@ -9,6 +9,8 @@ use runway_domain::view::{
 };
 use serde::{Deserialize, Serialize};
 
+pub mod editor;
+
 #[cfg(feature = "ssr")]
 fn runway() -> Result<runway_core::state::Runway, AppError> {
     use_context::<runway_core::state::Runway>().ok_or_else(|| {
@@ -117,6 +119,7 @@ pub async fn get_action(id: String) -> Result<ActionDetail, AppError> {
         .detail_for(&id, &runway_core::auth::viewer(&user))
         .ok_or_else(|| reject(AppError::NotFound))?;
     detail.form_key = uuid::Uuid::new_v4().simple().to_string();
+    detail.may_edit = runway_core::editor::may_edit(&user, &detail.card.owner);
     Ok(detail)
 }
 

@@ -13,6 +13,21 @@ use crate::spec::ExecutorKind;
 use marked_yaml::types::MarkedMappingNode;
 use marked_yaml::{LoaderOptions, Node};
 
+/// What the editor page opens with.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EditorData {
+    /// The action id (empty for a new action until its YAML names one).
+    pub id: String,
+    pub yaml: String,
+    /// The base token of the file the YAML came from; empty for a new action.
+    pub base: String,
+    pub is_new: bool,
+    /// When the YAML is a saved draft: who saved it and when (words for the page).
+    pub draft: Option<String>,
+    /// The editor's own teams, for the preview's team fields.
+    pub teams: Vec<String>,
+}
+
 /// Replaces the top-level `key`'s block in `yaml` with `block` (which starts with `key:` and ends with
 /// a newline), appends it when the key is absent, or removes the key when `block` is `None`.
 ///

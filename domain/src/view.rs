@@ -58,6 +58,9 @@ pub struct ActionDetail {
     pub teams: Vec<String>,
     /// A fresh idempotency key for this form: a double click or a resubmitted page sends the same key.
     pub form_key: String,
+    /// The caller may change this action in the portal's editor (admins, leads of its team).
+    #[serde(default)]
+    pub may_edit: bool,
 }
 
 /// One request as its page shows it.

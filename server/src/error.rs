@@ -283,6 +283,53 @@ impl From<runway_core::discover::DiscoverError> for Error {
     }
 }
 
+impl From<runway_core::editor::EditError> for Error {
+    fn from(e: runway_core::editor::EditError) -> Self {
+        use runway_core::editor::EditError as E;
+        match e {
+            E::NotFound => not_found(),
+            E::Forbidden => forbidden(
+                "Not yours to change",
+                "Only admins and leads of the action's owning team can change it, or give it to another team.",
+            ),
+            E::Invalid(problems) => bad_request(
+                "The action has problems",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            E::Conflict { .. } => conflict(
+                "The action changed meanwhile",
+                "Someone changed this action after you opened it; open it again.",
+            ),
+            E::Dirty { file } => conflict(
+                "Uncommitted changes in the catalogue",
+                format!(
+                    "{file} has changes in the catalogue's git repository that are not committed. \
+                     Commit or discard them there, then publish again. Nothing was changed."
+                ),
+            ),
+            E::NoteRequired => bad_request(
+                "A change note is required",
+                "Say in a sentence what changed and why.",
+            ),
+            E::NoteTooLong => bad_request(
+                "The change note is too long",
+                format!(
+                    "A change note may be at most {} characters.",
+                    runway_core::editor::MAX_NOTE
+                ),
+            ),
+            E::BadValue(why) => bad_request("Check the values", why),
+            E::Io(_) | E::Git(_) | E::Reload(_) | E::Db(_) => {
+                internal("changing the catalogue", e)
+            }
+        }
+    }
+}
+
 impl From<CancelError> for Error {
     fn from(e: CancelError) -> Self {
         match e {

@@ -17,6 +17,7 @@ mod auth;
 mod authz_matrix;
 mod catalog;
 mod discover;
+mod editor;
 mod edge;
 mod history;
 mod inbox;

@@ -60,6 +60,11 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                 <h1>{card.title}</h1>
                 {card.beta.then(|| view! { <span class="badge badge-beta">"Beta"</span> })}
                 <p class="lead">{card.summary}</p>
+                {d.may_edit.then(|| view! {
+                    <p class="action-admin">
+                        <a class="button secondary" href=format!("/actions/{}/edit", card.id)>"Edit"</a>
+                    </p>
+                })}
                 {(!card.tags.is_empty()).then(|| view! {
                     <ul class="tags" aria-label="Tags">
                         {card.tags.into_iter().map(|t| view! { <li class="tag">{t}</li> }).collect_view()}

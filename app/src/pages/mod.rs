@@ -4,6 +4,7 @@ pub mod action;
 pub mod catalog;
 pub mod discover;
 pub mod discover_map;
+pub mod editor;
 pub mod form;
 pub mod health;
 pub mod history;

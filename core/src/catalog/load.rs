@@ -98,6 +98,29 @@ fn load_file(dir: &Path, name: &str, label: &str) -> Result<LoadedAction, Vec<Pr
         .map_err(|e| vec![problem(label, None, "", format!("cannot read file: {e}"))])?;
     let source = String::from_utf8(bytes)
         .map_err(|_| vec![problem(label, None, "", "file is not valid UTF-8 text")])?;
+    check_source(dir, name, label, source)
+}
+
+/// Validates `source` as the action file `name` of the catalogue in `dir`, with every check the loader
+/// makes (the parser's, the id matching the file name, the script existing inside the directory and
+/// executable), and computes its content hash. The portal's editor publishes only what passes this.
+pub fn check_source(
+    dir: &Path,
+    name: &str,
+    label: &str,
+    source: String,
+) -> Result<LoadedAction, Vec<Problem>> {
+    if source.len() as u64 > MAX_FILE_BYTES {
+        return Err(vec![problem(
+            label,
+            None,
+            "",
+            format!(
+                "the action is {} bytes; action files may be at most {MAX_FILE_BYTES}",
+                source.len()
+            ),
+        )]);
+    }
     let spec = parse_action(label, &source)?;
 
     let mut problems = Vec::new();

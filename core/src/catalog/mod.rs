@@ -6,9 +6,10 @@
 //! hash over its YAML and (for scripts) the script itself, so a request can record exactly which
 //! version it ran. [`CatalogStore::reload`] swaps in a new snapshot atomically (at start and on SIGHUP).
 
+pub mod git;
 mod load;
 
-pub use load::{load_dir, CatalogDirError};
+pub use load::{check_source, load_dir, CatalogDirError, MAX_FILE_BYTES};
 
 use crate::db::catalog::{self as sql, ActionRecord};
 use crate::db::{Db, DbError};
@@ -131,6 +132,7 @@ impl Catalog {
             inputs: spec.inputs.clone(),
             teams: viewer.teams.clone(),
             form_key: String::new(),
+            may_edit: false,
         })
     }
 }
@@ -164,6 +166,8 @@ pub struct CatalogStore {
     current: RwLock<Arc<Catalog>>,
     /// Serialises reloads so two SIGHUPs cannot interleave their database writes.
     reload_lock: tokio::sync::Mutex<()>,
+    /// Serialises publishes from the portal: check the file, write it, reload (`crate::editor`).
+    edit_lock: tokio::sync::Mutex<()>,
 }
 
 impl CatalogStore {
@@ -173,7 +177,13 @@ impl CatalogStore {
             db,
             current: RwLock::new(Arc::new(Catalog::empty())),
             reload_lock: tokio::sync::Mutex::new(()),
+            edit_lock: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Held by a publish from the portal from reading the current file to the reload after writing it.
+    pub async fn edit_guard(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.edit_lock.lock().await
     }
 
     pub fn dir(&self) -> &Path {
@@ -190,8 +200,17 @@ impl CatalogStore {
 
     /// Reads the directory again, records the result in the database, then swaps the snapshot.
     /// Broken files are reported in the snapshot's problems and logged; the rest loads.
-    #[tracing::instrument(skip_all, fields(dir = %self.dir.display()))]
     pub async fn reload(&self) -> Result<ReloadReport, ReloadError> {
+        self.reload_with(None).await
+    }
+
+    /// [`CatalogStore::reload`], recording `change` as the author of its action's new version
+    /// (a publish from the portal) instead of "found in the files".
+    #[tracing::instrument(skip_all, fields(dir = %self.dir.display()))]
+    pub async fn reload_with(
+        &self,
+        change: Option<&sql::ChangeMeta>,
+    ) -> Result<ReloadReport, ReloadError> {
         let _guard = self.reload_lock.lock().await;
         let dir = self.dir.clone();
         let catalog = tokio::task::spawn_blocking(move || load_dir(&dir))
@@ -210,7 +229,14 @@ impl CatalogStore {
                 source: &a.source,
             });
         }
-        sql::sync(&self.db, &records, &catalog.problems, catalog.loaded_at).await?;
+        sql::sync(
+            &self.db,
+            &records,
+            &catalog.problems,
+            catalog.loaded_at,
+            change,
+        )
+        .await?;
 
         let previous = self.snapshot();
         let mut report = ReloadReport {
