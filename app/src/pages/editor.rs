@@ -38,7 +38,7 @@ pub fn NewActionPage() -> impl IntoView {
 }
 
 #[component]
-fn EditorLoader(data: Resource<Result<EditorData, AppError>>) -> impl IntoView {
+fn EditorLoader(data: Resource<Result<EditorData, AppError>, crate::resource::JsonBytes>) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -541,7 +541,7 @@ fn FieldEditor(
             }
             <p class="form-actions">
                 <button type="button" class="secondary" disabled=move || i == 0 on:click=move |_| move_by(-1)>"Move up"</button>
-                <button type="button" class="secondary" disabled=move || i + 1 >= count.get() on:click=move |_| move_by(1)>"Move down"</button>
+                <button type="button" class="secondary" disabled={move || i + 1 >= count.get()} on:click=move |_| move_by(1)>"Move down"</button>
                 <button type="button" class="secondary danger" on:click=remove>"Remove field"</button>
             </p>
         </fieldset>
