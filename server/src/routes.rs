@@ -46,7 +46,7 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 26] = [
+pub const PLAIN_ROUTES: [(&str, &str); 27] = [
     ("GET", "/requests/{id}/log.txt"),
     ("POST", "/requests/{id}/retry"),
     ("GET", "/requests/{id}/events"),
@@ -66,6 +66,7 @@ pub const PLAIN_ROUTES: [(&str, &str); 26] = [
     ("POST", "/auth/logout"),
     ("POST", "/admin/discover/{source}/groups/{group}/decide"),
     ("POST", "/admin/discover/{source}/groups/{group}/draft"),
+    ("POST", "/admin/discover/{source}/groups/{group}/edit"),
     ("POST", "/admin/discover/upload"),
     ("POST", "/admin/discover/uploads/{token}/map"),
     ("POST", "/catalog/publish"),
@@ -212,6 +213,10 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         .route(
             "/admin/discover/{source}/groups/{group}/draft",
             post(crate::discover::draft),
+        )
+        .route(
+            "/admin/discover/{source}/groups/{group}/edit",
+            post(crate::discover::edit_draft),
         )
         .leptos_routes_with_context(&state, routes, page_context(runway.clone(), form_targets.clone()), {
             let leptos = leptos.clone();

@@ -40,7 +40,11 @@ fn run_git(dir: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -80,13 +84,15 @@ fn base_of(text: &str) -> String {
 async fn changes(db: &Db, id: &str) -> Vec<(String, String, String)> {
     runway_core::on_pool!(db, pool => sqlx::query_as::<_, (String, String, String)>(
         "SELECT kind, actor_name, note FROM action_changes WHERE action_id = $1 ORDER BY id"
-    ).bind(id).fetch_all(pool).await).expect("changes")
+    ).bind(id).fetch_all(pool).await)
+    .expect("changes")
 }
 
 async fn audit_kinds(db: &Db, object: &str) -> Vec<String> {
     runway_core::on_pool!(db, pool => sqlx::query_scalar::<_, String>(
         "SELECT kind FROM audit_events WHERE object = $1 ORDER BY id"
-    ).bind(object).fetch_all(pool).await).expect("audit")
+    ).bind(object).fetch_all(pool).await)
+    .expect("audit")
 }
 
 async fn admin_publishes_a_new_action_and_developers_of_early_adopter_teams_see_it(b: Backend) {
@@ -155,7 +161,10 @@ async fn a_developer_cannot_publish_save_drafts_or_open_the_editor(b: Backend) {
         403
     );
     let (_, page) = app.get_text("/actions/pay-report").await;
-    assert!(!page.contains("/actions/pay-report/edit"), "no Edit link for a developer");
+    assert!(
+        !page.contains("/actions/pay-report/edit"),
+        "no Edit link for a developer"
+    );
 }
 
 async fn a_lead_edits_only_their_teams_actions(b: Backend) {
@@ -163,7 +172,10 @@ async fn a_lead_edits_only_their_teams_actions(b: Backend) {
     let app = TestApp::builder(b).with_catalog(dir.path()).spawn().await;
     app.sign_in("lee").await; // lead of payments
     let (_, page) = app.get_text("/actions/pay-report").await;
-    assert!(page.contains("/actions/pay-report/edit"), "Edit link for the owning team's lead");
+    assert!(
+        page.contains("/actions/pay-report/edit"),
+        "Edit link for the owning team's lead"
+    );
     let (_, page) = app.get_text("/actions/grant-access").await;
     assert!(!page.contains("/actions/grant-access/edit"));
 
@@ -171,7 +183,11 @@ async fn a_lead_edits_only_their_teams_actions(b: Backend) {
     let ok = app
         .post_form(
             "/catalog/publish",
-            &form(&[("yaml", &edited), ("base", &base_of(PAY)), ("note", "Clearer title")]),
+            &form(&[
+                ("yaml", &edited),
+                ("base", &base_of(PAY)),
+                ("note", "Clearer title"),
+            ]),
         )
         .await;
     assert_eq!(ok.status(), 303);
@@ -183,7 +199,11 @@ async fn a_lead_edits_only_their_teams_actions(b: Backend) {
             &form(&[("yaml", &theirs), ("base", &base_of(GRANT)), ("note", "x")]),
         )
         .await;
-    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.status(),
+        404,
+        "another team's action is as good as missing"
+    );
     let moved = edited.replace("owner: payments", "owner: platform");
     let refused = app
         .post_form(
@@ -192,13 +212,20 @@ async fn a_lead_edits_only_their_teams_actions(b: Backend) {
         )
         .await;
     assert_eq!(refused.status(), 403);
-    assert_eq!(std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(), GRANT);
-    assert_eq!(std::fs::read_to_string(dir.path().join("pay-report.yaml")).unwrap(), edited);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(),
+        GRANT
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("pay-report.yaml")).unwrap(),
+        edited
+    );
+    // Another team's action: its editor is as invisible as its drafts.
     assert_eq!(
         app.post_form("/api/catalog/editor/open", "id=grant-access")
             .await
             .status(),
-        403
+        404
     );
 }
 
@@ -210,19 +237,36 @@ async fn nobody_can_publish_an_invalid_action_and_the_text_comes_back(b: Backend
     let resp = app
         .post_form(
             "/catalog/publish",
-            &form(&[("yaml", &broken), ("base", &base_of(GRANT)), ("note", "typo")]),
+            &form(&[
+                ("yaml", &broken),
+                ("base", &base_of(GRANT)),
+                ("note", "typo"),
+            ]),
         )
         .await;
     assert_eq!(resp.status(), 422);
     let page = resp.text().await.unwrap();
-    assert!(page.contains("inputs[0].type"), "the problem names its field: {page}");
-    assert!(page.contains("type: strng"), "the admin's text is kept in the form");
+    assert!(
+        page.contains("inputs[0].type"),
+        "the problem names its field: {page}"
+    );
+    assert!(
+        page.contains("type: strng"),
+        "the admin's text is kept in the form"
+    );
     // A script that is not in the catalogue is refused by the loader's own check.
-    let script = GRANT.replace("run:\n  kind: manual\n", "run:\n  kind: script\n  command: scripts/nope.sh\n  args: []\n");
+    let script = GRANT.replace(
+        "run:\n  kind: manual\n",
+        "run:\n  kind: script\n  command: scripts/nope.sh\n  args: []\n",
+    );
     let resp = app
         .post_form(
             "/catalog/publish",
-            &form(&[("yaml", &script), ("base", &base_of(GRANT)), ("note", "automate")]),
+            &form(&[
+                ("yaml", &script),
+                ("base", &base_of(GRANT)),
+                ("note", "automate"),
+            ]),
         )
         .await;
     assert_eq!(resp.status(), 422);
@@ -235,7 +279,10 @@ async fn nobody_can_publish_an_invalid_action_and_the_text_comes_back(b: Backend
         )
         .await;
     assert_eq!(note_missing.status(), 422);
-    assert_eq!(std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(), GRANT);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(),
+        GRANT
+    );
     // The live check answers the same problems to the editor.
     let resp = app
         .post_form("/api/catalog/editor/check", &form(&[("yaml", &script)]))
@@ -252,27 +299,46 @@ async fn a_second_publish_from_the_same_version_is_a_conflict_that_shows_both(b:
     let second = GRANT.replace("Grant access", "Grant access (second)");
     let base = base_of(GRANT);
     let resp = app
-        .post_form("/catalog/publish", &form(&[("yaml", &first), ("base", &base), ("note", "one")]))
+        .post_form(
+            "/catalog/publish",
+            &form(&[("yaml", &first), ("base", &base), ("note", "one")]),
+        )
         .await;
     assert_eq!(resp.status(), 303);
     let resp = app
-        .post_form("/catalog/publish", &form(&[("yaml", &second), ("base", &base), ("note", "two")]))
+        .post_form(
+            "/catalog/publish",
+            &form(&[("yaml", &second), ("base", &base), ("note", "two")]),
+        )
         .await;
     assert_eq!(resp.status(), 409);
     let page = resp.text().await.unwrap();
     assert!(page.contains("Grant access (first)") && page.contains("Grant access (second)"));
-    assert!(page.contains(&base_of(&first)), "publishing over theirs needs their version's base");
-    assert_eq!(std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(), first);
+    assert!(
+        page.contains(&base_of(&first)),
+        "publishing over theirs needs their version's base"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(),
+        first
+    );
     // A new action whose id is taken meanwhile is a conflict too, never an overwrite.
     let resp = app
-        .post_form("/catalog/publish", &form(&[("yaml", &second), ("base", ""), ("note", "new")]))
+        .post_form(
+            "/catalog/publish",
+            &form(&[("yaml", &second), ("base", ""), ("note", "new")]),
+        )
         .await;
     assert_eq!(resp.status(), 409);
     // Publishing over theirs, deliberately, with their base.
     let resp = app
         .post_form(
             "/catalog/publish",
-            &form(&[("yaml", &second), ("base", &base_of(&first)), ("note", "two, over one")]),
+            &form(&[
+                ("yaml", &second),
+                ("base", &base_of(&first)),
+                ("note", "two, over one"),
+            ]),
         )
         .await;
     assert_eq!(resp.status(), 303);
@@ -286,7 +352,11 @@ async fn in_a_git_catalogue_each_publish_is_a_commit_by_the_person(b: Backend) {
     let resp = app
         .post_form(
             "/catalog/publish",
-            &form(&[("yaml", &edited), ("base", &base_of(GRANT)), ("note", "Say what is granted")]),
+            &form(&[
+                ("yaml", &edited),
+                ("base", &base_of(GRANT)),
+                ("note", "Say what is granted"),
+            ]),
         )
         .await;
     assert_eq!(resp.status(), 303);
@@ -305,12 +375,19 @@ async fn in_a_git_catalogue_each_publish_is_a_commit_by_the_person(b: Backend) {
     let resp = app
         .post_form(
             "/catalog/publish",
-            &form(&[("yaml", GRANT), ("base", &base_of(&by_hand)), ("note", "revert")]),
+            &form(&[
+                ("yaml", GRANT),
+                ("base", &base_of(&by_hand)),
+                ("note", "revert"),
+            ]),
         )
         .await;
     assert_eq!(resp.status(), 409);
     assert!(resp.text().await.unwrap().contains("not committed"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(), by_hand);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(),
+        by_hand
+    );
 }
 
 async fn rollback_publishes_an_earlier_version_again_as_a_new_change(b: Backend) {
@@ -323,17 +400,27 @@ async fn rollback_publishes_an_earlier_version_again_as_a_new_change(b: Backend)
     let edited = GRANT.replace("Grant access", "Grant access, changed");
     app.post_form(
         "/catalog/publish",
-        &form(&[("yaml", &edited), ("base", &base_of(GRANT)), ("note", "change")]),
+        &form(&[
+            ("yaml", &edited),
+            ("base", &base_of(GRANT)),
+            ("note", "change"),
+        ]),
     )
     .await;
     let resp = app
         .post_form(
             "/actions/grant-access/rollback",
-            &form(&[("hash", &original_hash), ("note", "The change confused people")]),
+            &form(&[
+                ("hash", &original_hash),
+                ("note", "The change confused people"),
+            ]),
         )
         .await;
     assert_eq!(resp.status(), 303);
-    assert_eq!(std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(), GRANT);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(),
+        GRANT
+    );
     assert_eq!(
         app.runway.catalog.snapshot().actions["grant-access"].content_hash,
         original_hash
@@ -350,7 +437,10 @@ async fn rollback_publishes_an_earlier_version_again_as_a_new_change(b: Backend)
     );
     // An unknown version is not found; a developer cannot roll back.
     let resp = app
-        .post_form("/actions/grant-access/rollback", &form(&[("hash", "abc"), ("note", "x")]))
+        .post_form(
+            "/actions/grant-access/rollback",
+            &form(&[("hash", "abc"), ("note", "x")]),
+        )
         .await;
     assert_eq!(resp.status(), 404);
 }
@@ -358,23 +448,40 @@ async fn rollback_publishes_an_earlier_version_again_as_a_new_change(b: Backend)
 async fn rollout_widens_an_early_adopter_action_to_everyone_in_one_step(b: Backend) {
     let dir = catalogue(false);
     let mut app = TestApp::builder(b).with_catalog(dir.path()).spawn().await;
-    std::fs::write(dir.path().join("db-access.yaml"), new_action("db-access", "platform", "[payments]")).unwrap();
+    std::fs::write(
+        dir.path().join("db-access.yaml"),
+        new_action("db-access", "platform", "[payments]"),
+    )
+    .unwrap();
     app.runway.catalog.reload().await.unwrap();
     app.sign_in("sam").await;
     assert_eq!(app.get("/actions/db-access").await.status(), 404);
     let resp = app
-        .post_form("/actions/db-access/rollout", &form(&[("visible_to", "all"), ("note", "")]))
+        .post_form(
+            "/actions/db-access/rollout",
+            &form(&[("visible_to", "all"), ("note", "")]),
+        )
         .await;
-    assert_eq!(resp.status(), 404, "a developer outside the beta does not learn it exists");
+    assert_eq!(
+        resp.status(),
+        404,
+        "a developer outside the beta does not learn it exists"
+    );
     app.new_browser();
     app.sign_in("ada").await;
     let resp = app
-        .post_form("/actions/db-access/rollout", &form(&[("visible_to", "all"), ("note", "")]))
+        .post_form(
+            "/actions/db-access/rollout",
+            &form(&[("visible_to", "all"), ("note", "")]),
+        )
         .await;
     assert_eq!(resp.status(), 303);
     let text = std::fs::read_to_string(dir.path().join("db-access.yaml")).unwrap();
     assert!(text.contains("visible_to: all\n"), "{text}");
-    assert!(text.contains("    visible_if: {field: level, equals: write}\n"), "the rest is untouched");
+    assert!(
+        text.contains("    visible_if: {field: level, equals: write}\n"),
+        "the rest is untouched"
+    );
     app.new_browser();
     app.sign_in("sam").await;
     assert_eq!(app.get("/actions/db-access").await.status(), 200);
@@ -385,14 +492,22 @@ async fn rollout_widens_an_early_adopter_action_to_everyone_in_one_step(b: Backe
     app.new_browser();
     app.sign_in("ada").await;
     let bad = app
-        .post_form("/actions/db-access/rollout", &form(&[("visible_to", "Pay Ments"), ("note", "")]))
+        .post_form(
+            "/actions/db-access/rollout",
+            &form(&[("visible_to", "Pay Ments"), ("note", "")]),
+        )
         .await;
     assert_eq!(bad.status(), 400);
     let back = app
-        .post_form("/actions/db-access/rollout", &form(&[("visible_to", "payments, search"), ("note", "Beta again")]))
+        .post_form(
+            "/actions/db-access/rollout",
+            &form(&[("visible_to", "payments, search"), ("note", "Beta again")]),
+        )
         .await;
     assert_eq!(back.status(), 303);
-    assert!(std::fs::read_to_string(dir.path().join("db-access.yaml")).unwrap().contains("visible_to: [payments, search]\n"));
+    assert!(std::fs::read_to_string(dir.path().join("db-access.yaml"))
+        .unwrap()
+        .contains("visible_to: [payments, search]\n"));
 }
 
 async fn drafts_are_kept_for_their_team_and_discarded_by_publishing(b: Backend) {
@@ -405,16 +520,23 @@ async fn drafts_are_kept_for_their_team_and_discarded_by_publishing(b: Backend) 
         .post_form("/catalog/draft", &form(&[("yaml", &draft), ("base", "")]))
         .await;
     assert_eq!(resp.status(), 303);
-    assert_eq!(resp.headers()["location"], "/actions/pay-refund/edit?saved=1");
+    assert_eq!(
+        resp.headers()["location"],
+        "/actions/pay-refund/edit?saved=1"
+    );
     assert!(!dir.path().join("pay-refund.yaml").exists());
-    let resp = app.post_form("/api/catalog/editor/open", "id=pay-refund").await;
+    let resp = app
+        .post_form("/api/catalog/editor/open", "id=pay-refund")
+        .await;
     assert_eq!(resp.status(), 200);
     assert!(resp.text().await.unwrap().contains("pay-refund"));
     // Another team does not see it.
     app.new_browser();
     app.sign_in("sam").await;
     assert_eq!(
-        app.post_form("/api/catalog/editor/open", "id=pay-refund").await.status(),
+        app.post_form("/api/catalog/editor/open", "id=pay-refund")
+            .await
+            .status(),
         404
     );
     // Publishing (once valid) discards the draft.
@@ -422,12 +544,16 @@ async fn drafts_are_kept_for_their_team_and_discarded_by_publishing(b: Backend) 
     app.sign_in("lee").await;
     let valid = new_action("pay-refund", "payments", "all");
     let resp = app
-        .post_form("/catalog/publish", &form(&[("yaml", &valid), ("base", ""), ("note", "Refunds")]))
+        .post_form(
+            "/catalog/publish",
+            &form(&[("yaml", &valid), ("base", ""), ("note", "Refunds")]),
+        )
         .await;
     assert_eq!(resp.status(), 303);
     let left: i64 = runway_core::on_pool!(&app.runway.db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM action_drafts"
-    ).fetch_one(pool).await).unwrap();
+    ).fetch_one(pool).await)
+    .unwrap();
     assert_eq!(left, 0);
     assert_eq!(
         audit_kinds(&app.runway.db, "action:pay-refund").await,
@@ -447,8 +573,14 @@ async fn files_changed_by_hand_keep_working_and_are_recorded_as_such(b: Backend)
     std::fs::remove_file(dir.path().join("pay-report.yaml")).unwrap();
     app.runway.catalog.reload().await.unwrap();
     let kinds = |c: Vec<(String, String, String)>| c.into_iter().map(|c| c.0).collect::<Vec<_>>();
-    assert_eq!(kinds(changes(&app.runway.db, "grant-access").await), vec!["files", "files"]);
-    assert_eq!(kinds(changes(&app.runway.db, "pay-report").await), vec!["files", "removed"]);
+    assert_eq!(
+        kinds(changes(&app.runway.db, "grant-access").await),
+        vec!["files", "files"]
+    );
+    assert_eq!(
+        kinds(changes(&app.runway.db, "pay-report").await),
+        vec!["files", "removed"]
+    );
     assert_eq!(
         app.runway.catalog.snapshot().title_of("grant-access"),
         "Grant access (by hand)"

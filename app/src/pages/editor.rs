@@ -9,6 +9,7 @@
 //! YAML editor).
 
 use crate::api::editor::{editor_check, editor_markdown, editor_new, editor_open};
+use crate::api::set_status;
 use crate::error::AppError;
 use crate::pages::form::RequestForm;
 use leptos::prelude::*;
@@ -32,24 +33,32 @@ pub fn EditActionPage() -> impl IntoView {
 #[component]
 pub fn NewActionPage() -> impl IntoView {
     let query = use_query_map();
-    let kind = move || query.read().get("kind").unwrap_or_else(|| "manual".to_string());
+    let kind = move || {
+        query
+            .read()
+            .get("kind")
+            .unwrap_or_else(|| "manual".to_string())
+    };
     let data = crate::resource::load(kind, editor_new);
     view! { <EditorLoader data /> }
 }
 
 #[component]
-fn EditorLoader(data: Resource<Result<EditorData, AppError>, crate::resource::JsonBytes>) -> impl IntoView {
+fn EditorLoader(
+    data: Resource<Result<EditorData, AppError>, crate::resource::JsonBytes>,
+) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => view! { <Editor d /> }.into_any(),
                     Err(e) => {
-                        let (title, text) = match e {
-                            AppError::NotFound => ("No such action", "This action does not exist, or you may not see it."),
-                            AppError::Forbidden => ("Not yours to change", "Only admins and leads of the action's owning team can edit it."),
-                            _ => ("Runway is unavailable", "Something went wrong on our side; please try again."),
+                        let (status, title, text) = match e {
+                            AppError::NotFound => (404, "No such action", "This action does not exist, or you may not see it."),
+                            AppError::Forbidden => (403, "Not yours to change", "Only admins and team leads can create actions, and only admins and leads of an action's owning team can edit it."),
+                            _ => (503, "Runway is unavailable", "Something went wrong on our side; please try again."),
                         };
+                        set_status(status);
                         view! {
                             <Title text=title />
                             <section class="notice"><h1>{title}</h1><p>{text}" "<a href="/">"Back to the catalogue"</a></p></section>
@@ -69,7 +78,9 @@ fn problems_at(all: &[Problem], path: &str) -> Vec<String> {
             let Some(rest) = p.field.strip_prefix(path) else {
                 return false;
             };
-            rest.is_empty() || rest.starts_with('[') || (path.contains('.') && rest.starts_with('.'))
+            rest.is_empty()
+                || rest.starts_with('[')
+                || (path.contains('.') && rest.starts_with('.'))
         })
         .map(|p| p.message.clone())
         .collect()
@@ -140,7 +151,13 @@ fn Editor(d: EditorData) -> impl IntoView {
             );
         }
     });
-    let description = Memo::new(move |_| doc.with(|d| d.as_ref().map(|d| d.description.clone()).unwrap_or_default()));
+    let description = Memo::new(move |_| {
+        doc.with(|d| {
+            d.as_ref()
+                .map(|d| d.description.clone())
+                .unwrap_or_default()
+        })
+    });
     Effect::new(move |_| {
         let text = description.get();
         set_timeout(
@@ -168,7 +185,9 @@ fn Editor(d: EditorData) -> impl IntoView {
     let ctx = EditorCtx {
         doc,
         problems,
-        change: Callback::new(move |(key, f): (&'static str, Box<dyn Fn(&mut EditDoc)>)| change(key, f)),
+        change: Callback::new(move |(key, f): (&'static str, Box<dyn Fn(&mut EditDoc)>)| {
+            change(key, f)
+        }),
     };
 
     let title = if d.is_new {
@@ -304,7 +323,11 @@ impl EditorCtx {
         Memo::new(move |_| problems.with(|p| problems_at(p, &path)))
     }
 
-    fn set(&self, key: &'static str, f: impl Fn(&mut EditDoc, String) + Send + Sync + Clone + 'static) -> Callback<String> {
+    fn set(
+        &self,
+        key: &'static str,
+        f: impl Fn(&mut EditDoc, String) + Send + Sync + Clone + 'static,
+    ) -> Callback<String> {
         let change = self.change;
         Callback::new(move |v: String| {
             let f = f.clone();
@@ -351,13 +374,20 @@ fn TextBox(
 
 #[component]
 fn Structured(ctx: EditorCtx, description_html: RwSignal<String>) -> impl IntoView {
-    let text = |label: &'static str, key: &'static str, get: fn(&EditDoc) -> String, put: fn(&mut EditDoc, String), hint: &'static str| {
+    let text = |label: &'static str,
+                key: &'static str,
+                get: fn(&EditDoc) -> String,
+                put: fn(&mut EditDoc, String),
+                hint: &'static str| {
         view! {
             <TextBox label path=key.to_string() value=ctx.read(get) set=ctx.set(key, put) errors=ctx.errors(key.to_string()) hint />
         }
     };
     let approval_from = ctx.read(|d| d.approval_from.clone());
-    let visible_all = Memo::new(move |_| ctx.doc.with(|d| d.as_ref().is_none_or(|d| d.visible_to_all)));
+    let visible_all = Memo::new(move |_| {
+        ctx.doc
+            .with(|d| d.as_ref().is_none_or(|d| d.visible_to_all))
+    });
     let set_from = ctx.set("approval", |d, v| d.approval_from = v);
     let set_all = ctx.set("visible_to", |d, v| d.visible_to_all = v == "all");
     let run_kind = ctx.read(|d| d.run_kind.clone());
@@ -422,7 +452,8 @@ fn Structured(ctx: EditorCtx, description_html: RwSignal<String>) -> impl IntoVi
 fn Inputs(ctx: EditorCtx) -> impl IntoView {
     let count = Memo::new(move |_| ctx.doc.with(|d| d.as_ref().map_or(0, |d| d.inputs.len())));
     let edit = move |f: Box<dyn Fn(&mut Vec<EditField>)>| {
-        ctx.change.run(("inputs", Box::new(move |d: &mut EditDoc| f(&mut d.inputs))));
+        ctx.change
+            .run(("inputs", Box::new(move |d: &mut EditDoc| f(&mut d.inputs))));
     };
     let add = move |_| {
         edit(Box::new(|fields: &mut Vec<EditField>| {
@@ -470,10 +501,20 @@ fn FieldEditor(
     };
     let kind = field(|f| f.kind.clone());
     let has = move |rule: &'static str| EditField::rules(&kind.get()).contains(&rule);
-    let required = Memo::new(move |_| ctx.doc.with(|d| d.as_ref().and_then(|d| d.inputs.get(i)).is_some_and(|f| f.required)));
+    let required = Memo::new(move |_| {
+        ctx.doc.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.inputs.get(i))
+                .is_some_and(|f| f.required)
+        })
+    });
     let set_required = put(|f, v| f.required = v == "true");
     let set_kind = put(|f, v| f.kind = v);
-    let box_ = move |label: &'static str, key: &'static str, get: fn(&EditField) -> String, set: fn(&mut EditField, String), hint: &'static str| {
+    let box_ = move |label: &'static str,
+                     key: &'static str,
+                     get: fn(&EditField) -> String,
+                     set: fn(&mut EditField, String),
+                     hint: &'static str| {
         view! { <TextBox label path=format!("inputs[{i}].{key}") value=field(get) set=put(set) errors=ctx.errors(format!("inputs[{i}].{key}")) hint /> }
     };
     let move_by = move |delta: isize| {
@@ -484,20 +525,38 @@ fn FieldEditor(
             }
         }))
     };
-    let remove = move |_| edit.run(Box::new(move |fields: &mut Vec<EditField>| {
-        if i < fields.len() {
-            fields.remove(i);
-        }
-    }));
+    let remove = move |_| {
+        edit.run(Box::new(move |fields: &mut Vec<EditField>| {
+            if i < fields.len() {
+                fields.remove(i);
+            }
+        }))
+    };
     let label = field(|f| f.label.clone());
     let own_errors = {
         let problems = ctx.problems;
         let path = path.clone();
-        Memo::new(move |_| problems.with(|p| p.iter().filter(|p| p.field == path).map(|p| p.message.clone()).collect::<Vec<_>>().join(" ")))
+        Memo::new(move |_| {
+            problems.with(|p| {
+                p.iter()
+                    .filter(|p| p.field == path)
+                    .map(|p| p.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        })
     };
     let legend = move || {
         let label = label.get();
-        format!("Field {}: {}", i + 1, if label.is_empty() { "(no label)".to_string() } else { label })
+        format!(
+            "Field {}: {}",
+            i + 1,
+            if label.is_empty() {
+                "(no label)".to_string()
+            } else {
+                label
+            }
+        )
     };
     view! {
         <fieldset class="field-editor" data-testid=format!("field-editor-{i}")>

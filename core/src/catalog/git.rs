@@ -100,5 +100,7 @@ pub async fn commit_file(
 /// Takes `file` out of the index again after a failed commit (best effort: an empty repository has
 /// nothing to reset to).
 pub async fn unstage(dir: &Path, file: &str) -> Result<(), GitError> {
-    git(dir, &["reset", "--quiet", "--", file]).await.map(|_| ())
+    git(dir, &["reset", "--quiet", "--", file])
+        .await
+        .map(|_| ())
 }

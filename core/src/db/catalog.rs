@@ -50,7 +50,8 @@ pub async fn sync(
     change: Option<&ChangeMeta>,
 ) -> Result<(), DbError> {
     on_pool!(db, pool => {
-        let mut tx = pool.begin().await?;
+        // Reads the current rows before writing: on SQLite the write lock is taken up front.
+        let mut tx = pool.begin_with(db.begin_write()).await?;
         let before: Vec<(String, String)> =
             sqlx::query_as("SELECT id, content_hash FROM actions").fetch_all(&mut *tx).await?;
         let record_change = |id: &str, hash: &str, removed: bool| {

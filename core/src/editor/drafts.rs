@@ -22,6 +22,9 @@ pub async fn save(
     yaml: &str,
     base: Option<String>,
 ) -> Result<String, EditError> {
+    if !super::may_create(user) {
+        return Err(EditError::Forbidden);
+    }
     if yaml.len() > MAX_DRAFT {
         return Err(EditError::BadValue(format!(
             "the draft is longer than {MAX_DRAFT} bytes"
@@ -64,8 +67,12 @@ pub async fn save(
     .await?;
     audit::record_or_log(
         &rw.db,
-        &AuditEvent::new(Actor::person(user), AuditKind::CatalogDraftSaved, format!("action:{id}"))
-            .hashes(None, Some(super::base_of(yaml))),
+        &AuditEvent::new(
+            Actor::person(user),
+            AuditKind::CatalogDraftSaved,
+            format!("action:{id}"),
+        )
+        .hashes(None, Some(super::base_of(yaml))),
     )
     .await;
     Ok(id)

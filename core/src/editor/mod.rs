@@ -210,6 +210,10 @@ pub struct Published {
 /// Publishes `change` into the catalogue directory, commits it when the directory is a git
 /// repository, reloads the catalogue and records the change.
 pub async fn publish(rw: &Runway, user: &User, change: Publish) -> Result<Published, EditError> {
+    // Who asks comes first: a developer learns nothing about the text they sent.
+    if !may_create(user) {
+        return Err(EditError::Forbidden);
+    }
     let note = change.note.trim().to_string();
     if note.is_empty() {
         return Err(EditError::NoteRequired);
@@ -222,7 +226,9 @@ pub async fn publish(rw: &Runway, user: &User, change: Publish) -> Result<Publis
     let id = EditDoc::from_yaml(&change.yaml)
         .map(|d| d.id.trim().to_string())
         .filter(|id| runway_domain::ids::ActionId::parse(id).is_ok());
-    let file = id.as_deref().map_or_else(|| "action.yaml".to_string(), |id| file_for(rw, id));
+    let file = id
+        .as_deref()
+        .map_or_else(|| "action.yaml".to_string(), |id| file_for(rw, id));
     let checked = {
         let (dir, file, yaml) = (dir.clone(), file.clone(), change.yaml.clone());
         tokio::task::spawn_blocking(move || check_source(&dir, &file, &file, yaml))
@@ -276,7 +282,10 @@ pub async fn publish(rw: &Runway, user: &User, change: Publish) -> Result<Publis
                     None => std::fs::remove_file(dir.join(&file)),
                 };
                 if let Err(r) = restored {
-                    tracing::error!(file, "cannot restore the catalogue file after git failed: {r}");
+                    tracing::error!(
+                        file,
+                        "cannot restore the catalogue file after git failed: {r}"
+                    );
                 }
                 let _ = git::unstage(&dir, &file).await;
                 return Err(EditError::Git(e));
@@ -305,9 +314,13 @@ pub async fn publish(rw: &Runway, user: &User, change: Publish) -> Result<Publis
     tracing::info!(action = %id, kind = change.kind.as_str(), commit = ?git_commit, "catalogue change published");
     audit::record_or_log(
         &rw.db,
-        &AuditEvent::new(Actor::person(user), change.kind.audit_kind(), format!("action:{id}"))
-            .hashes(before, Some(content_hash.clone()))
-            .detail(serde_json::json!({ "note": note, "git_commit": git_commit })),
+        &AuditEvent::new(
+            Actor::person(user),
+            change.kind.audit_kind(),
+            format!("action:{id}"),
+        )
+        .hashes(before, Some(content_hash.clone()))
+        .detail(serde_json::json!({ "note": note, "git_commit": git_commit })),
     )
     .await;
     Ok(Published {
