@@ -71,9 +71,16 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                     </ul>
                 })}
             </header>
+            // The form is the page's main job: it comes first, with the facts beside it on wide
+            // screens and the description after them (collapsible); on narrow screens all three
+            // stack in this order.
             <div class="action-layout">
-                <div class="description prose" inner_html=d.description_html></div>
-                <aside class="facts" aria-label="About this action">
+                <section class="request-section" id="form" aria-labelledby="form-heading">
+                    <h2 id="form-heading">"Request it"</h2>
+                    {d.inputs.is_empty().then(|| view! { <p class="muted">"This action needs no input."</p> })}
+                    <RequestForm action_id=card.id.clone() fields=d.inputs teams=d.teams query=query.clone() invalid form_key=d.form_key />
+                </section>
+                <aside class="facts" aria-label="At a glance">
                     <dl>
                         <dt>"Owner"</dt>
                         <dd>{card.owner}</dd>
@@ -110,12 +117,11 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                         </dd>
                     </dl>
                 </aside>
+                <details class="about" open>
+                    <summary>"About this action"</summary>
+                    <div class="description prose" inner_html=d.description_html></div>
+                </details>
             </div>
-            <section class="request-section" id="form" aria-labelledby="form-heading">
-                <h2 id="form-heading">"Request it"</h2>
-                {d.inputs.is_empty().then(|| view! { <p class="muted">"This action needs no input."</p> })}
-                <RequestForm action_id=card.id.clone() fields=d.inputs teams=d.teams query=query.clone() invalid form_key=d.form_key />
-            </section>
             <details class="form-preview">
                 <summary>"Field reference"</summary>
                 {if d.fields.is_empty() {
