@@ -98,6 +98,11 @@ fn problem_line(p: &Problem) -> String {
     s
 }
 
+/// A change to the document, applied to one top-level key.
+type DocChange = (&'static str, Box<dyn Fn(&mut EditDoc)>);
+/// A change to the list of form fields.
+type FieldsChange = Box<dyn Fn(&mut Vec<EditField>)>;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Fields,
@@ -185,9 +190,7 @@ fn Editor(d: EditorData) -> impl IntoView {
     let ctx = EditorCtx {
         doc,
         problems,
-        change: Callback::new(move |(key, f): (&'static str, Box<dyn Fn(&mut EditDoc)>)| {
-            change(key, f)
-        }),
+        change: Callback::new(move |(key, f): DocChange| change(key, f)),
     };
 
     let title = if d.is_new {
@@ -307,7 +310,7 @@ fn Preview(spec: ActionSpec, teams: Vec<String>, stale: Signal<bool>) -> impl In
 struct EditorCtx {
     doc: Memo<Option<EditDoc>>,
     problems: Memo<Vec<Problem>>,
-    change: Callback<(&'static str, Box<dyn Fn(&mut EditDoc)>)>,
+    change: Callback<DocChange>,
 }
 
 impl EditorCtx {
@@ -451,7 +454,7 @@ fn Structured(ctx: EditorCtx, description_html: RwSignal<String>) -> impl IntoVi
 #[component]
 fn Inputs(ctx: EditorCtx) -> impl IntoView {
     let count = Memo::new(move |_| ctx.doc.with(|d| d.as_ref().map_or(0, |d| d.inputs.len())));
-    let edit = move |f: Box<dyn Fn(&mut Vec<EditField>)>| {
+    let edit = move |f: FieldsChange| {
         ctx.change
             .run(("inputs", Box::new(move |d: &mut EditDoc| f(&mut d.inputs))));
     };
@@ -474,7 +477,7 @@ fn Inputs(ctx: EditorCtx) -> impl IntoView {
                 view! { <p class="field-error" role="alert">{move || e.get().join(" ")}</p> }
             }
             <For each=move || 0..count.get() key=|i| *i let:i>
-                <FieldEditor ctx i count edit=Callback::new(move |f: Box<dyn Fn(&mut Vec<EditField>)>| edit(f)) />
+                <FieldEditor ctx i count edit=Callback::new(move |f: FieldsChange| edit(f)) />
             </For>
             <button type="button" class="secondary" on:click=add>"Add field"</button>
         </fieldset>
@@ -486,7 +489,7 @@ fn FieldEditor(
     ctx: EditorCtx,
     i: usize,
     count: Memo<usize>,
-    edit: Callback<Box<dyn Fn(&mut Vec<EditField>)>>,
+    edit: Callback<FieldsChange>,
 ) -> impl IntoView {
     let path = format!("inputs[{i}]");
     let field = move |f: fn(&EditField) -> String| {
