@@ -34,6 +34,7 @@ pub async fn insert(db: &Db, row: &NewAuditRow<'_>) -> Result<(), DbError> {
     .bind(row.after_hash)
     .bind(row.detail.as_deref())
     .execute(pool)
-    .await)?;
+    .await
+    .map(|_| ()))?;
     Ok(())
 }
