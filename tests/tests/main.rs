@@ -21,6 +21,7 @@ mod edge;
 mod history;
 mod inbox;
 mod isolation;
+mod lifecycle;
 mod oidc;
 mod queue;
 mod requests;
