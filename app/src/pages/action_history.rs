@@ -136,7 +136,7 @@ fn Changes(changes: Vec<ChangeView>, base: String, may_manage: bool) -> impl Int
                                     <td>{c.note}</td>
                                     <td>
                                         <code title=c.content_hash.clone()>{c.short_hash}</code>
-                                        {c.is_current.then(|| " (current)")}
+                                        {c.is_current.then_some(" (current)")}
                                     </td>
                                     <td>{c.git_commit.map(|g| view! { <code>{g.chars().take(12).collect::<String>()}</code> })}</td>
                                     {may_manage.then(|| view! { <td>{rollback}</td> })}
