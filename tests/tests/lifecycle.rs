@@ -149,6 +149,28 @@ async fn a_retired_action_is_hidden_refuses_requests_and_keeps_its_past_requests
     let (status, html) = app.get_text("/requests").await;
     assert_eq!(status, 200);
     assert!(html.contains("Old pipeline"), "and stays in the history");
+
+    app.sign_in("ada").await;
+    let (status, html) = app.get_text("/actions/old-pipeline/history").await;
+    assert_eq!(
+        status, 200,
+        "an admin finds a retired action on its history page"
+    );
+    // Without Leptos' hydration markers.
+    let html = html.replace("<!>", "");
+    let row = html
+        .split("<th scope=\"row\">payments</th>")
+        .nth(1)
+        .unwrap_or_else(|| panic!("an adoption row for payments: {html}"));
+    let cells: String = row.chars().take(40).collect();
+    assert!(
+        cells.starts_with("<td>1</td><td>1</td>"),
+        "one request by one person in 30 days: {cells}"
+    );
+    assert!(
+        html.contains("Status") && html.contains(">retired<"),
+        "{html}"
+    );
     app.stop().await;
 }
 
