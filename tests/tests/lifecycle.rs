@@ -211,6 +211,8 @@ async fn the_loader_reports_a_replacement_that_does_not_exist(backend: Backend) 
     app.stop().await;
 }
 
+/// The changes listed are the `action_changes` rows a reload records (`db::catalog::sync` inserts a
+/// `files` row for each new or changed action).
 async fn the_history_page_lists_changes_and_diffs_two_versions(backend: Backend) {
     let dir = tempfile::tempdir().expect("tempdir");
     write_action(dir.path(), "deploy", "Deploy", "tags: [ci]\n");

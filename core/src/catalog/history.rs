@@ -124,7 +124,14 @@ pub async fn action_history(
     let lifecycle = match spec {
         Some(spec) => LifecycleView {
             status: spec.lifecycle.status,
-            replacement: catalog.replacement_for(spec, &super::Viewer::everyone()),
+            // As the caller may see it (`auth::viewer`, which builds on this module).
+            replacement: catalog.replacement_for(
+                spec,
+                &super::Viewer {
+                    teams: user.team_names(),
+                    sees_everything: user.is_admin,
+                },
+            ),
             note: spec.lifecycle.note.clone(),
         },
         None => LifecycleView {
