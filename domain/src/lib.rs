@@ -15,6 +15,8 @@
 //! - [`problem`]: one located problem in a catalogue file.
 //! - [`template`]: fills `{{field}}` references in run templates (argv, env, URLs, JSON bodies).
 //! - [`user`]: the signed-in user, their teams and role.
+//! - [`versions`]: what an action's history page shows: its changes, a side-by-side diff of two
+//!   versions, its rollout with adoption, and its lifecycle.
 //! - [`view`]: what the catalogue pages show (cards, action details) and the search that filters them.
 
 pub mod duration;
@@ -28,4 +30,5 @@ pub mod secret;
 pub mod spec;
 pub mod template;
 pub mod user;
+pub mod versions;
 pub mod view;

@@ -46,6 +46,11 @@ enum Answer {
         title: Cow<'static, str>,
         message: Cow<'static, str>,
     },
+    /// A small HTML page whose body was built (and escaped) by [`crate::html`].
+    BuiltPage {
+        title: &'static str,
+        body_html: String,
+    },
     /// A small HTML page with a fixed body.
     FixedPage {
         title: &'static str,
@@ -193,6 +198,7 @@ impl IntoResponse for Error {
             Answer::FixedPage { title, body_html } => {
                 html::page(self.status, title, body_html.to_string())
             }
+            Answer::BuiltPage { title, body_html } => html::page(self.status, title, body_html),
             Answer::Text(text) => (self.status, text.into_owned()).into_response(),
             Answer::Json(message) => {
                 (self.status, Json(serde_json::json!({ "error": message }))).into_response()
@@ -220,6 +226,14 @@ impl From<SubmitError> for Error {
     fn from(e: SubmitError) -> Self {
         match e {
             SubmitError::NotFound => not_found(),
+            // 410 Gone: the action is still there to read, but gone for new requests, for good.
+            SubmitError::Retired { replacement } => Error::new(
+                StatusCode::GONE,
+                Answer::BuiltPage {
+                    title: "This action is retired",
+                    body_html: html::retired(replacement.as_ref()),
+                },
+            ),
             // The submit handler sends the form back with its mistakes; this is the fallback.
             SubmitError::Invalid(_) => bad_request(
                 "The form needs fixing",

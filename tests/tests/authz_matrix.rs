@@ -26,6 +26,21 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
         "",
         [303, 200, 404, 200, 200],
     ),
+    // An action's history: admins and the owning team (platform: nobody here but the admin).
+    (
+        "GET",
+        "/actions/{id}/history",
+        "/actions/create-repo/history",
+        "",
+        [303, 404, 404, 404, 200],
+    ),
+    (
+        "GET",
+        "/actions/{id}/history",
+        "/actions/deploy-pipeline/history",
+        "",
+        [303, 404, 404, 404, 200],
+    ),
     (
         "GET",
         "/admin/catalog",
@@ -396,6 +411,13 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
         "/api/catalog/action",
         "id=deploy-pipeline",
         [401, 200, 404, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/catalog/history",
+        "/api/catalog/history",
+        "id=create-repo&query=",
+        [401, 404, 404, 404, 200],
     ),
     (
         "POST",

@@ -587,6 +587,66 @@ async fn files_changed_by_hand_keep_working_and_are_recorded_as_such(b: Backend)
     );
 }
 
+async fn retiring_from_the_history_page_hides_the_action_and_restoring_brings_it_back(b: Backend) {
+    let dir = catalogue(false);
+    let app = TestApp::builder(b).with_catalog(dir.path()).spawn().await;
+    app.sign_in("ada").await;
+    let resp = app
+        .post_form(
+            "/actions/pay-report/lifecycle",
+            &form(&[
+                ("status", "retired"),
+                ("replacement", "grant-access"),
+                ("note", "Reports come from the data portal now"),
+            ]),
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    let text = std::fs::read_to_string(dir.path().join("pay-report.yaml")).unwrap();
+    assert!(text.ends_with("lifecycle:\n  status: retired\n  replacement: grant-access\n  note: Reports come from the data portal now\n"), "{text}");
+    let list = app
+        .post_form("/api/catalog/list", "")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !list.contains("pay-report"),
+        "a retired action leaves the catalogue"
+    );
+    let (status, page) = app.get_text("/actions/pay-report").await;
+    assert_eq!(status, 200, "its page stays readable");
+    assert!(page.contains("/actions/grant-access"));
+    let resp = app
+        .post_form(
+            "/actions/pay-report/lifecycle",
+            &form(&[("status", "active"), ("note", "")]),
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("pay-report.yaml")).unwrap(),
+        PAY
+    );
+    let kinds: Vec<String> = changes(&app.runway.db, "pay-report")
+        .await
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(kinds, vec!["files", "retire", "restore"]);
+    assert_eq!(
+        audit_kinds(&app.runway.db, "action:pay-report").await,
+        vec!["catalog_retire", "catalog_restore"]
+    );
+    let bad = app
+        .post_form(
+            "/actions/pay-report/lifecycle",
+            &form(&[("status", "gone")]),
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+}
+
 both_backends!(
     admin_publishes_a_new_action_and_developers_of_early_adopter_teams_see_it,
     a_developer_cannot_publish_save_drafts_or_open_the_editor,
@@ -598,4 +658,5 @@ both_backends!(
     rollout_widens_an_early_adopter_action_to_everyone_in_one_step,
     drafts_are_kept_for_their_team_and_discarded_by_publishing,
     files_changed_by_hand_keep_working_and_are_recorded_as_such,
+    retiring_from_the_history_page_hides_the_action_and_restoring_brings_it_back,
 );

@@ -22,6 +22,7 @@ mod editor;
 mod history;
 mod inbox;
 mod isolation;
+mod lifecycle;
 mod oidc;
 mod queue;
 mod requests;

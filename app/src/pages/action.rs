@@ -3,9 +3,11 @@
 use crate::api::{get_action, set_status};
 use crate::error::AppError;
 use crate::pages::form::RequestForm;
+use crate::pages::lifecycle::LifecycleNotice;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
+use runway_domain::spec::LifecycleStatus;
 use runway_domain::view::{ActionDetail, FieldPreview};
 
 #[component]
@@ -48,6 +50,8 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
     let query = runway_domain::view::parse_query(&use_location().search.get_untracked());
     let invalid = query.iter().any(|(k, v)| k == "_invalid" && v == "1");
     let beta = (!d.beta_teams.is_empty()).then(|| d.beta_teams.join(", "));
+    let retired = d.lifecycle == LifecycleStatus::Retired;
+    let history = d.history.then(|| format!("/actions/{}/history", card.id));
     view! {
         <Title text=card.title.clone() />
         <article class="action-page">
@@ -71,15 +75,18 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                     </ul>
                 })}
             </header>
+            <LifecycleNotice status=d.lifecycle replacement=d.replacement note=d.lifecycle_note />
             // The form is the page's main job: it comes first, with the facts beside it on wide
             // screens and the description after them (collapsible); on narrow screens all three
-            // stack in this order.
+            // stack in this order. A retired action has no form.
             <div class="action-layout">
-                <section class="request-section" id="form" aria-labelledby="form-heading">
-                    <h2 id="form-heading">"Request it"</h2>
-                    {d.inputs.is_empty().then(|| view! { <p class="muted">"This action needs no input."</p> })}
-                    <RequestForm action_id=card.id.clone() fields=d.inputs teams=d.teams query=query.clone() invalid form_key=d.form_key />
-                </section>
+                {(!retired).then(|| view! {
+                    <section class="request-section" id="form" aria-labelledby="form-heading">
+                        <h2 id="form-heading">"Request it"</h2>
+                        {d.inputs.is_empty().then(|| view! { <p class="muted">"This action needs no input."</p> })}
+                        <RequestForm action_id=card.id.clone() fields=d.inputs teams=d.teams query=query.clone() invalid form_key=d.form_key />
+                    </section>
+                })}
                 <aside class="facts" aria-label="At a glance">
                     <dl>
                         <dt>"Owner"</dt>
@@ -114,6 +121,7 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                         <dt>"Version"</dt>
                         <dd>
                             <code>{d.version}</code>
+                            {history.map(|h| view! { " " <a href=h>"History"</a> })}
                         </dd>
                     </dl>
                 </aside>

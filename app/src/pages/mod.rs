@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod action;
+pub mod action_history;
 pub mod catalog;
 pub mod discover;
 pub mod discover_map;
@@ -9,6 +10,7 @@ pub mod form;
 pub mod health;
 pub mod history;
 pub mod inbox;
+pub mod lifecycle;
 pub mod not_found;
 pub mod request;
 pub mod signin;

@@ -64,12 +64,37 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, CatalogDirError> {
             Err(mut found) => problems.append(&mut found),
         }
     }
+    check_replacements(dir, &actions, &mut problems);
     Ok(Catalog {
         actions,
         problems,
         files_read: names.len(),
         loaded_at: Utc::now(),
     })
+}
+
+/// `lifecycle.replacement` must name an action that loaded. Only the whole catalogue can tell, so
+/// this runs after every file is read. A missing replacement is a problem on the file, but the action
+/// still loads: skipping it would take a working (or retired) action away because of a pointer, and
+/// its page simply shows no link.
+fn check_replacements(
+    dir: &Path,
+    actions: &BTreeMap<String, Arc<LoadedAction>>,
+    problems: &mut Vec<Problem>,
+) {
+    for action in actions.values() {
+        let Some(replacement) = &action.spec.lifecycle.replacement else {
+            continue;
+        };
+        if !actions.contains_key(replacement.as_str()) {
+            problems.push(problem(
+                &dir.join(&action.file).display().to_string(),
+                line_of_key(&action.source, "replacement"),
+                "lifecycle.replacement",
+                format!("`{replacement}` is not an action in the catalogue"),
+            ));
+        }
+    }
 }
 
 fn problem(label: &str, line: Option<u32>, field: &str, message: impl Into<String>) -> Problem {

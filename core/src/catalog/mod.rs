@@ -7,16 +7,18 @@
 //! version it ran. [`CatalogStore::reload`] swaps in a new snapshot atomically (at start and on SIGHUP).
 
 pub mod git;
+pub mod history;
 mod load;
 
+pub use history::{action_history, ActionHistoryError, VersionPair};
 pub use load::{check_source, load_dir, CatalogDirError, MAX_FILE_BYTES};
 
 use crate::db::catalog::{self as sql, ActionRecord};
 use crate::db::{Db, DbError};
 use chrono::{DateTime, Utc};
 use runway_domain::problem::Problem;
-use runway_domain::spec::{ActionSpec, Visibility};
-use runway_domain::view::{ActionCard, ActionDetail, FieldPreview};
+use runway_domain::spec::{ActionSpec, LifecycleStatus, Visibility};
+use runway_domain::view::{ActionCard, ActionDetail, ActionLink, FieldPreview};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -40,7 +42,8 @@ pub struct LoadedAction {
 pub struct Catalog {
     /// Actions by id.
     pub actions: BTreeMap<String, Arc<LoadedAction>>,
-    /// Problems of the files that were skipped (and of duplicates).
+    /// Problems of the files that were skipped (and of duplicates), and of loaded actions whose
+    /// `lifecycle.replacement` names no action (those still load).
     pub problems: Vec<Problem>,
     /// How many action files were read.
     pub files_read: usize,
@@ -75,6 +78,11 @@ impl Viewer {
         }
     }
 
+    /// May this viewer open the action's history page? Admins and members of the owning team.
+    pub fn may_see_history(&self, spec: &ActionSpec) -> bool {
+        self.sees_everything || self.teams.iter().any(|t| t == spec.owner.as_str())
+    }
+
     pub fn may_see(&self, spec: &ActionSpec) -> bool {
         match &spec.visible_to {
             Visibility::All => true,
@@ -98,12 +106,14 @@ impl Catalog {
         }
     }
 
-    /// Cards for every action `viewer` may see, ordered by category then title.
+    /// Cards for every action `viewer` may see, ordered by category then title. Retired actions
+    /// have no card, for anyone: their pages still open by link (history, past requests).
     pub fn cards_for(&self, viewer: &Viewer) -> Vec<ActionCard> {
         let mut cards: Vec<ActionCard> = self
             .actions
             .values()
             .filter(|a| viewer.may_see(&a.spec))
+            .filter(|a| a.spec.lifecycle.status != LifecycleStatus::Retired)
             .map(|a| ActionCard::from(&a.spec))
             .collect();
         cards.sort_by(|a, b| (&a.category, &a.title).cmp(&(&b.category, &b.title)));
@@ -133,6 +143,23 @@ impl Catalog {
             teams: viewer.teams.clone(),
             form_key: String::new(),
             may_edit: false,
+            lifecycle: spec.lifecycle.status,
+            replacement: self.replacement_for(spec, viewer),
+            lifecycle_note: spec.lifecycle.note.clone(),
+            history: viewer.may_see_history(spec),
+        })
+    }
+
+    /// The action to use instead of `spec`, when it names one that exists and `viewer` may see.
+    pub fn replacement_for(&self, spec: &ActionSpec, viewer: &Viewer) -> Option<ActionLink> {
+        let id = spec.lifecycle.replacement.as_ref()?;
+        let other = self
+            .actions
+            .get(id.as_str())
+            .filter(|a| viewer.may_see(&a.spec))?;
+        Some(ActionLink {
+            id: id.to_string(),
+            title: other.spec.title.clone(),
         })
     }
 }
