@@ -246,7 +246,7 @@ fn Editor(d: EditorData) -> impl IntoView {
                     <form method="post" action="/catalog/publish" class="editor-form" data-testid="editor-form">
                         <input type="hidden" name="base" value=base />
                         <div id="panel-yaml" role="tabpanel" aria-labelledby="tab-yaml" hidden=move || tab.get() != Tab::Yaml>
-                            <label for="editor-yaml">"YAML"</label>
+                            <label for="editor-yaml">"Action YAML"</label>
                             <textarea id="editor-yaml" name="yaml" rows="30" spellcheck="false" class="yaml"
                                 aria-describedby="editor-problems"
                                 prop:value=move || yaml.get()
