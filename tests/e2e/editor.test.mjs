@@ -73,6 +73,11 @@ for (const backend of backends) {
       await preview.getByLabel('Why write access').waitFor();
       await preview.getByRole('button', { name: 'Submit request' }).click();
       assert.match(await preview.innerText(), /required/i);
+      // Valid values give a dry run of what the request would do: nothing is sent.
+      await preview.getByLabel('Database').fill('orders');
+      await preview.getByLabel('Why write access').fill('Schema migration');
+      await preview.getByRole('button', { name: 'Submit request' }).click();
+      assert.match(await preview.getByTestId('preview-ok').innerText(), /Would wait in the \S+ team's inbox/);
 
       // Beta for payments, then publish with a note.
       await page.getByLabel('Early-adopter teams only (Beta)').check();

@@ -295,13 +295,15 @@ fn Editor(d: EditorData) -> impl IntoView {
 #[component]
 fn Preview(spec: ActionSpec, teams: Vec<String>, stale: Signal<bool>) -> impl IntoView {
     let beta = spec.visible_to.is_beta();
+    let dry = spec.clone();
     view! {
         {move || stale.get().then(|| view! { <p class="muted">"Showing the last valid version."</p> })}
         <div class="preview-card">
             <h3>{spec.title.clone()}{beta.then(|| view! { " " <span class="badge badge-beta">"Beta"</span> })}</h3>
             <p>{spec.summary.clone()}</p>
             <p class="muted">{spec.approval_in_words()}</p>
-            <RequestForm action_id=spec.id.to_string() fields=spec.inputs.clone() teams query=Vec::new() invalid=false form_key=String::new() preview=true />
+            <RequestForm action_id=spec.id.to_string() fields=spec.inputs.clone() teams query=Vec::new() invalid=false form_key=String::new()
+                preview=Callback::new(move |valid| runway_domain::edit::dry_run(&dry, &valid)) />
         </div>
     }
 }
