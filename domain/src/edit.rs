@@ -26,6 +26,9 @@ pub struct EditorData {
     pub draft: Option<String>,
     /// The editor's own teams, for the preview's team fields.
     pub teams: Vec<String>,
+    /// A member of the owning team reading it: no publishing or saving.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// Replaces the top-level `key`'s block in `yaml` with `block` (which starts with `key:` and ends with

@@ -258,10 +258,20 @@ fn Editor(d: EditorData) -> impl IntoView {
                             <input id="editor-note" name="note" type="text" maxlength="2000"
                                 placeholder="What changed and why (the version's note and commit message)" />
                         </p>
-                        <p class="form-actions">
-                            <button type="submit" class="primary">"Publish"</button>
-                            <button type="submit" class="secondary" formaction="/catalog/draft">"Save draft"</button>
-                        </p>
+                        {if d.read_only {
+                            view! {
+                                <p class="notice" role="status" data-testid="read-only">
+                                    "You can read this and try it in the preview; admins and the owning team's leads change and publish it."
+                                </p>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <p class="form-actions">
+                                    <button type="submit" class="primary">"Publish"</button>
+                                    <button type="submit" class="secondary" formaction="/catalog/draft">"Save draft"</button>
+                                </p>
+                            }.into_any()
+                        }}
                     </form>
                 </section>
                 <aside class="editor-side" aria-label="Problems and preview">
