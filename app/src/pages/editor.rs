@@ -245,6 +245,7 @@ fn Editor(d: EditorData) -> impl IntoView {
                     </div>
                     <form method="post" action="/catalog/publish" class="editor-form" data-testid="editor-form">
                         <input type="hidden" name="base" value=base />
+                        {(!d.is_new).then(|| view! { <input type="hidden" name="id" value=d.id.clone() /> })}
                         <div id="panel-yaml" role="tabpanel" aria-labelledby="tab-yaml" hidden=move || tab.get() != Tab::Yaml>
                             <label for="editor-yaml">"Action YAML"</label>
                             <textarea id="editor-yaml" name="yaml" rows="30" spellcheck="false" class="yaml"

@@ -199,6 +199,8 @@ fn owner_in(rw: &Runway, id: &str, text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Publish {
     pub yaml: String,
+    /// The id of the action the editor opened (`None` for a new action): a publish cannot rename.
+    pub original_id: Option<String>,
     /// [`Source::base`] of the file the editor started from; `None` for a new action.
     pub base: Option<String>,
     pub note: String,
@@ -243,6 +245,12 @@ pub async fn publish(rw: &Runway, user: &User, change: Publish) -> Result<Publis
     };
     let action = checked.map_err(EditError::Invalid)?;
     let id = action.spec.id.to_string();
+    if let Some(original) = change.original_id.as_deref().filter(|o| *o != id) {
+        return Err(EditError::BadValue(format!(
+            "the id is the action's file name and cannot change from `{original}` to `{id}` here; \
+             create a new action with the new id, then retire this one"
+        )));
+    }
     let new_owner = action.spec.owner.to_string();
 
     let _guard = rw.catalog.edit_guard().await;
@@ -370,6 +378,7 @@ pub async fn rollback(
         user,
         Publish {
             yaml: old,
+            original_id: Some(id.to_string()),
             base: Some(current.base),
             note: note.to_string(),
             kind: ChangeKind::Rollback,
@@ -420,6 +429,7 @@ pub async fn rollout(
         user,
         Publish {
             yaml: splice(&current.text, "visible_to", Some(&block)),
+            original_id: Some(id.to_string()),
             base: Some(current.base),
             note,
             kind: ChangeKind::Rollout,
@@ -473,6 +483,7 @@ pub async fn set_lifecycle(
         user,
         Publish {
             yaml: splice(&current.text, "lifecycle", block.as_deref()),
+            original_id: Some(id.to_string()),
             base: Some(current.base),
             note,
             kind,
