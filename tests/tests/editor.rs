@@ -406,6 +406,36 @@ async fn in_a_git_catalogue_each_publish_is_a_commit_by_the_person(b: Backend) {
     );
 }
 
+async fn a_catalogue_folder_inside_another_repository_is_written_but_never_committed(b: Backend) {
+    // Like the demo catalogue inside Runway's own checkout: a publish must not commit to the project.
+    let project = catalogue(true);
+    let dir = project.path().join("catalog");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("grant-access.yaml"), GRANT).unwrap();
+    let app = TestApp::builder(b).with_catalog(&dir).spawn().await;
+    app.sign_in("ada").await;
+    let edited = GRANT.replace("Grant access", "Grant access here");
+    let resp = app
+        .post_form(
+            "/catalog/publish",
+            &form(&[
+                ("yaml", &edited),
+                ("base", &base_of(GRANT)),
+                ("note", "local"),
+            ]),
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("grant-access.yaml")).unwrap(),
+        edited
+    );
+    assert_eq!(
+        run_git(project.path(), &["rev-list", "--count", "HEAD"]),
+        "1"
+    );
+}
+
 async fn rollback_publishes_an_earlier_version_again_as_a_new_change(b: Backend) {
     let dir = catalogue(false);
     let app = TestApp::builder(b).with_catalog(dir.path()).spawn().await;
@@ -670,6 +700,7 @@ both_backends!(
     nobody_can_publish_an_invalid_action_and_the_text_comes_back,
     a_second_publish_from_the_same_version_is_a_conflict_that_shows_both,
     in_a_git_catalogue_each_publish_is_a_commit_by_the_person,
+    a_catalogue_folder_inside_another_repository_is_written_but_never_committed,
     rollback_publishes_an_earlier_version_again_as_a_new_change,
     rollout_widens_an_early_adopter_action_to_everyone_in_one_step,
     drafts_are_kept_for_their_team_and_discarded_by_publishing,

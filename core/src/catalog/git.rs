@@ -35,9 +35,17 @@ async fn git(dir: &Path, args: &[&str]) -> Result<String, GitError> {
     }
 }
 
-/// Whether `dir` is inside a git work tree (false when git itself is missing).
+/// Whether `dir` is the top of a git work tree (false when git itself is missing). A catalogue
+/// that is only a folder inside another repository (the demo catalogue inside Runway's own
+/// checkout) is not committed to: publishing there must not make commits in someone's project.
 pub async fn is_repo(dir: &Path) -> bool {
-    matches!(git(dir, &["rev-parse", "--is-inside-work-tree"]).await, Ok(s) if s == "true")
+    let Ok(top) = git(dir, &["rev-parse", "--show-toplevel"]).await else {
+        return false;
+    };
+    match (std::fs::canonicalize(&top), std::fs::canonicalize(dir)) {
+        (Ok(top), Ok(dir)) => top == dir,
+        _ => false,
+    }
 }
 
 /// Whether `file` (relative to `dir`) has changes not committed (staged or not).
