@@ -5,6 +5,7 @@
 //!
 //! - [`ids`]: validated identifiers (action ids, team names, field names).
 //! - [`form`]: request forms: the one validation the browser and the server both run.
+//! - [`audit`]: the Audit page's filters and rows (shared by the page and the CSV export).
 //! - [`duration`]: human durations such as `90s`, `15m`, `1h30m` (and their serde form in settings).
 //! - [`spec`]: the action specification: inputs, executor, approval policy, rollout.
 //! - [`parse`]: reads one catalogue YAML file into an [`spec::ActionSpec`], reporting *every* problem
@@ -16,6 +17,7 @@
 //! - [`user`]: the signed-in user, their teams and role.
 //! - [`view`]: what the catalogue pages show (cards, action details) and the search that filters them.
 
+pub mod audit;
 pub mod duration;
 pub mod form;
 pub mod ids;

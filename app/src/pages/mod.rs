@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod action;
+pub mod audit;
 pub mod catalog;
 pub mod discover;
 pub mod discover_map;

@@ -34,6 +34,206 @@ pub async fn insert(db: &Db, row: &NewAuditRow<'_>) -> Result<(), DbError> {
     .bind(row.after_hash)
     .bind(row.detail.as_deref())
     .execute(pool)
-    .await)?;
+    .await
+    .map(|_| ()))?;
     Ok(())
+}
+
+/// One stored event.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditEventRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub via: Option<String>,
+    pub kind: String,
+    pub object: String,
+    pub before_hash: Option<String>,
+    pub after_hash: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Whose events: these people (by id) and, with `system`, Runway's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actors {
+    pub ids: Vec<i64>,
+    pub system: bool,
+}
+
+/// Which object: exactly one, or every object whose name starts with a prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectMatch {
+    Exact(String),
+    Prefix(String),
+}
+
+/// Which events, newest first. Every set field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub actors: Option<Actors>,
+    /// An `AuditKind` name.
+    pub kind: Option<String>,
+    pub object: Option<ObjectMatch>,
+    /// At or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Before.
+    pub until: Option<DateTime<Utc>>,
+    /// Keyset cursor: events strictly older than this event (by `(at, id)`).
+    pub before: Option<i64>,
+}
+
+/// `%` and `_` match themselves in a LIKE pattern built from user text.
+fn like_contains(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The smallest string greater than every string starting with `prefix` (byte order, which is
+/// SQLite's BINARY collation and the `"C"` collation of the Postgres column): `action:` gives
+/// `action;`. `None` when no such bound exists (the prefix ends in `char::MAX`).
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// Up to this many people matching a "who" filter are listed by id.
+const MAX_PEOPLE: i64 = 500;
+
+/// The ids of the people whose name contains `needle` (case-insensitive), at most 500. People
+/// are few: the audit table is then searched by its actor index, never by scanning names.
+#[tracing::instrument(skip_all)]
+pub async fn people_named(db: &Db, needle: &str) -> Result<Vec<i64>, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM users WHERE LOWER(name) LIKE $1 ESCAPE '\\' ORDER BY id LIMIT $2",
+    )
+    .bind(like_contains(needle))
+    .bind(MAX_PEOPLE)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// On SQLite, an object prefix with fewer matches than this is read through the object index
+/// (then sorted by time); a commoner one is found faster by walking the log newest first, where
+/// matches come early. Postgres's planner makes this choice from its statistics.
+const SQLITE_PREFIX_CAP: i64 = 2_000;
+
+/// Up to `limit` events matching `f`, newest first (by `(at, id)`).
+#[tracing::instrument(skip_all)]
+pub async fn page(db: &Db, f: &Filter, limit: i64) -> Result<Vec<AuditEventRow>, DbError> {
+    if f.actors
+        .as_ref()
+        .is_some_and(|a| a.ids.is_empty() && !a.system)
+    {
+        return Ok(Vec::new());
+    }
+    let prefix = match &f.object {
+        Some(ObjectMatch::Prefix(p)) => Some((p.clone(), prefix_end(p))),
+        _ => None,
+    };
+    // SQLite's planner has no statistics here: it would sort every match of a common prefix.
+    // Count a bounded number of matches and tell it which index to walk.
+    let sqlite_hint = match (db, &prefix) {
+        (Db::Sqlite(pool), Some((start, end))) if f.actors.is_none() && f.kind.is_none() => {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "SELECT count(*) FROM (SELECT 1 FROM audit_events WHERE object >= ",
+            );
+            qb.push_bind(start.clone());
+            if let Some(end) = end {
+                qb.push(" AND object < ").push_bind(end.clone());
+            }
+            qb.push(" LIMIT ").push_bind(SQLITE_PREFIX_CAP).push(")");
+            let matches: i64 = qb.build_query_scalar().fetch_one(pool).await?;
+            if matches < SQLITE_PREFIX_CAP {
+                " INDEXED BY audit_events_object"
+            } else {
+                " INDEXED BY audit_events_at"
+            }
+        }
+        _ => "",
+    };
+    Ok(on_pool!(db, pool => {
+        let mut qb = sqlx::QueryBuilder::new(format!(
+            "SELECT id, at, actor_id, actor_name, via, kind, object, before_hash, after_hash, detail \
+             FROM audit_events{sqlite_hint} WHERE 1 = 1"
+        ));
+        if let Some(a) = &f.actors {
+            let mut alternatives = Vec::new();
+            if !a.ids.is_empty() {
+                alternatives.push("ids");
+            }
+            if a.system {
+                alternatives.push("system");
+            }
+            qb.push(" AND (");
+            for (i, alt) in alternatives.into_iter().enumerate() {
+                if i > 0 {
+                    qb.push(" OR ");
+                }
+                if alt == "system" {
+                    qb.push("actor_id IS NULL");
+                } else if a.ids.len() == 1 {
+                    qb.push("actor_id = ").push_bind(a.ids[0]);
+                } else {
+                    qb.push("actor_id IN (");
+                    let mut list = qb.separated(", ");
+                    for id in &a.ids {
+                        list.push_bind(*id);
+                    }
+                    list.push_unseparated(")");
+                }
+            }
+            qb.push(")");
+        }
+        if let Some(k) = &f.kind {
+            qb.push(" AND kind = ").push_bind(k.clone());
+        }
+        match (&f.object, &prefix) {
+            (_, Some((start, end))) => {
+                qb.push(" AND object >= ").push_bind(start.clone());
+                if let Some(end) = end {
+                    qb.push(" AND object < ").push_bind(end.clone());
+                }
+            }
+            (Some(ObjectMatch::Exact(o)), None) => {
+                qb.push(" AND object = ").push_bind(o.clone());
+            }
+            _ => {}
+        }
+        if let Some(t) = f.from {
+            qb.push(" AND at >= ").push_bind(t);
+        }
+        if let Some(t) = f.until {
+            qb.push(" AND at < ").push_bind(t);
+        }
+        if let Some(b) = f.before {
+            qb.push(" AND (at, id) < ((SELECT at FROM audit_events WHERE id = ")
+                .push_bind(b)
+                .push("), ")
+                .push_bind(b)
+                .push(")");
+        }
+        qb.push(" ORDER BY at DESC, id DESC LIMIT ").push_bind(limit);
+        qb.build_query_as::<AuditEventRow>().fetch_all(pool).await
+    })?)
+}
+
+/// How many events the log holds (tests and the benchmark).
+#[tracing::instrument(skip_all)]
+pub async fn count(db: &Db) -> Result<i64, DbError> {
+    Ok(
+        on_pool!(db, pool => sqlx::query_scalar("SELECT count(*) FROM audit_events")
+        .fetch_one(pool)
+        .await)?,
+    )
 }
