@@ -25,8 +25,7 @@ pub async fn audit_filter(rw: &Runway, user: &User, q: &AuditQuery) -> Result<Fi
     if !user.is_admin {
         return Err(AuditError::Forbidden);
     }
-    let mut f = Filter::default();
-    f.actors = match q.who() {
+    let actors = match q.who() {
         None => None,
         Some(WhoFilter::User(id)) => Some(Actors {
             ids: vec![id],
@@ -40,16 +39,15 @@ pub async fn audit_filter(rw: &Runway, user: &User, q: &AuditQuery) -> Result<Fi
                 .contains(&name.to_lowercase()),
         }),
     };
-    if !q.kind.is_empty() {
-        let kind = AuditKind::parse(&q.kind).ok_or_else(|| {
-            AuditError::BadInput(format!("kind: `{}` is not an audit kind", q.kind))
-        })?;
-        f.kind = Some(kind.as_str().to_string());
-    }
-    f.object = q.object().map(|o| match o {
-        ObjectFilter::Exact(o) => ObjectMatch::Exact(o),
-        ObjectFilter::Prefix(p) => ObjectMatch::Prefix(p),
-    });
+    let kind = match q.kind.as_str() {
+        "" => None,
+        k => Some(
+            AuditKind::parse(k)
+                .ok_or_else(|| AuditError::BadInput(format!("kind: `{k}` is not an audit kind")))?
+                .as_str()
+                .to_string(),
+        ),
+    };
     let day = |d: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, AuditError> {
         if d.is_empty() {
             return Ok(None);
@@ -60,10 +58,18 @@ pub async fn audit_filter(rw: &Runway, user: &User, q: &AuditQuery) -> Result<Fi
             .map(|t| Some(t.and_utc()))
             .ok_or_else(|| AuditError::BadInput(format!("not a date: `{d}`")))
     };
-    f.from = day(&q.from)?;
-    f.until = day(&q.to)?.map(|t| t + chrono::Duration::days(1));
-    f.before = q.before;
-    Ok(f)
+    Ok(Filter {
+        actors,
+        kind,
+        object: q.object().map(|o| match o {
+            ObjectFilter::Exact(o) => ObjectMatch::Exact(o),
+            ObjectFilter::Prefix(p) => ObjectMatch::Prefix(p),
+        }),
+        from: day(&q.from)?,
+        // `to` is inclusive: everything before the next day.
+        until: day(&q.to)?.map(|t| t + chrono::Duration::days(1)),
+        before: q.before,
+    })
 }
 
 /// One page of the audit log for an admin, newest first.
