@@ -129,8 +129,19 @@ pub async fn people_named(db: &Db, needle: &str) -> Result<Vec<i64>, DbError> {
 const SQLITE_PREFIX_CAP: i64 = 2_000;
 
 /// Up to `limit` events matching `f`, newest first (by `(at, id)`).
-#[tracing::instrument(skip_all)]
 pub async fn page(db: &Db, f: &Filter, limit: i64) -> Result<Vec<AuditEventRow>, DbError> {
+    page_with_prefix_cap(db, f, limit, SQLITE_PREFIX_CAP).await
+}
+
+/// [`page`] with another threshold between SQLite's two ways of reading an object prefix (tests
+/// use it to check that both return the same rows). Postgres ignores it.
+#[tracing::instrument(skip_all)]
+pub async fn page_with_prefix_cap(
+    db: &Db,
+    f: &Filter,
+    limit: i64,
+    prefix_cap: i64,
+) -> Result<Vec<AuditEventRow>, DbError> {
     if f.actors
         .as_ref()
         .is_some_and(|a| a.ids.is_empty() && !a.system)
@@ -152,9 +163,9 @@ pub async fn page(db: &Db, f: &Filter, limit: i64) -> Result<Vec<AuditEventRow>,
             if let Some(end) = end {
                 qb.push(" AND object < ").push_bind(end.clone());
             }
-            qb.push(" LIMIT ").push_bind(SQLITE_PREFIX_CAP).push(")");
+            qb.push(" LIMIT ").push_bind(prefix_cap).push(")");
             let matches: i64 = qb.build_query_scalar().fetch_one(pool).await?;
-            if matches < SQLITE_PREFIX_CAP {
+            if matches < prefix_cap {
                 " INDEXED BY audit_events_object"
             } else {
                 " INDEXED BY audit_events_at"
