@@ -1,5 +1,6 @@
 //! SQL for the audit log: one append-only table (`audit_events`; triggers refuse UPDATE and DELETE).
 
+use super::history::like_contains;
 use super::{Db, DbError};
 use crate::on_pool;
 use chrono::{DateTime, Utc};
@@ -81,16 +82,6 @@ pub struct Filter {
     pub until: Option<DateTime<Utc>>,
     /// Keyset cursor: events strictly older than this event (by `(at, id)`).
     pub before: Option<i64>,
-}
-
-/// `%` and `_` match themselves in a LIKE pattern built from user text.
-fn like_contains(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 /// The smallest string greater than every string starting with `prefix` (byte order, which is
@@ -179,30 +170,21 @@ pub async fn page_with_prefix_cap(
              FROM audit_events{sqlite_hint} WHERE 1 = 1"
         ));
         if let Some(a) = &f.actors {
-            let mut alternatives = Vec::new();
-            if !a.ids.is_empty() {
-                alternatives.push("ids");
-            }
-            if a.system {
-                alternatives.push("system");
-            }
+            // Never empty here: a filter matching nobody returned early.
             qb.push(" AND (");
-            for (i, alt) in alternatives.into_iter().enumerate() {
-                if i > 0 {
+            if !a.ids.is_empty() {
+                qb.push("actor_id IN (");
+                let mut list = qb.separated(", ");
+                for id in &a.ids {
+                    list.push_bind(*id);
+                }
+                list.push_unseparated(")");
+                if a.system {
                     qb.push(" OR ");
                 }
-                if alt == "system" {
-                    qb.push("actor_id IS NULL");
-                } else if a.ids.len() == 1 {
-                    qb.push("actor_id = ").push_bind(a.ids[0]);
-                } else {
-                    qb.push("actor_id IN (");
-                    let mut list = qb.separated(", ");
-                    for id in &a.ids {
-                        list.push_bind(*id);
-                    }
-                    list.push_unseparated(")");
-                }
+            }
+            if a.system {
+                qb.push("actor_id IS NULL");
             }
             qb.push(")");
         }
