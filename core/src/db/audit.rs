@@ -221,12 +221,17 @@ pub async fn page_with_prefix_cap(
     })?)
 }
 
-/// How many events the log holds (tests and the benchmark).
-#[tracing::instrument(skip_all)]
-pub async fn count(db: &Db) -> Result<i64, DbError> {
-    Ok(
-        on_pool!(db, pool => sqlx::query_scalar("SELECT count(*) FROM audit_events")
-        .fetch_one(pool)
-        .await)?,
-    )
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn a_prefix_ends_just_after_its_last_character() {
+        assert_eq!(prefix_end("action:").as_deref(), Some("action;"));
+        assert_eq!(prefix_end("request:4").as_deref(), Some("request:5"));
+        assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
+        // Surrogates are not characters: the next one after U+D7FF is U+E000.
+        assert_eq!(prefix_end("x\u{D7FF}").as_deref(), Some("x\u{E000}"));
+    }
 }
