@@ -10,6 +10,8 @@ use runway_domain::view::{
 };
 use serde::{Deserialize, Serialize};
 
+pub mod editor;
+
 #[cfg(feature = "ssr")]
 fn runway() -> Result<runway_core::state::Runway, AppError> {
     use_context::<runway_core::state::Runway>().ok_or_else(|| {
@@ -118,7 +120,27 @@ pub async fn get_action(id: String) -> Result<ActionDetail, AppError> {
         .detail_for(&id, &runway_core::auth::viewer(&user))
         .ok_or_else(|| reject(AppError::NotFound))?;
     detail.form_key = uuid::Uuid::new_v4().simple().to_string();
+    detail.may_edit = runway_core::editor::may_edit(&user, &detail.card.owner);
     Ok(detail)
+}
+
+/// An action's history page (`query`: the page's query string, `from` and `to` naming the two
+/// versions to compare): `NotFound` unless the caller is an admin or in the owning team.
+#[server(endpoint = "catalog/history")]
+pub async fn get_action_history(
+    id: String,
+    query: String,
+) -> Result<runway_domain::versions::ActionHistory, AppError> {
+    use runway_core::catalog::{action_history, ActionHistoryError, VersionPair};
+    let user = user().await?;
+    let rw = runway()?;
+    let pair = VersionPair::from_query(&query);
+    action_history(&rw.db, &rw.catalog.snapshot(), &user, &id, pair)
+        .await
+        .map_err(|e| match e {
+            ActionHistoryError::NotFound => reject(AppError::NotFound),
+            ActionHistoryError::Db(e) => unavailable("cannot load an action's history")(e),
+        })
 }
 
 /// One request's page: `NotFound` unless the caller may see it (requester, its team, the owning

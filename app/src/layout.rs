@@ -59,6 +59,11 @@ fn SignedInNav(user: User) -> impl IntoView {
                 <li>
                     <A href="/inbox">"Inbox" <Badge n=move || counts.get().map(|c| c.inbox) /></A>
                 </li>
+                {(user.is_admin || user.teams.iter().any(|m| m.is_lead)).then(|| view! {
+                    <li>
+                        <A href="/catalog/new">"New action"</A>
+                    </li>
+                })}
                 {user.is_admin.then(|| view! {
                     <li>
                         <A href="/admin/catalog">"Catalogue health"</A>

@@ -68,6 +68,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::catalog::CatalogPage ssr=SsrMode::Async />
                     <Route path=path!("/actions/:id") view=pages::action::ActionPage ssr=SsrMode::Async />
+                    <Route path=path!("/actions/:id/edit") view=pages::editor::EditActionPage ssr=SsrMode::Async />
+                    <Route path=path!("/catalog/new") view=pages::editor::NewActionPage ssr=SsrMode::Async />
+                    <Route path=path!("/actions/:id/history") view=pages::action_history::ActionHistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/teams/:team") view=pages::team::TeamPageView ssr=SsrMode::Async />
                     <Route path=path!("/requests") view=pages::history::HistoryPageView ssr=SsrMode::Async />
                     <Route path=path!("/requests/:id") view=pages::request::RequestPage ssr=SsrMode::Async />

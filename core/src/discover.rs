@@ -180,19 +180,15 @@ pub async fn analysis(db: &Db, source: &str, by: RankBy) -> Result<Analysis, Dis
     .map_err(|_| DiscoverError::Analysis)
 }
 
-/// Writes a draft catalogue action for one of `source`'s groups into `catalog_dir` (as
-/// `<id>.yaml`; an existing file is never overwritten) and returns its path. The draft has a
-/// manual executor, `replaces` naming the group, and inputs from the group's varying parts; the
-/// catalogue loader accepts it as it is, so it shows in the catalogue at the next reload.
-pub async fn draft_action(
+/// The draft catalogue action (id and YAML) for one of `source`'s groups, owned by `owner`: what
+/// [`draft_action`] writes, and what the portal's editor opens as a draft to finish first.
+pub async fn draft_of(
     db: &Db,
-    catalog_dir: &std::path::Path,
     source: &str,
     group: &runway_discover::cluster::GroupId,
     owner: &str,
-) -> Result<std::path::PathBuf, DiscoverError> {
+) -> Result<runway_discover::draft::Draft, DiscoverError> {
     use runway_discover::draft::{draft, DraftOptions};
-    use std::io::Write;
     let analysis = analysis(db, source, RankBy::Waiting).await?;
     let found = analysis
         .groups
@@ -204,7 +200,22 @@ pub async fn draft_action(
         owner: owner.to_string(),
         ..Default::default()
     };
-    let d = draft(found, figures, &options);
+    Ok(draft(found, figures, &options))
+}
+
+/// Writes a draft catalogue action for one of `source`'s groups into `catalog_dir` (as
+/// `<id>.yaml`; an existing file is never overwritten) and returns its path. The draft has a
+/// manual executor, `replaces` naming the group, and inputs from the group's varying parts; the
+/// catalogue loader accepts it as it is, so it shows in the catalogue at the next reload.
+pub async fn draft_action(
+    db: &Db,
+    catalog_dir: &std::path::Path,
+    source: &str,
+    group: &runway_discover::cluster::GroupId,
+    owner: &str,
+) -> Result<std::path::PathBuf, DiscoverError> {
+    use std::io::Write;
+    let d = draft_of(db, source, group, owner).await?;
     let path = catalog_dir.join(format!("{}.yaml", d.id));
     let shown = path.display().to_string();
     // create_new: a draft someone has started to finish is never replaced.

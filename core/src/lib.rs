@@ -11,6 +11,8 @@
 //! - [`queue`]: the durable job queue and the worker runtime.
 //! - [`requests`]: submitting, seeing, approving and fulfilling requests; [`requests::run`] is the
 //!   queue handler that runs a request's job through its executor.
+//! - [`editor`]: managing the catalogue from the portal: publish (file, git commit, reload), drafts,
+//!   rollback, rollout, lifecycle.
 //! - [`discover`]: Discover's use cases: store an import of a ticket export, analyse a source with
 //!   the decisions people made about its groups, record a decision.
 //! - [`crypto`]: seals secret inputs and outputs at rest (the key from settings or a key file).
@@ -31,6 +33,7 @@ pub mod crypto;
 pub mod data_dir;
 pub mod db;
 pub mod discover;
+pub mod editor;
 pub mod markdown;
 pub mod queue;
 pub mod requests;

@@ -4,6 +4,7 @@
 //! validates with exactly the code the server runs.
 //!
 //! - [`ids`]: validated identifiers (action ids, team names, field names).
+//! - [`edit`]: the structured catalogue editor's view of an action's YAML, and splicing one key back.
 //! - [`form`]: request forms: the one validation the browser and the server both run.
 //! - [`audit`]: the Audit page's filters and rows (shared by the page and the CSV export).
 //! - [`duration`]: human durations such as `90s`, `15m`, `1h30m` (and their serde form in settings).
@@ -15,10 +16,13 @@
 //! - [`problem`]: one located problem in a catalogue file.
 //! - [`template`]: fills `{{field}}` references in run templates (argv, env, URLs, JSON bodies).
 //! - [`user`]: the signed-in user, their teams and role.
+//! - [`versions`]: what an action's history page shows: its changes, a side-by-side diff of two
+//!   versions, its rollout with adoption, and its lifecycle.
 //! - [`view`]: what the catalogue pages show (cards, action details) and the search that filters them.
 
 pub mod audit;
 pub mod duration;
+pub mod edit;
 pub mod form;
 pub mod ids;
 pub mod parse;
@@ -28,4 +32,5 @@ pub mod secret;
 pub mod spec;
 pub mod template;
 pub mod user;
+pub mod versions;
 pub mod view;

@@ -9,8 +9,8 @@ use crate::duration::HumanDuration;
 use crate::ids::{ActionId, FieldName, TeamName};
 use crate::problem::Problem;
 use crate::spec::{
-    ActionSpec, ApprovalPolicy, Condition, FieldKind, FieldSpec, HttpMethod, RunSpec, SelectOption,
-    Visibility, WebhookPoll,
+    ActionSpec, ApprovalPolicy, Condition, FieldKind, FieldSpec, HttpMethod, Lifecycle,
+    LifecycleStatus, RunSpec, SelectOption, Visibility, WebhookPoll,
 };
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoaderOptions, Node};
@@ -46,7 +46,11 @@ const TOP_KEYS: &[&str] = &[
     "visible_to",
     "replaces",
     "estimate",
+    "lifecycle",
 ];
+
+/// The keys of the `lifecycle` mapping.
+const LIFECYCLE_KEYS: &[&str] = &["status", "replacement", "note"];
 
 /// Parses and validates one action file. `file` is used only to label problems.
 pub fn parse_action(file: &str, text: &str) -> Result<ActionSpec, Vec<Problem>> {
@@ -387,6 +391,7 @@ impl Reader {
         let visible_to = self.visibility(map);
         let replaces = self.opt_text(map, "", "replaces");
         let estimate = self.opt_duration(map, "", "estimate");
+        let lifecycle = self.lifecycle(map, id.as_ref());
 
         Some(ActionSpec {
             id: id?,
@@ -406,6 +411,84 @@ impl Reader {
             visible_to: visible_to?,
             replaces,
             estimate,
+            lifecycle: lifecycle?,
+        })
+    }
+
+    /// `lifecycle: {status, replacement, note}`; absent = active. Whether the replacement exists is
+    /// the loader's question (it needs the whole catalogue).
+    fn lifecycle(&mut self, map: &MarkedMappingNode, id: Option<&ActionId>) -> Option<Lifecycle> {
+        let Some(node) = map.get_node("lifecycle") else {
+            return Some(Lifecycle::default());
+        };
+        let Some(m) = node.as_mapping() else {
+            if node
+                .as_scalar()
+                .is_some_and(|s| s.as_str().trim().is_empty())
+            {
+                return Some(Lifecycle::default());
+            }
+            self.push(
+                line_of(node),
+                "lifecycle",
+                "expected a mapping with `status` (active, deprecated or retired), `replacement` and `note`",
+            );
+            return None;
+        };
+        let before = self.problems.len();
+        self.check_keys(m, "lifecycle", LIFECYCLE_KEYS);
+        let status = match self.scalar(m, "lifecycle", "status") {
+            None => LifecycleStatus::Active,
+            Some(s) => match LifecycleStatus::parse(s.as_str().trim()) {
+                Some(status) => status,
+                None => {
+                    self.push(
+                        scalar_line(s),
+                        "lifecycle.status",
+                        format!(
+                            "expected one of: {}, found `{}`",
+                            LifecycleStatus::NAMES.join(", "),
+                            s.as_str().trim()
+                        ),
+                    );
+                    LifecycleStatus::Active
+                }
+            },
+        };
+        let replacement = match self.scalar(m, "lifecycle", "replacement") {
+            None => None,
+            Some(s) => match ActionId::parse(s.as_str().trim()) {
+                Ok(r) if Some(&r) == id => {
+                    self.push(
+                        scalar_line(s),
+                        "lifecycle.replacement",
+                        "an action cannot replace itself",
+                    );
+                    None
+                }
+                Ok(r) => Some(r),
+                Err(e) => {
+                    self.push(scalar_line(s), "lifecycle.replacement", e.to_string());
+                    None
+                }
+            },
+        };
+        let note = self.opt_text(m, "lifecycle", "note");
+        if note
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > Lifecycle::MAX_NOTE_CHARS)
+        {
+            let line = m.get_node("note").and_then(line_of);
+            self.push(
+                line,
+                "lifecycle.note",
+                format!("must be at most {} characters", Lifecycle::MAX_NOTE_CHARS),
+            );
+        }
+        (self.problems.len() == before).then_some(Lifecycle {
+            status,
+            replacement,
+            note,
         })
     }
 

@@ -42,6 +42,10 @@ pub struct ActionSpec {
     pub replaces: Option<String>,
     /// How long the action usually takes end to end, as told to developers.
     pub estimate: Option<HumanDuration>,
+    /// Active, deprecated or retired, with the action to use instead. Absent in specs stored
+    /// before it existed, which are active.
+    #[serde(default, skip_serializing_if = "Lifecycle::is_active_plain")]
+    pub lifecycle: Lifecycle,
 }
 
 impl ActionSpec {
@@ -80,6 +84,62 @@ impl ActionSpec {
             "{}, when {label} is {value}; otherwise it runs as soon as you submit.",
             policy.trim_end_matches('.')
         )
+    }
+}
+
+/// Where an action is in its life: `lifecycle:` in the catalogue file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lifecycle {
+    pub status: LifecycleStatus,
+    /// The action to use instead; checked against the catalogue by the loader, not the parser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<ActionId>,
+    /// Free text for people ("this one goes away in March").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Lifecycle {
+    /// The longest `lifecycle.note`.
+    pub const MAX_NOTE_CHARS: usize = 500;
+
+    /// Active with nothing else said: the default, left out of stored JSON so that specs stored
+    /// before lifecycles existed hash and compare the same.
+    pub fn is_active_plain(&self) -> bool {
+        *self == Lifecycle::default()
+    }
+}
+
+/// `lifecycle.status`: deprecated actions are still listed and usable (with a notice); retired ones
+/// are hidden from the catalogue and refuse new requests, while their pages and past requests stay
+/// readable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleStatus {
+    #[default]
+    Active,
+    Deprecated,
+    Retired,
+}
+
+impl LifecycleStatus {
+    pub const NAMES: [&'static str; 3] = ["active", "deprecated", "retired"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleStatus::Active => "active",
+            LifecycleStatus::Deprecated => "deprecated",
+            LifecycleStatus::Retired => "retired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "active" => Some(LifecycleStatus::Active),
+            "deprecated" => Some(LifecycleStatus::Deprecated),
+            "retired" => Some(LifecycleStatus::Retired),
+            _ => None,
+        }
     }
 }
 

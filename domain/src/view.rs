@@ -3,7 +3,7 @@
 //! The server renders the filtered list for a plain GET (`/?q=tls&category=Security`), and the browser
 //! re-filters the same list as the user types. Both call [`matches`], so the two can never disagree.
 
-use crate::spec::{ActionSpec, FieldKind, FieldSpec};
+use crate::spec::{ActionSpec, FieldKind, FieldSpec, LifecycleStatus};
 use serde::{Deserialize, Serialize};
 
 /// One card on the catalogue page.
@@ -19,6 +19,9 @@ pub struct ActionCard {
     pub beta: bool,
     /// "about 2 minutes".
     pub estimate: Option<String>,
+    /// `lifecycle.status: deprecated`: still usable, with a badge pointing people elsewhere.
+    #[serde(default)]
+    pub deprecated: bool,
 }
 
 impl From<&ActionSpec> for ActionCard {
@@ -32,8 +35,16 @@ impl From<&ActionSpec> for ActionCard {
             tags: spec.tags.clone(),
             beta: spec.visible_to.is_beta(),
             estimate: spec.estimate.map(|e| e.in_words()),
+            deprecated: spec.lifecycle.status == LifecycleStatus::Deprecated,
         }
     }
+}
+
+/// Another action, as a link: its id and title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionLink {
+    pub id: String,
+    pub title: String,
 }
 
 /// Everything the action page shows.
@@ -58,6 +69,17 @@ pub struct ActionDetail {
     pub teams: Vec<String>,
     /// A fresh idempotency key for this form: a double click or a resubmitted page sends the same key.
     pub form_key: String,
+    /// The caller may change this action in the portal's editor (admins, leads of its team).
+    #[serde(default)]
+    pub may_edit: bool,
+    /// Active, deprecated or retired (retired: the page shows a notice and no form).
+    pub lifecycle: LifecycleStatus,
+    /// The action to use instead, when it exists and the viewer may see it.
+    pub replacement: Option<ActionLink>,
+    /// `lifecycle.note`, shown with the notice.
+    pub lifecycle_note: Option<String>,
+    /// May the viewer open the action's history page (admins and the owning team)?
+    pub history: bool,
 }
 
 /// One request as its page shows it.
@@ -586,6 +608,7 @@ mod tests {
             tags: tags.iter().map(|t| t.to_string()).collect(),
             beta: false,
             estimate: None,
+            deprecated: false,
         }
     }
 

@@ -103,6 +103,31 @@ pub async fn draft(
     Ok(Redirect::to(&format!("/actions/{id}")).into_response())
 }
 
+/// `POST /admin/discover/{source}/groups/{group}/edit`: the group's draft action saved as a portal
+/// draft (nothing is published), then the editor on it, to finish the form before publishing.
+pub async fn edit_draft(
+    State(state): State<AppState>,
+    Path((source, group)): Path<(String, String)>,
+    Extension(user): Extension<User>,
+    body: Bytes,
+) -> Result<Response, Error> {
+    may_discover(&state, &user)?;
+    let owner = match field(&body_values(&body), "owner") {
+        o if o.is_empty() => "platform".to_string(),
+        o => o,
+    };
+    if runway_domain::ids::TeamName::parse(&owner).is_err() {
+        return Err(bad_request(
+            "Not a team name",
+            "The owner must be a catalogue team name: lowercase letters, digits and hyphens.",
+        ));
+    }
+    let runway = &state.runway;
+    let d = discover::draft_of(&runway.db, &source, &GroupId(group), &owner).await?;
+    let id = runway_core::editor::drafts::save(runway, &user, &d.yaml, None).await?;
+    Ok(Redirect::to(&format!("/actions/{id}/edit")).into_response())
+}
+
 /// The largest export the page accepts. Streamed to a file, never held in memory; the edge's 2 MiB
 /// limit does not apply to this one route (`edge::limit_body`).
 pub const UPLOAD_LIMIT: usize = 1024 * 1024 * 1024;

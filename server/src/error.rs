@@ -47,6 +47,11 @@ enum Answer {
         title: Cow<'static, str>,
         message: Cow<'static, str>,
     },
+    /// A small HTML page whose body was built (and escaped) by [`crate::html`].
+    BuiltPage {
+        title: &'static str,
+        body_html: String,
+    },
     /// A small HTML page with a fixed body.
     FixedPage {
         title: &'static str,
@@ -194,6 +199,7 @@ impl IntoResponse for Error {
             Answer::FixedPage { title, body_html } => {
                 html::page(self.status, title, body_html.to_string())
             }
+            Answer::BuiltPage { title, body_html } => html::page(self.status, title, body_html),
             Answer::Text(text) => (self.status, text.into_owned()).into_response(),
             Answer::Json(message) => {
                 (self.status, Json(serde_json::json!({ "error": message }))).into_response()
@@ -221,6 +227,14 @@ impl From<SubmitError> for Error {
     fn from(e: SubmitError) -> Self {
         match e {
             SubmitError::NotFound => not_found(),
+            // 410 Gone: the action is still there to read, but gone for new requests, for good.
+            SubmitError::Retired { replacement } => Error::new(
+                StatusCode::GONE,
+                Answer::BuiltPage {
+                    title: "This action is retired",
+                    body_html: html::retired(replacement.as_ref()),
+                },
+            ),
             // The submit handler sends the form back with its mistakes; this is the fallback.
             SubmitError::Invalid(_) => bad_request(
                 "The form needs fixing",
@@ -280,6 +294,53 @@ impl From<runway_core::discover::DiscoverError> for Error {
                 format!("The catalogue already has {file}; finish or rename it first."),
             ),
             D::NoSalt | D::Analysis | D::DraftWrite { .. } | D::Db(_) => internal("discover", e),
+        }
+    }
+}
+
+impl From<runway_core::editor::EditError> for Error {
+    fn from(e: runway_core::editor::EditError) -> Self {
+        use runway_core::editor::EditError as E;
+        match e {
+            E::NotFound => not_found(),
+            E::Forbidden => forbidden(
+                "Not yours to change",
+                "Only admins and leads of the action's owning team can change it, or give it to another team.",
+            ),
+            E::Invalid(problems) => bad_request(
+                "The action has problems",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            E::Conflict { .. } => conflict(
+                "The action changed meanwhile",
+                "Someone changed this action after you opened it; open it again.",
+            ),
+            E::Dirty { file } => conflict(
+                "Uncommitted changes in the catalogue",
+                format!(
+                    "{file} has changes in the catalogue's git repository that are not committed. \
+                     Commit or discard them there, then publish again. Nothing was changed."
+                ),
+            ),
+            E::NoteRequired => bad_request(
+                "A change note is required",
+                "Say in a sentence what changed and why.",
+            ),
+            E::NoteTooLong => bad_request(
+                "The change note is too long",
+                format!(
+                    "A change note may be at most {} characters.",
+                    runway_core::editor::MAX_NOTE
+                ),
+            ),
+            E::BadValue(why) => bad_request("Check the values", why),
+            E::Io(_) | E::Git(_) | E::Reload(_) | E::Db(_) => {
+                internal("changing the catalogue", e)
+            }
         }
     }
 }

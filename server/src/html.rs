@@ -29,6 +29,19 @@ pub fn back_to_request(id: i64, message: &str) -> String {
     )
 }
 
+/// Why a retired action refused a request, with a link to its replacement when there is one.
+pub fn retired(replacement: Option<&runway_domain::view::ActionLink>) -> String {
+    let instead = match replacement {
+        Some(r) => format!(
+            "<p>Use <a href=\"/actions/{}\">{}</a> instead.</p>",
+            escape(&r.id),
+            escape(&r.title)
+        ),
+        None => "<p><a href=\"/\">Find another action in the catalogue</a></p>".to_string(),
+    };
+    format!("<p>This action takes no new requests; nothing was submitted.</p>{instead}")
+}
+
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")

@@ -18,6 +18,7 @@
 //!   reject, cancel, retry, reveal a secret once) and downloads (CSV, logs).
 //! - [`live`]: a request's progress as server-sent events.
 //! - [`audit`]: the audit log's CSV export for admins (`/admin/audit.csv`).
+//! - [`editor`]: the catalogue editor's form posts (publish, draft, rollback, rollout, lifecycle).
 //! - [`discover`]: the Discover page's form posts (decide about a group, draft an action).
 //! - `demo_ci` (feature `demo`): built-in demo receivers (a CI system, a secret store) for the demo
 //!   catalogue.
@@ -47,6 +48,7 @@ pub mod commands;
 pub mod demo_ci;
 pub mod discover;
 pub mod edge;
+pub mod editor;
 pub mod error;
 pub mod html;
 pub mod live;

@@ -46,7 +46,7 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 22] = [
+pub const PLAIN_ROUTES: [(&str, &str); 28] = [
     ("GET", "/admin/audit.csv"),
     ("GET", "/requests/{id}/log.txt"),
     ("POST", "/requests/{id}/retry"),
@@ -67,8 +67,14 @@ pub const PLAIN_ROUTES: [(&str, &str); 22] = [
     ("POST", "/auth/logout"),
     ("POST", "/admin/discover/{source}/groups/{group}/decide"),
     ("POST", "/admin/discover/{source}/groups/{group}/draft"),
+    ("POST", "/admin/discover/{source}/groups/{group}/edit"),
     ("POST", "/admin/discover/upload"),
     ("POST", "/admin/discover/uploads/{token}/map"),
+    ("POST", "/catalog/publish"),
+    ("POST", "/catalog/draft"),
+    ("POST", "/actions/{id}/rollback"),
+    ("POST", "/actions/{id}/rollout"),
+    ("POST", "/actions/{id}/lifecycle"),
 ];
 
 /// The Leptos page routes, generated once per process.
@@ -176,6 +182,11 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         .route("/auth/dev-login", post(auth_routes::dev_login))
         .route("/auth/logout", post(auth_routes::logout))
         .route("/actions/{id}/submit", post(requests::submit))
+        .route("/catalog/publish", post(crate::editor::publish))
+        .route("/catalog/draft", post(crate::editor::save_draft))
+        .route("/actions/{id}/rollback", post(crate::editor::rollback))
+        .route("/actions/{id}/rollout", post(crate::editor::rollout))
+        .route("/actions/{id}/lifecycle", post(crate::editor::lifecycle))
         .route("/requests.csv", get(requests::export_csv))
         .route("/admin/audit.csv", get(crate::audit::export_csv))
         .route("/requests/{id}/events", get(crate::live::stream))
@@ -204,6 +215,10 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         .route(
             "/admin/discover/{source}/groups/{group}/draft",
             post(crate::discover::draft),
+        )
+        .route(
+            "/admin/discover/{source}/groups/{group}/edit",
+            post(crate::discover::edit_draft),
         )
         .leptos_routes_with_context(&state, routes, page_context(runway.clone(), form_targets.clone()), {
             let leptos = leptos.clone();

@@ -3,9 +3,11 @@
 use crate::api::{get_action, set_status};
 use crate::error::AppError;
 use crate::pages::form::RequestForm;
+use crate::pages::lifecycle::LifecycleNotice;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
+use runway_domain::spec::LifecycleStatus;
 use runway_domain::view::{ActionDetail, FieldPreview};
 
 #[component]
@@ -48,6 +50,8 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
     let query = runway_domain::view::parse_query(&use_location().search.get_untracked());
     let invalid = query.iter().any(|(k, v)| k == "_invalid" && v == "1");
     let beta = (!d.beta_teams.is_empty()).then(|| d.beta_teams.join(", "));
+    let retired = d.lifecycle == LifecycleStatus::Retired;
+    let history = d.history.then(|| format!("/actions/{}/history", card.id));
     view! {
         <Title text=card.title.clone() />
         <article class="action-page">
@@ -60,15 +64,30 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                 <h1>{card.title}</h1>
                 {card.beta.then(|| view! { <span class="badge badge-beta">"Beta"</span> })}
                 <p class="lead">{card.summary}</p>
+                {d.may_edit.then(|| view! {
+                    <p class="action-admin">
+                        <a class="button secondary" href=format!("/actions/{}/edit", card.id)>"Edit"</a>
+                    </p>
+                })}
                 {(!card.tags.is_empty()).then(|| view! {
                     <ul class="tags" aria-label="Tags">
                         {card.tags.into_iter().map(|t| view! { <li class="tag">{t}</li> }).collect_view()}
                     </ul>
                 })}
             </header>
+            <LifecycleNotice status=d.lifecycle replacement=d.replacement note=d.lifecycle_note />
+            // The form is the page's main job: it comes first, with the facts beside it on wide
+            // screens and the description after them (collapsible); on narrow screens all three
+            // stack in this order. A retired action has no form.
             <div class="action-layout">
-                <div class="description prose" inner_html=d.description_html></div>
-                <aside class="facts" aria-label="About this action">
+                {(!retired).then(|| view! {
+                    <section class="request-section" id="form" aria-labelledby="form-heading">
+                        <h2 id="form-heading">"Request it"</h2>
+                        {d.inputs.is_empty().then(|| view! { <p class="muted">"This action needs no input."</p> })}
+                        <RequestForm action_id=card.id.clone() fields=d.inputs teams=d.teams query=query.clone() invalid form_key=d.form_key />
+                    </section>
+                })}
+                <aside class="facts" aria-label="At a glance">
                     <dl>
                         <dt>"Owner"</dt>
                         <dd>{card.owner}</dd>
@@ -102,15 +121,15 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                         <dt>"Version"</dt>
                         <dd>
                             <code>{d.version}</code>
+                            {history.map(|h| view! { " " <a href=h>"History"</a> })}
                         </dd>
                     </dl>
                 </aside>
+                <details class="about" open>
+                    <summary>"About this action"</summary>
+                    <div class="description prose" inner_html=d.description_html></div>
+                </details>
             </div>
-            <section class="request-section" id="form" aria-labelledby="form-heading">
-                <h2 id="form-heading">"Request it"</h2>
-                {d.inputs.is_empty().then(|| view! { <p class="muted">"This action needs no input."</p> })}
-                <RequestForm action_id=card.id.clone() fields=d.inputs teams=d.teams query=query.clone() invalid form_key=d.form_key />
-            </section>
             <details class="form-preview">
                 <summary>"Field reference"</summary>
                 {if d.fields.is_empty() {

@@ -146,6 +146,7 @@ fn Card(card: ActionCard) -> impl IntoView {
                     <a href=href>{card.title}</a>
                 </h2>
                 {card.beta.then(|| view! { <span class="badge badge-beta" title="Available to early-adopter teams">"Beta"</span> })}
+                {card.deprecated.then(|| view! { <span class="badge badge-deprecated" title="Still works; its page names what to use instead">"Deprecated"</span> })}
                 <p class="card-summary">{card.summary}</p>
                 <dl class="card-meta">
                     <div>

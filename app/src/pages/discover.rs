@@ -101,6 +101,7 @@ fn row(source: &str, g: DiscoverGroupRow) -> impl IntoView {
     let base = format!("/admin/discover/{source}/groups/{}", g.id);
     let decide = format!("{base}/decide");
     let draft = format!("{base}/draft");
+    let edit = format!("{base}/edit");
     let examples = g
         .examples
         .iter()
@@ -140,6 +141,8 @@ fn row(source: &str, g: DiscoverGroupRow) -> impl IntoView {
                 <form method="post" action=draft class="inline-form">
                     <input type="hidden" name="owner" value="platform" />
                     <button type="submit">"Draft an action"</button>
+                    " "
+                    <button type="submit" class="secondary" formaction=edit>"Open in the editor"</button>
                 </form>
                 <details>
                     <summary>"Decide"</summary>

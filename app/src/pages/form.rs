@@ -25,6 +25,9 @@ pub fn RequestForm(
     /// True when the server refused a submit: show every error at once.
     invalid: bool,
     form_key: String,
+    /// The catalogue editor's preview: validation works, nothing is ever sent.
+    #[prop(optional)]
+    preview: bool,
 ) -> impl IntoView {
     let fields = StoredValue::new(fields);
     let teams = StoredValue::new(teams);
@@ -69,8 +72,13 @@ pub fn RequestForm(
     let action = format!("/actions/{action_id}/submit");
     let base = format!("/actions/{action_id}");
 
+    let previewed = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         let errs = all_errors.get_untracked();
+        if preview {
+            ev.prevent_default();
+            previewed.set(errs.is_empty());
+        }
         if errs.is_empty() {
             return;
         }
@@ -142,6 +150,11 @@ pub fn RequestForm(
                 <button type="submit" class="primary">"Submit request"</button>
                 <button type="button" class="secondary" on:click=copy_link>"Copy link with these values"</button>
             </div>
+            {move || previewed.get().then(|| view! {
+                <p class="notice" role="status" data-testid="preview-ok">
+                    "These values are valid. This is a preview: nothing was sent."
+                </p>
+            })}
             {move || link.get().map(|l| view! {
                 <p class="copied muted">
                     <label for="prefill-link">"Link (secrets are never included): "</label>

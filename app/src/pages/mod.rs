@@ -1,14 +1,17 @@
 //! One module per page.
 
 pub mod action;
+pub mod action_history;
 pub mod audit;
 pub mod catalog;
 pub mod discover;
 pub mod discover_map;
+pub mod editor;
 pub mod form;
 pub mod health;
 pub mod history;
 pub mod inbox;
+pub mod lifecycle;
 pub mod not_found;
 pub mod request;
 pub mod signin;

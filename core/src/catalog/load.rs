@@ -64,12 +64,37 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, CatalogDirError> {
             Err(mut found) => problems.append(&mut found),
         }
     }
+    check_replacements(dir, &actions, &mut problems);
     Ok(Catalog {
         actions,
         problems,
         files_read: names.len(),
         loaded_at: Utc::now(),
     })
+}
+
+/// `lifecycle.replacement` must name an action that loaded. Only the whole catalogue can tell, so
+/// this runs after every file is read. A missing replacement is a problem on the file, but the action
+/// still loads: skipping it would take a working (or retired) action away because of a pointer, and
+/// its page simply shows no link.
+fn check_replacements(
+    dir: &Path,
+    actions: &BTreeMap<String, Arc<LoadedAction>>,
+    problems: &mut Vec<Problem>,
+) {
+    for action in actions.values() {
+        let Some(replacement) = &action.spec.lifecycle.replacement else {
+            continue;
+        };
+        if !actions.contains_key(replacement.as_str()) {
+            problems.push(problem(
+                &dir.join(&action.file).display().to_string(),
+                line_of_key(&action.source, "replacement"),
+                "lifecycle.replacement",
+                format!("`{replacement}` is not an action in the catalogue"),
+            ));
+        }
+    }
 }
 
 fn problem(label: &str, line: Option<u32>, field: &str, message: impl Into<String>) -> Problem {
@@ -98,6 +123,29 @@ fn load_file(dir: &Path, name: &str, label: &str) -> Result<LoadedAction, Vec<Pr
         .map_err(|e| vec![problem(label, None, "", format!("cannot read file: {e}"))])?;
     let source = String::from_utf8(bytes)
         .map_err(|_| vec![problem(label, None, "", "file is not valid UTF-8 text")])?;
+    check_source(dir, name, label, source)
+}
+
+/// Validates `source` as the action file `name` of the catalogue in `dir`, with every check the loader
+/// makes (the parser's, the id matching the file name, the script existing inside the directory and
+/// executable), and computes its content hash. The portal's editor publishes only what passes this.
+pub fn check_source(
+    dir: &Path,
+    name: &str,
+    label: &str,
+    source: String,
+) -> Result<LoadedAction, Vec<Problem>> {
+    if source.len() as u64 > MAX_FILE_BYTES {
+        return Err(vec![problem(
+            label,
+            None,
+            "",
+            format!(
+                "the action is {} bytes; action files may be at most {MAX_FILE_BYTES}",
+                source.len()
+            ),
+        )]);
+    }
     let spec = parse_action(label, &source)?;
 
     let mut problems = Vec::new();

@@ -6,16 +6,19 @@
 //! hash over its YAML and (for scripts) the script itself, so a request can record exactly which
 //! version it ran. [`CatalogStore::reload`] swaps in a new snapshot atomically (at start and on SIGHUP).
 
+pub mod git;
+pub mod history;
 mod load;
 
-pub use load::{load_dir, CatalogDirError};
+pub use history::{action_history, ActionHistoryError, VersionPair};
+pub use load::{check_source, load_dir, CatalogDirError, MAX_FILE_BYTES};
 
 use crate::db::catalog::{self as sql, ActionRecord};
 use crate::db::{Db, DbError};
 use chrono::{DateTime, Utc};
 use runway_domain::problem::Problem;
-use runway_domain::spec::{ActionSpec, Visibility};
-use runway_domain::view::{ActionCard, ActionDetail, FieldPreview};
+use runway_domain::spec::{ActionSpec, LifecycleStatus, Visibility};
+use runway_domain::view::{ActionCard, ActionDetail, ActionLink, FieldPreview};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -39,7 +42,8 @@ pub struct LoadedAction {
 pub struct Catalog {
     /// Actions by id.
     pub actions: BTreeMap<String, Arc<LoadedAction>>,
-    /// Problems of the files that were skipped (and of duplicates).
+    /// Problems of the files that were skipped (and of duplicates), and of loaded actions whose
+    /// `lifecycle.replacement` names no action (those still load).
     pub problems: Vec<Problem>,
     /// How many action files were read.
     pub files_read: usize,
@@ -74,6 +78,11 @@ impl Viewer {
         }
     }
 
+    /// May this viewer open the action's history page? Admins and members of the owning team.
+    pub fn may_see_history(&self, spec: &ActionSpec) -> bool {
+        self.sees_everything || self.teams.iter().any(|t| t == spec.owner.as_str())
+    }
+
     pub fn may_see(&self, spec: &ActionSpec) -> bool {
         match &spec.visible_to {
             Visibility::All => true,
@@ -97,12 +106,14 @@ impl Catalog {
         }
     }
 
-    /// Cards for every action `viewer` may see, ordered by category then title.
+    /// Cards for every action `viewer` may see, ordered by category then title. Retired actions
+    /// have no card, for anyone: their pages still open by link (history, past requests).
     pub fn cards_for(&self, viewer: &Viewer) -> Vec<ActionCard> {
         let mut cards: Vec<ActionCard> = self
             .actions
             .values()
             .filter(|a| viewer.may_see(&a.spec))
+            .filter(|a| a.spec.lifecycle.status != LifecycleStatus::Retired)
             .map(|a| ActionCard::from(&a.spec))
             .collect();
         cards.sort_by(|a, b| (&a.category, &a.title).cmp(&(&b.category, &b.title)));
@@ -131,6 +142,24 @@ impl Catalog {
             inputs: spec.inputs.clone(),
             teams: viewer.teams.clone(),
             form_key: String::new(),
+            may_edit: false,
+            lifecycle: spec.lifecycle.status,
+            replacement: self.replacement_for(spec, viewer),
+            lifecycle_note: spec.lifecycle.note.clone(),
+            history: viewer.may_see_history(spec),
+        })
+    }
+
+    /// The action to use instead of `spec`, when it names one that exists and `viewer` may see.
+    pub fn replacement_for(&self, spec: &ActionSpec, viewer: &Viewer) -> Option<ActionLink> {
+        let id = spec.lifecycle.replacement.as_ref()?;
+        let other = self
+            .actions
+            .get(id.as_str())
+            .filter(|a| viewer.may_see(&a.spec))?;
+        Some(ActionLink {
+            id: id.to_string(),
+            title: other.spec.title.clone(),
         })
     }
 }
@@ -185,6 +214,8 @@ pub struct CatalogStore {
     current: RwLock<Arc<Catalog>>,
     /// Serialises reloads so two SIGHUPs cannot interleave their database writes.
     reload_lock: tokio::sync::Mutex<()>,
+    /// Serialises publishes from the portal: check the file, write it, reload (`crate::editor`).
+    edit_lock: tokio::sync::Mutex<()>,
 }
 
 impl CatalogStore {
@@ -194,7 +225,13 @@ impl CatalogStore {
             db,
             current: RwLock::new(Arc::new(Catalog::empty())),
             reload_lock: tokio::sync::Mutex::new(()),
+            edit_lock: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Held by a publish from the portal from reading the current file to the reload after writing it.
+    pub async fn edit_guard(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.edit_lock.lock().await
     }
 
     pub fn dir(&self) -> &Path {
@@ -211,8 +248,17 @@ impl CatalogStore {
 
     /// Reads the directory again, records the result in the database, then swaps the snapshot.
     /// Broken files are reported in the snapshot's problems and logged; the rest loads.
-    #[tracing::instrument(skip_all, fields(dir = %self.dir.display()))]
     pub async fn reload(&self) -> Result<ReloadReport, ReloadError> {
+        self.reload_with(None).await
+    }
+
+    /// [`CatalogStore::reload`], recording `change` as the author of its action's new version
+    /// (a publish from the portal) instead of "found in the files".
+    #[tracing::instrument(skip_all, fields(dir = %self.dir.display()))]
+    pub async fn reload_with(
+        &self,
+        change: Option<&sql::ChangeMeta>,
+    ) -> Result<ReloadReport, ReloadError> {
         let _guard = self.reload_lock.lock().await;
         let dir = self.dir.clone();
         let catalog = tokio::task::spawn_blocking(move || load_dir(&dir))
@@ -231,7 +277,14 @@ impl CatalogStore {
                 source: &a.source,
             });
         }
-        sql::sync(&self.db, &records, &catalog.problems, catalog.loaded_at).await?;
+        sql::sync(
+            &self.db,
+            &records,
+            &catalog.problems,
+            catalog.loaded_at,
+            change,
+        )
+        .await?;
 
         let previous = self.snapshot();
         let mut report = ReloadReport {

@@ -142,3 +142,49 @@ fn an_unreadable_directory_is_an_error_not_an_empty_catalogue() {
     let err = load_dir(Path::new("/nonexistent/catalog")).err();
     assert!(err.is_some_and(|e| e.to_string().contains("/nonexistent/catalog")));
 }
+
+#[test]
+fn a_replacement_that_does_not_exist_is_a_problem_but_the_action_still_loads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lifecycle =
+        "run: {kind: manual}\nlifecycle:\n  status: deprecated\n  replacement: nowhere\n";
+    fs::write(dir.path().join("old.yaml"), action("old", lifecycle)).expect("write");
+    let catalog = load_dir(dir.path()).expect("readable");
+    assert!(catalog.actions.contains_key("old"));
+    let text: Vec<String> = catalog.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(text.len(), 1, "{text:?}");
+    assert!(
+        text[0].ends_with(
+            "old.yaml:9: lifecycle.replacement: `nowhere` is not an action in the catalogue"
+        ),
+        "{text:?}"
+    );
+}
+
+#[test]
+fn retired_actions_have_no_card_but_their_page_names_the_replacement() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let retired =
+        "run: {kind: manual}\nlifecycle:\n  status: retired\n  replacement: new\n  note: Gone.\n";
+    fs::write(dir.path().join("old.yaml"), action("old", retired)).expect("write");
+    fs::write(dir.path().join("new.yaml"), manual("new")).expect("write");
+    let catalog = load_dir(dir.path()).expect("readable");
+    assert!(catalog.problems.is_empty(), "{:?}", catalog.problems);
+    let everyone = Viewer::everyone();
+    let ids: Vec<String> = catalog
+        .cards_for(&everyone)
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, vec!["new"]);
+    let detail = catalog.detail_for("old", &everyone).expect("page opens");
+    assert_eq!(detail.lifecycle, LifecycleStatus::Retired);
+    assert_eq!(
+        detail.replacement,
+        Some(ActionLink {
+            id: "new".into(),
+            title: "Title of new".into()
+        })
+    );
+    assert_eq!(detail.lifecycle_note.as_deref(), Some("Gone."));
+}

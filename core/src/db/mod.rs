@@ -5,6 +5,7 @@
 //! written only where the semantics differ. Each backend has its own migration folder with the same
 //! numbering (`migrations/sqlite`, `migrations/postgres`).
 
+pub mod action_history;
 pub mod approvals;
 pub mod audit;
 pub mod catalog;

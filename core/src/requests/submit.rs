@@ -6,8 +6,9 @@ use crate::db::jobs::{NewJob, NewRequest};
 use crate::db::DbError;
 use crate::state::Runway;
 use runway_domain::form::{self, FieldErrors, RawValues};
-use runway_domain::spec::{ActionSpec, ApprovalPolicy, FieldKind, RunSpec};
+use runway_domain::spec::{ActionSpec, ApprovalPolicy, FieldKind, LifecycleStatus, RunSpec};
 use runway_domain::user::User;
+use runway_domain::view::ActionLink;
 use serde::{Deserialize, Serialize};
 
 /// Why a submission did not create a request.
@@ -16,6 +17,10 @@ pub enum SubmitError {
     /// No such action, or not visible to this user.
     #[error("no such action, or not visible to the user")]
     NotFound,
+    /// The action is retired: it takes no new requests. `replacement` is the action to use
+    /// instead, when it names one the user may see.
+    #[error("the action is retired")]
+    Retired { replacement: Option<ActionLink> },
     /// The form has mistakes: one message per field.
     #[error("the form has {} mistake(s)", .0.len())]
     Invalid(FieldErrors),
@@ -49,6 +54,11 @@ pub async fn submit(
         .filter(|a| who.may_see(&a.spec))
         .ok_or(SubmitError::NotFound)?
         .clone();
+    if action.spec.lifecycle.status == LifecycleStatus::Retired {
+        return Err(SubmitError::Retired {
+            replacement: catalog.replacement_for(&action.spec, &who),
+        });
+    }
     let teams: Vec<String> = user.teams.iter().map(|m| m.team.clone()).collect();
     let valid = form::validate(&action.spec.inputs, raw, &teams).map_err(SubmitError::Invalid)?;
     let team = request_team(&action.spec, &valid.values, &teams);

@@ -171,7 +171,7 @@ fn broken_specs_report_exact_located_problems() {
         ),
         (
             format!("{HEAD}{manual}requried: true\n"),
-            vec!["a.yaml:7: requried: unknown field; expected one of: id, title, summary, description, category, tags, owner, inputs, run, approval, timeout, retries, concurrency, visible_to, replaces, estimate"],
+            vec!["a.yaml:7: requried: unknown field; expected one of: id, title, summary, description, category, tags, owner, inputs, run, approval, timeout, retries, concurrency, visible_to, replaces, estimate, lifecycle"],
         ),
         (
             "id: Create_Repo\ntitle: A\nsummary: S\ncategory: C\nowner: platform\nrun: {kind: manual}\n".to_string(),
@@ -542,5 +542,84 @@ fn broken_approval_conditions_report_exact_located_problems() {
             expected,
             "for:\n{tail}"
         );
+    }
+}
+
+fn with_lifecycle(lifecycle_yaml: &str) -> Result<ActionSpec, Vec<Problem>> {
+    parse_action(
+        "a.yaml",
+        &format!("{HEAD}run: {{kind: manual}}\n{lifecycle_yaml}"),
+    )
+}
+
+#[test]
+fn an_action_without_lifecycle_is_active() {
+    let spec = with_lifecycle("").expect("valid spec");
+    assert_eq!(spec.lifecycle, Lifecycle::default());
+    assert_eq!(spec.lifecycle.status, LifecycleStatus::Active);
+}
+
+#[test]
+fn a_deprecated_action_names_its_replacement_and_note() {
+    let spec = with_lifecycle(
+        "lifecycle:\n  status: deprecated\n  replacement: new-pipeline\n  note: Goes away in March.\n",
+    )
+    .expect("valid spec");
+    assert_eq!(spec.lifecycle.status, LifecycleStatus::Deprecated);
+    assert_eq!(
+        spec.lifecycle.replacement.as_ref().map(ActionId::as_str),
+        Some("new-pipeline")
+    );
+    assert_eq!(spec.lifecycle.note.as_deref(), Some("Goes away in March."));
+}
+
+#[test]
+fn specs_stored_before_lifecycles_existed_read_as_active() {
+    let spec = with_lifecycle("").expect("valid spec");
+    let mut json = serde_json::to_value(&spec).expect("json");
+    assert!(
+        json.get("lifecycle").is_none(),
+        "active is left out of stored JSON"
+    );
+    json.as_object_mut().map(|o| o.remove("lifecycle"));
+    let back: ActionSpec = serde_json::from_value(json).expect("old spec reads");
+    assert_eq!(back.lifecycle.status, LifecycleStatus::Active);
+}
+
+#[test]
+fn broken_lifecycles_report_exact_located_problems() {
+    let long = "x".repeat(Lifecycle::MAX_NOTE_CHARS + 1);
+    let cases: Vec<(String, Vec<String>)> = vec![
+        (
+            "lifecycle: retired\n".to_string(),
+            vec!["a.yaml:7: lifecycle: expected a mapping with `status` (active, deprecated or retired), `replacement` and `note`".to_string()],
+        ),
+        (
+            "lifecycle:\n  status: gone\n".to_string(),
+            vec!["a.yaml:8: lifecycle.status: expected one of: active, deprecated, retired, found `gone`".to_string()],
+        ),
+        (
+            "lifecycle:\n  status: retired\n  replacment: b\n".to_string(),
+            vec!["a.yaml:9: lifecycle.replacment: unknown field; expected one of: status, replacement, note".to_string()],
+        ),
+        (
+            "lifecycle:\n  status: retired\n  replacement: New_One\n".to_string(),
+            vec!["a.yaml:9: lifecycle.replacement: `New_One` is not a valid action id: use 1-64 lowercase letters, digits and single hyphens, starting with a letter or digit".to_string()],
+        ),
+        (
+            "lifecycle:\n  status: retired\n  replacement: a\n".to_string(),
+            vec!["a.yaml:9: lifecycle.replacement: an action cannot replace itself".to_string()],
+        ),
+        (
+            format!("lifecycle:\n  status: deprecated\n  note: {long}\n"),
+            vec![format!("a.yaml:9: lifecycle.note: must be at most {} characters", Lifecycle::MAX_NOTE_CHARS)],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        let got: Vec<String> = match with_lifecycle(&yaml) {
+            Ok(_) => vec!["<parsed without problems>".to_string()],
+            Err(ps) => ps.iter().map(ToString::to_string).collect(),
+        };
+        assert_eq!(got, expected, "for:\n{yaml}");
     }
 }
