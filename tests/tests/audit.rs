@@ -635,7 +635,14 @@ fn concrete(pattern: &str, request: i64) -> String {
 }
 
 async fn no_route_changes_or_removes_an_audit_row(backend: Backend) {
-    let mut app = TestApp::spawn(backend).await;
+    // A copy of the catalogue: an admin's calls may publish or roll out (the editor writes the
+    // files, and commits when the directory is a git repository, as the checkout is).
+    let catalog = tempfile::tempdir().unwrap();
+    crate::requests::copy_catalog(catalog.path());
+    let mut app = TestApp::builder(backend)
+        .with_catalog(catalog.path())
+        .spawn()
+        .await;
     app.sign_in("dana").await;
     let request = request_id(
         &submit(
