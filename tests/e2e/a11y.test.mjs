@@ -161,6 +161,7 @@ for (const backend of backends) {
       await Promise.all([posted(ada, `${leadCheck}/take`), ada.getByRole('button', { name: 'Take it' }).click()]);
       await visit(ada, server.url, leadCheck, 'request page (fulfilment form)', found);
       await visit(ada, server.url, '/admin/catalog', 'admin: catalogue health', found);
+      await visit(ada, server.url, '/admin/audit', 'admin: audit log', found);
       const fixtures = path.join(repoRoot, 'discover', 'tests', 'fixtures');
       execFileSync(bin, ['tickets', 'import', path.join(fixtures, 'github.json')], { env: server.env, stdio: 'pipe' });
       await visit(ada, server.url, '/admin/discover', 'admin: discover', found);

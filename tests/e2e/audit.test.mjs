@@ -1,13 +1,9 @@
-// The Audit page in headless Chromium: an admin finds it in the navigation, filters with the form,
-// pages on and exports; the page has no accessibility violations (axe-core).
+// The Audit page in headless Chromium: an admin finds it in the navigation and filters with the
+// form. (Its accessibility is checked with every other page's in a11y.test.mjs.)
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { backends, startServer, launchBrowser, watchErrors, waitForHydration, devSignIn } from './harness.mjs';
-
-const require = createRequire(import.meta.url);
-const axeSource = require('fs').readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 let browser;
 before(async () => {
@@ -18,10 +14,9 @@ after(async () => {
 });
 
 for (const backend of backends) {
-  test(`${backend}: an admin reads the audit log, filters it by kind, and it passes axe`, async () => {
+  test(`${backend}: an admin reads the audit log, and filters it by kind with the form`, async () => {
     const server = await startServer({ backend });
-    // The page's CSP blocks inline scripts: the accessibility check needs it bypassed.
-    const context = await browser.newContext({ bypassCSP: true });
+    const context = await browser.newContext();
     const page = await context.newPage();
     const errors = watchErrors(page);
     try {
@@ -47,15 +42,6 @@ for (const backend of backends) {
         '/admin/audit.csv?kind=sign_in',
       );
 
-      await page.addScriptTag({ content: axeSource });
-      const result = await page.evaluate(() =>
-        // eslint-disable-next-line no-undef
-        axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa', 'best-practice'] }),
-      );
-      assert.deepEqual(
-        result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-        [],
-      );
       assert.deepEqual(errors.filter((e) => e.startsWith(server.url)), [], 'no console errors');
     } finally {
       await context.close();
