@@ -26,6 +26,9 @@ pub struct EditorData {
     pub draft: Option<String>,
     /// The editor's own teams, for the preview's team fields.
     pub teams: Vec<String>,
+    /// A member of the owning team reading it: no publishing or saving.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 /// Replaces the top-level `key`'s block in `yaml` with `block` (which starts with `key:` and ends with
@@ -586,3 +589,80 @@ pub fn template(kind: ExecutorKind, owner: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// What a request with `valid` values would do, without doing it: the editor's dry run of a test
+/// submission. Secret values are masked; catalogue variables (`{{config.x}}`) belong to the server
+/// and are shown by name.
+pub fn dry_run(spec: &crate::spec::ActionSpec, valid: &crate::form::ValidInputs) -> Vec<String> {
+    use crate::spec::RunSpec;
+    use crate::template::{render_json, render_text};
+    use serde_json::Value;
+    let mut values = valid.values.clone();
+    for name in valid.secrets.keys() {
+        values.insert(name.clone(), Value::String("••••••".to_string()));
+    }
+    let mut keep_config = |text: &str| {
+        for name in crate::parse::template_fields(text).unwrap_or_default() {
+            if name.starts_with(crate::parse::CONFIG_PREFIX) {
+                values.insert(name.clone(), Value::String(format!("{{{{{name}}}}}")));
+            }
+        }
+    };
+    match &spec.run {
+        RunSpec::Script { args, .. } => args.iter().for_each(|a| keep_config(a)),
+        RunSpec::Webhook {
+            url, headers, body, ..
+        } => {
+            keep_config(url);
+            headers.values().for_each(|h| keep_config(h));
+            if let Some(b) = body {
+                keep_config(&b.to_string());
+            }
+        }
+        RunSpec::Manual { .. } => {}
+    }
+    let mut lines = Vec::new();
+    match &spec.run {
+        RunSpec::Script { command, args } => {
+            lines.push(format!(
+                "Would run the script {command} with these arguments:"
+            ));
+            for (i, a) in args.iter().enumerate() {
+                lines.push(format!("  {}: {:?}", i + 1, render_text(a, &values)));
+            }
+            lines.push("Each argument is passed as it is, never through a shell.".to_string());
+        }
+        RunSpec::Webhook {
+            method,
+            url,
+            headers,
+            body,
+            ..
+        } => {
+            lines.push(format!(
+                "Would call {} {}",
+                method.as_str(),
+                render_text(url, &values)
+            ));
+            for (k, v) in headers {
+                lines.push(format!("  {k}: {}", render_text(v, &values)));
+            }
+            if let Some(b) = body {
+                let rendered = render_json(b, &values);
+                lines.push(format!(
+                    "  body: {}",
+                    serde_json::to_string_pretty(&rendered).unwrap_or_default()
+                ));
+            }
+        }
+        RunSpec::Manual { .. } => lines.push(format!(
+            "Would wait in the {} team's inbox for a person to fulfil it.",
+            spec.owner
+        )),
+    }
+    let approval = spec.approval_for(&valid.values);
+    if approval != crate::spec::ApprovalPolicy::None {
+        lines.insert(0, format!("First: {}", approval.in_words()));
+    }
+    lines
+}

@@ -34,8 +34,10 @@ pub async fn publish(
     let yaml = text_area(&form, "yaml");
     let base = Some(field(&form, "base")).filter(|b| !b.is_empty());
     let note = field(&form, "note");
+    let original_id = Some(field(&form, "id")).filter(|i| !i.is_empty());
     let change = Publish {
         yaml: yaml.clone(),
+        original_id: original_id.clone(),
         base: base.clone(),
         note: note.clone(),
         kind: ChangeKind::Publish,
@@ -46,6 +48,14 @@ pub async fn publish(
             StatusCode::UNPROCESSABLE_ENTITY,
             "The action has problems",
             &problems_html(&problems),
+            &yaml,
+            base.as_deref(),
+            &note,
+        )),
+        Err(EditError::BadValue(why)) => Ok(again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The action cannot be published like this",
+            &html::paragraph(&why),
             &yaml,
             base.as_deref(),
             &note,

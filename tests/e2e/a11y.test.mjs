@@ -162,6 +162,16 @@ for (const backend of backends) {
       await visit(ada, server.url, leadCheck, 'request page (fulfilment form)', found);
       await visit(ada, server.url, '/admin/catalog', 'admin: catalogue health', found);
       await visit(ada, server.url, '/admin/audit', 'admin: audit log', found);
+      // The catalogue editor (Form and YAML tabs, a problem showing) and an action's history.
+      await visit(ada, server.url, '/catalog/new?kind=manual', 'editor: new action (Form tab)', found);
+      await ada.getByLabel('Id', { exact: true }).fill('Not An Id');
+      await ada.getByTestId('editor-problems').getByText(/id:/).waitFor();
+      found.push(...(await audit(ada, 'editor: new action with a problem')));
+      await ada.getByRole('tab', { name: 'YAML' }).click();
+      found.push(...(await audit(ada, 'editor: new action (YAML tab)')));
+      await visit(ada, server.url, '/actions/create-repo/edit', 'editor: create-repo', found);
+      await visit(ada, server.url, '/actions/create-repo/history', 'history of create-repo', found);
+      await visit(ada, server.url, '/actions/create-repo/history?from=0&to=0', 'history of create-repo, comparing', found);
       const fixtures = path.join(repoRoot, 'discover', 'tests', 'fixtures');
       execFileSync(bin, ['tickets', 'import', path.join(fixtures, 'github.json')], { env: server.env, stdio: 'pipe' });
       await visit(ada, server.url, '/admin/discover', 'admin: discover', found);

@@ -61,7 +61,7 @@ for (const backend of backends) {
 
       // The YAML view is the same action.
       await page.getByRole('tab', { name: 'YAML' }).click();
-      const yaml = await page.getByLabel('YAML', { exact: true }).inputValue();
+      const yaml = await page.getByRole('textbox', { name: 'Action YAML' }).inputValue();
       assert.match(yaml, /visible_if: \{field: level, equals: write\}/);
       assert.match(yaml, /id: db-access/);
       await page.getByRole('tab', { name: 'Form' }).click();
@@ -73,6 +73,11 @@ for (const backend of backends) {
       await preview.getByLabel('Why write access').waitFor();
       await preview.getByRole('button', { name: 'Submit request' }).click();
       assert.match(await preview.innerText(), /required/i);
+      // Valid values give a dry run of what the request would do: nothing is sent.
+      await preview.getByLabel('Database').fill('orders');
+      await preview.getByLabel('Why write access').fill('Schema migration');
+      await preview.getByRole('button', { name: 'Submit request' }).click();
+      assert.match(await preview.getByTestId('preview-ok').innerText(), /Would wait in the \S+ team's inbox/);
 
       // Beta for payments, then publish with a note.
       await page.getByLabel('Early-adopter teams only (Beta)').check();
@@ -84,7 +89,7 @@ for (const backend of backends) {
         page.getByRole('button', { name: 'Publish' }).click(),
       ]);
       await waitForHydration(page);
-      assert.match(await page.locator('header').innerText(), /Beta/);
+      assert.match(await page.locator('header.action-header').innerText(), /Beta/);
 
       // A developer in payments sees it with its Beta badge and submits it.
       const dana = await browser.newContext();
@@ -95,7 +100,7 @@ for (const backend of backends) {
       assert.match(await card.innerText(), /Beta/);
       await dpage.goto(server.url + '/actions/db-access');
       await waitForHydration(dpage);
-      await dpage.getByLabel('Database', { exact: true }).fill('orders');
+      await dpage.getByLabel('Database').fill('orders');
       await dpage.getByLabel('Access level').selectOption('read');
       await Promise.all([
         dpage.waitForURL((u) => /^\/requests\/\d+$/.test(u.pathname)),
@@ -113,10 +118,12 @@ for (const backend of backends) {
       await page.goto(server.url + '/actions/db-access/history');
       await waitForHydration(page);
       await page.getByLabel('Teams', { exact: true }).fill('all');
-      await Promise.all([
-        page.waitForURL((u) => u.pathname === '/actions/db-access/history'),
+      const [posted] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/actions/db-access/rollout')),
         page.getByRole('button', { name: 'Change rollout' }).click(),
       ]);
+      assert.equal(posted.status(), 303);
+      await page.waitForURL((u) => u.pathname === '/actions/db-access/history');
       await spage.goto(server.url + '/actions/db-access');
       await waitForHydration(spage);
       assert.match(await spage.locator('h1').innerText(), /Database access/);

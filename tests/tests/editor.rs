@@ -148,12 +148,12 @@ async fn a_developer_cannot_publish_save_drafts_or_open_the_editor(b: Backend) {
         .await;
     assert_eq!(resp.status(), 403);
     assert!(!dir.path().join("db-access.yaml").exists());
-    assert_eq!(
-        app.post_form("/api/catalog/editor/open", "id=pay-report")
-            .await
-            .status(),
-        403
-    );
+    // A member of the owning team may read the action (and its draft) in the editor, not change it.
+    let opened = app
+        .post_form("/api/catalog/editor/open", "id=pay-report")
+        .await;
+    assert_eq!(opened.status(), 200);
+    assert!(opened.text().await.unwrap().contains("\"read_only\":true"));
     assert_eq!(
         app.post_form("/api/catalog/editor/new", "kind=manual")
             .await
@@ -283,6 +283,22 @@ async fn nobody_can_publish_an_invalid_action_and_the_text_comes_back(b: Backend
         std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(),
         GRANT
     );
+    // The editor of one action cannot turn it into another one by changing its id.
+    let renamed = GRANT.replace("id: grant-access", "id: grant-more");
+    let resp = app
+        .post_form(
+            "/catalog/publish",
+            &form(&[
+                ("yaml", &renamed),
+                ("id", "grant-access"),
+                ("base", &base_of(GRANT)),
+                ("note", "rename"),
+            ]),
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("cannot change"));
+    assert!(!dir.path().join("grant-more.yaml").exists());
     // The live check answers the same problems to the editor.
     let resp = app
         .post_form("/api/catalog/editor/check", &form(&[("yaml", &script)]))

@@ -25,17 +25,20 @@ fn edit_error(e: runway_core::editor::EditError) -> AppError {
 pub async fn editor_open(id: String) -> Result<EditorData, AppError> {
     let user = user().await?;
     let rw = runway()?;
-    let (source, draft) = runway_core::editor::open(&rw, &user, &id)
+    let opened = runway_core::editor::open(&rw, &user, &id)
         .await
         .map_err(edit_error)?;
-    let is_new = source.base.is_empty();
+    let is_new = opened.source.base.is_empty();
     Ok(EditorData {
         id,
-        yaml: source.text,
-        base: source.base,
+        yaml: opened.source.text,
+        base: opened.source.base,
         is_new,
-        draft: draft.map(|d| d.saved_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+        draft: opened
+            .draft
+            .map(|d| d.saved_at.format("%Y-%m-%d %H:%M UTC").to_string()),
         teams: user.team_names(),
+        read_only: opened.read_only,
     })
 }
 
@@ -66,6 +69,7 @@ pub async fn editor_new(kind: String) -> Result<EditorData, AppError> {
         is_new: true,
         draft: None,
         teams: user.team_names(),
+        read_only: false,
     })
 }
 

@@ -290,7 +290,7 @@ fn Rollout(r: RolloutView, base: String, may_manage: bool) -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="rollout-note" class="field-label">"Note"</label>
-                        <input id="rollout-note" type="text" name="note" required maxlength="500" />
+                        <input id="rollout-note" type="text" name="note" maxlength="500" placeholder="Optional: says who it now reaches when empty" />
                     </div>
                     <button type="submit" class="primary">"Change rollout"</button>
                 </form>

@@ -245,8 +245,9 @@ fn Editor(d: EditorData) -> impl IntoView {
                     </div>
                     <form method="post" action="/catalog/publish" class="editor-form" data-testid="editor-form">
                         <input type="hidden" name="base" value=base />
+                        {(!d.is_new).then(|| view! { <input type="hidden" name="id" value=d.id.clone() /> })}
                         <div id="panel-yaml" role="tabpanel" aria-labelledby="tab-yaml" hidden=move || tab.get() != Tab::Yaml>
-                            <label for="editor-yaml">"YAML"</label>
+                            <label for="editor-yaml">"Action YAML"</label>
                             <textarea id="editor-yaml" name="yaml" rows="30" spellcheck="false" class="yaml"
                                 aria-describedby="editor-problems"
                                 prop:value=move || yaml.get()
@@ -258,10 +259,20 @@ fn Editor(d: EditorData) -> impl IntoView {
                             <input id="editor-note" name="note" type="text" maxlength="2000"
                                 placeholder="What changed and why (the version's note and commit message)" />
                         </p>
-                        <p class="form-actions">
-                            <button type="submit" class="primary">"Publish"</button>
-                            <button type="submit" class="secondary" formaction="/catalog/draft">"Save draft"</button>
-                        </p>
+                        {if d.read_only {
+                            view! {
+                                <p class="notice" role="status" data-testid="read-only">
+                                    "You can read this and try it in the preview; admins and the owning team's leads change and publish it."
+                                </p>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <p class="form-actions">
+                                    <button type="submit" class="primary">"Publish"</button>
+                                    <button type="submit" class="secondary" formaction="/catalog/draft">"Save draft"</button>
+                                </p>
+                            }.into_any()
+                        }}
                     </form>
                 </section>
                 <aside class="editor-side" aria-label="Problems and preview">
@@ -295,13 +306,15 @@ fn Editor(d: EditorData) -> impl IntoView {
 #[component]
 fn Preview(spec: ActionSpec, teams: Vec<String>, stale: Signal<bool>) -> impl IntoView {
     let beta = spec.visible_to.is_beta();
+    let dry = spec.clone();
     view! {
         {move || stale.get().then(|| view! { <p class="muted">"Showing the last valid version."</p> })}
         <div class="preview-card">
             <h3>{spec.title.clone()}{beta.then(|| view! { " " <span class="badge badge-beta">"Beta"</span> })}</h3>
             <p>{spec.summary.clone()}</p>
             <p class="muted">{spec.approval_in_words()}</p>
-            <RequestForm action_id=spec.id.to_string() fields=spec.inputs.clone() teams query=Vec::new() invalid=false form_key=String::new() preview=true />
+            <RequestForm action_id=spec.id.to_string() fields=spec.inputs.clone() teams query=Vec::new() invalid=false form_key=String::new()
+                preview=Callback::new(move |valid| runway_domain::edit::dry_run(&dry, &valid)) />
         </div>
     }
 }

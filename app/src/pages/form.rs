@@ -25,9 +25,10 @@ pub fn RequestForm(
     /// True when the server refused a submit: show every error at once.
     invalid: bool,
     form_key: String,
-    /// The catalogue editor's preview: validation works, nothing is ever sent.
+    /// The catalogue editor's preview: validation works, nothing is ever sent; a valid submit shows
+    /// this dry run of what the request would do instead.
     #[prop(optional)]
-    preview: bool,
+    preview: Option<Callback<form::ValidInputs, Vec<String>>>,
 ) -> impl IntoView {
     let fields = StoredValue::new(fields);
     let teams = StoredValue::new(teams);
@@ -72,12 +73,15 @@ pub fn RequestForm(
     let action = format!("/actions/{action_id}/submit");
     let base = format!("/actions/{action_id}");
 
-    let previewed = RwSignal::new(false);
+    let previewed = RwSignal::new(None::<Vec<String>>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         let errs = all_errors.get_untracked();
-        if preview {
+        if let Some(dry_run) = preview {
             ev.prevent_default();
-            previewed.set(errs.is_empty());
+            let valid = values.with_untracked(|v| {
+                fields.with_value(|f| teams.with_value(|t| form::validate(f, v, t).ok()))
+            });
+            previewed.set(valid.map(|v| dry_run.run(v)));
         }
         if errs.is_empty() {
             return;
@@ -150,10 +154,11 @@ pub fn RequestForm(
                 <button type="submit" class="primary">"Submit request"</button>
                 <button type="button" class="secondary" on:click=copy_link>"Copy link with these values"</button>
             </div>
-            {move || previewed.get().then(|| view! {
-                <p class="notice" role="status" data-testid="preview-ok">
-                    "These values are valid. This is a preview: nothing was sent."
-                </p>
+            {move || previewed.get().map(|lines| view! {
+                <div class="notice" role="status" data-testid="preview-ok">
+                    <p>"These values are valid. A dry run: nothing was sent or run."</p>
+                    <pre class="dry-run">{lines.join("\n")}</pre>
+                </div>
             })}
             {move || link.get().map(|l| view! {
                 <p class="copied muted">

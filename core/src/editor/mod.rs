@@ -158,6 +158,15 @@ fn read_file(dir: &Path, file: &str) -> Result<Option<String>, EditError> {
 /// The action's file as `user` may edit it now. `NotFound` when there is no such file or the user
 /// may not read it; `Forbidden` when they may read but not edit.
 pub fn source_for_edit(rw: &Runway, user: &User, id: &str) -> Result<Source, EditError> {
+    let source = source_to_read(rw, user, id)?;
+    if !may_edit(user, &source.owner) {
+        return Err(EditError::Forbidden);
+    }
+    Ok(source)
+}
+
+/// The action's file, for those who may read it (admins and the owning team).
+fn source_to_read(rw: &Runway, user: &User, id: &str) -> Result<Source, EditError> {
     if runway_domain::ids::ActionId::parse(id).is_err() {
         return Err(EditError::NotFound);
     }
@@ -166,9 +175,6 @@ pub fn source_for_edit(rw: &Runway, user: &User, id: &str) -> Result<Source, Edi
     let owner = owner_in(rw, id, &text);
     if !may_read(user, &owner) {
         return Err(EditError::NotFound);
-    }
-    if !may_edit(user, &owner) {
-        return Err(EditError::Forbidden);
     }
     Ok(Source {
         file,
@@ -193,6 +199,8 @@ fn owner_in(rw: &Runway, id: &str, text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Publish {
     pub yaml: String,
+    /// The id of the action the editor opened (`None` for a new action): a publish cannot rename.
+    pub original_id: Option<String>,
     /// [`Source::base`] of the file the editor started from; `None` for a new action.
     pub base: Option<String>,
     pub note: String,
@@ -237,6 +245,12 @@ pub async fn publish(rw: &Runway, user: &User, change: Publish) -> Result<Publis
     };
     let action = checked.map_err(EditError::Invalid)?;
     let id = action.spec.id.to_string();
+    if let Some(original) = change.original_id.as_deref().filter(|o| *o != id) {
+        return Err(EditError::BadValue(format!(
+            "the id is the action's file name and cannot change from `{original}` to `{id}` here; \
+             create a new action with the new id, then retire this one"
+        )));
+    }
     let new_owner = action.spec.owner.to_string();
 
     let _guard = rw.catalog.edit_guard().await;
@@ -364,6 +378,7 @@ pub async fn rollback(
         user,
         Publish {
             yaml: old,
+            original_id: Some(id.to_string()),
             base: Some(current.base),
             note: note.to_string(),
             kind: ChangeKind::Rollback,
@@ -414,6 +429,7 @@ pub async fn rollout(
         user,
         Publish {
             yaml: splice(&current.text, "visible_to", Some(&block)),
+            original_id: Some(id.to_string()),
             base: Some(current.base),
             note,
             kind: ChangeKind::Rollout,
@@ -467,6 +483,7 @@ pub async fn set_lifecycle(
         user,
         Publish {
             yaml: splice(&current.text, "lifecycle", block.as_deref()),
+            original_id: Some(id.to_string()),
             base: Some(current.base),
             note,
             kind,
@@ -480,47 +497,50 @@ pub fn may_create(user: &User) -> bool {
     user.is_admin || user.teams.iter().any(|m| m.is_lead)
 }
 
-/// What the editor opens for action `id`: its saved draft when there is one (with who saved it and
-/// when), else the file as it is now.
-pub async fn open(
-    rw: &Runway,
-    user: &User,
-    id: &str,
-) -> Result<(Source, Option<catalog_sql::DraftRow>), EditError> {
+/// What the editor opens for action `id`.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub source: Source,
+    /// The saved draft the text comes from, if any.
+    pub draft: Option<catalog_sql::DraftRow>,
+    /// The caller may read (a member of the owning team) but not change or publish it.
+    pub read_only: bool,
+}
+
+/// What the editor opens for action `id`: its saved draft when there is one, else the file as it is
+/// now. Members of the owning team may open it to read; admins and its leads to change it.
+pub async fn open(rw: &Runway, user: &User, id: &str) -> Result<Opened, EditError> {
     let draft = drafts::get(rw, user, id).await?;
-    match (source_for_edit(rw, user, id), draft) {
-        (Ok(source), Some(d)) => {
-            if !may_edit(user, &d.owner) {
-                return Err(EditError::Forbidden);
-            }
-            let base = d.base_hash.clone().unwrap_or(source.base.clone());
-            Ok((
-                Source {
-                    text: d.source.clone(),
-                    base,
-                    ..source
-                },
-                Some(d),
-            ))
-        }
-        (Ok(source), None) => Ok((source, None)),
+    let source = match (source_to_read(rw, user, id), &draft) {
+        (Ok(source), Some(d)) => Source {
+            text: d.source.clone(),
+            base: d.base_hash.clone().unwrap_or(source.base.clone()),
+            owner: d.owner.clone(),
+            ..source
+        },
+        (Ok(source), None) => source,
         // A new action that exists only as a draft.
-        (Err(EditError::NotFound), Some(d)) => {
-            if !may_edit(user, &d.owner) {
-                return Err(EditError::Forbidden);
-            }
-            Ok((
-                Source {
-                    file: format!("{id}.yaml"),
-                    text: d.source.clone(),
-                    base: d.base_hash.clone().unwrap_or_default(),
-                    owner: d.owner.clone(),
-                },
-                Some(d),
-            ))
-        }
-        (Err(e), _) => Err(e),
-    }
+        (Err(EditError::NotFound), Some(d)) => Source {
+            file: format!("{id}.yaml"),
+            text: d.source.clone(),
+            base: d.base_hash.clone().unwrap_or_default(),
+            owner: d.owner.clone(),
+        },
+        (Err(e), _) => return Err(e),
+    };
+    let current_owner = rw
+        .catalog
+        .snapshot()
+        .actions
+        .get(id)
+        .map(|a| a.spec.owner.to_string());
+    let read_only =
+        !may_edit(user, &source.owner) || current_owner.is_some_and(|o| !may_edit(user, &o));
+    Ok(Opened {
+        source,
+        draft,
+        read_only,
+    })
 }
 
 /// Every problem publishing `yaml` would meet (the loader's checks included: the id matching the file

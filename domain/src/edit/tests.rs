@@ -152,3 +152,30 @@ proptest! {
         let _ = splice(&yaml, &key, block.as_deref());
     }
 }
+
+#[test]
+fn a_dry_run_shows_the_rendered_run_with_secrets_masked_and_variables_by_name() {
+    let yaml = "id: x\ntitle: X\nsummary: S\ncategory: C\nowner: platform\ninputs:\n  - name: name\n    label: Name\n    type: string\n  - name: token\n    label: Token\n    type: secret\nrun:\n  kind: webhook\n  method: POST\n  url: \"https://ci.example.com/{{config.org}}/hooks\"\n  body:\n    name: \"{{name}}\"\n    token: \"{{token}}\"\n";
+    let spec = parse_action("x.yaml", yaml).unwrap_or_else(|p| panic!("{p:?}"));
+    let raw = vec![
+        ("name".to_string(), "a b; rm -rf /".to_string()),
+        ("token".to_string(), "hunter2".to_string()),
+    ];
+    let valid = crate::form::validate(&spec.inputs, &raw, &[]).expect("valid values");
+    let lines = dry_run(&spec, &valid).join("\n");
+    assert!(
+        lines.contains("Would call POST https://ci.example.com/{{config.org}}/hooks"),
+        "{lines}"
+    );
+    assert!(lines.contains("a b; rm -rf /"), "{lines}");
+    assert!(!lines.contains("hunter2"));
+    let manual =
+        parse_action("t.yaml", &template(ExecutorKind::Manual, "payments")).expect("valid");
+    let valid = crate::form::validate(
+        &manual.inputs,
+        &vec![("name".to_string(), "n".to_string())],
+        &[],
+    )
+    .expect("valid");
+    assert!(dry_run(&manual, &valid)[0].contains("payments team's inbox"));
+}
