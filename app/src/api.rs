@@ -2,6 +2,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
+use runway_domain::audit::AuditPage;
 use runway_domain::problem::Problem;
 use runway_domain::user::User;
 use runway_domain::view::{
@@ -186,6 +187,25 @@ fn history_refusal(e: runway_core::requests::HistoryError) -> Result<String, App
         HistoryError::Db(e) => Err(unavailable("cannot load request history")(e)),
         e if e.is_bad_input() => Ok(bad_input(crate::messages::history(&e))),
         _ => Err(reject(AppError::Forbidden)),
+    }
+}
+
+/// A page of the audit log (admins only); `query` is the page's query string (filters, cursor).
+/// A malformed filter is answered in words (`Ok(Err(..))`, HTTP 400) for the page to show.
+#[server(endpoint = "admin/audit")]
+pub async fn get_audit(query: String) -> Result<Result<AuditPage, String>, AppError> {
+    use runway_core::audit::AuditError;
+    let user = user().await?;
+    let rw = runway()?;
+    let q = match runway_domain::audit::AuditQuery::parse(&query) {
+        Ok(q) => q,
+        Err(e) => return Ok(Err(bad_input(e))),
+    };
+    match runway_core::audit::audit_page(&rw, &user, q).await {
+        Ok(page) => Ok(Ok(page)),
+        Err(AuditError::Forbidden) => Err(reject(AppError::Forbidden)),
+        Err(AuditError::BadInput(e)) => Ok(Err(bad_input(e))),
+        Err(e @ AuditError::Db(_)) => Err(unavailable("cannot read the audit log")(e)),
     }
 }
 

@@ -68,6 +68,9 @@ fn SignedInNav(user: User) -> impl IntoView {
                     <li>
                         <A href="/admin/catalog">"Catalogue health"</A>
                     </li>
+                    <li>
+                        <A href="/admin/audit">"Audit"</A>
+                    </li>
                 })}
                 <Transition fallback=|| ()>
                     {move || counts.get().is_some_and(|c| c.discover).then(|| view! {

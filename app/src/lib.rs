@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/inbox") view=pages::inbox::InboxPage ssr=SsrMode::Async />
                     <Route path=path!("/approvals") view=pages::inbox::ApprovalsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/catalog") view=pages::health::CatalogHealthPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=pages::audit::AuditPageView ssr=SsrMode::Async />
                     <Route path=path!("/admin/discover") view=pages::discover::DiscoverPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/discover/map") view=pages::discover_map::DiscoverMapPage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=pages::signin::SignInPage ssr=SsrMode::Async />

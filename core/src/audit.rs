@@ -4,7 +4,14 @@
 //! Callers record *after* the change succeeded. A failure to record is returned to the caller, which
 //! logs it; the change itself is not undone (the catalogue file is already written), so use cases
 //! record as the last step.
+//!
+//! Reading it (the Audit page, the CSV export) is [`page`], for admins only.
 
+pub mod page;
+
+pub use page::{audit_filter, audit_page, AuditError};
+
+use crate::catalog::ReloadReport;
 use crate::db::audit::{self as sql, NewAuditRow};
 use crate::db::{Db, DbError};
 use chrono::Utc;
@@ -182,4 +189,22 @@ pub async fn record_or_log(db: &Db, event: &AuditEvent) {
     if let Err(e) = record(db, event).await {
         tracing::error!(kind = event.kind.as_str(), object = %event.object, "cannot write the audit log: {e}");
     }
+}
+
+/// Records a reload of the catalogue from its files by `actor` (Runway itself at start and on
+/// SIGHUP): before and after are the two snapshots' fingerprints, the detail names the actions
+/// added, changed and removed.
+pub async fn record_reload(db: &Db, actor: Actor, report: &ReloadReport) {
+    let event = AuditEvent::new(actor, AuditKind::CatalogReload, "catalog")
+        .hashes(
+            Some(report.before_hash.clone()),
+            Some(report.after_hash.clone()),
+        )
+        .detail(serde_json::json!({
+            "added": report.added,
+            "changed": report.changed,
+            "removed": report.removed,
+            "problems": report.problems,
+        }));
+    record_or_log(db, &event).await;
 }

@@ -59,6 +59,18 @@ impl Runway {
         Ok(user)
     }
 
+    /// Reads the catalogue again from its files and records the reload in the audit log as done by
+    /// `actor` (Runway itself at start and on SIGHUP, the person whose change wrote the files).
+    /// A failed reload keeps the previous catalogue and records nothing.
+    pub async fn reload_catalog(
+        &self,
+        actor: crate::audit::Actor,
+    ) -> Result<crate::catalog::ReloadReport, crate::catalog::ReloadError> {
+        let report = self.catalog.reload().await?;
+        crate::audit::record_reload(&self.db, actor, &report).await;
+        Ok(report)
+    }
+
     /// Records a sign-in (see [`crate::auth::sign_in`]); the user's requests here see the teams
     /// it brought at once.
     pub async fn sign_in(&self, identity: &Identity) -> Result<User, DbError> {

@@ -6,6 +6,7 @@
 //! - [`ids`]: validated identifiers (action ids, team names, field names).
 //! - [`edit`]: the structured catalogue editor's view of an action's YAML, and splicing one key back.
 //! - [`form`]: request forms: the one validation the browser and the server both run.
+//! - [`audit`]: the Audit page's filters and rows (shared by the page and the CSV export).
 //! - [`duration`]: human durations such as `90s`, `15m`, `1h30m` (and their serde form in settings).
 //! - [`spec`]: the action specification: inputs, executor, approval policy, rollout.
 //! - [`parse`]: reads one catalogue YAML file into an [`spec::ActionSpec`], reporting *every* problem
@@ -19,6 +20,7 @@
 //!   versions, its rollout with adoption, and its lifecycle.
 //! - [`view`]: what the catalogue pages show (cards, action details) and the search that filters them.
 
+pub mod audit;
 pub mod duration;
 pub mod edit;
 pub mod form;

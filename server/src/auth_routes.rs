@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use runway_core::audit::{self, Actor, AuditEvent, AuditKind};
 use runway_core::auth::dev::{self, DEV_ISSUER};
 use runway_core::auth::oidc::PendingLogin;
 use runway_core::auth::return_to::safe_return_path;
@@ -107,6 +108,7 @@ pub async fn callback(
                 .await
                 .map_err(sign_in_failure("cannot start the session"))?;
             tracing::info!(user.id = user.id, teams = ?user.team_names(), admin = user.is_admin, "signed in");
+            record_sign_in(&state, &user, "oidc").await;
             Ok(Redirect::to(&pending.return_to).into_response())
         }
         Err(e) => {
@@ -130,6 +132,17 @@ async fn start_session(
         session.insert(keys::ID_TOKEN, token).await?;
     }
     Ok(())
+}
+
+/// The audit row for a completed sign-in (`method`: `oidc` or `development`).
+async fn record_sign_in(state: &AppState, user: &User, method: &str) {
+    let event = AuditEvent::new(
+        Actor::person(user),
+        AuditKind::SignIn,
+        format!("user:{}", user.id),
+    )
+    .detail(serde_json::json!({ "method": method }));
+    audit::record_or_log(&state.runway.db, &event).await;
 }
 
 fn chrono_now() -> i64 {
@@ -177,6 +190,7 @@ pub async fn dev_login(
         login = demo.login,
         "signed in (development)"
     );
+    record_sign_in(&state, &user, "development").await;
     Ok(Redirect::to(&safe_return_path(form.next.as_deref().unwrap_or("/"))).into_response())
 }
 
@@ -188,10 +202,28 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let id_token: Option<String> = session.get(keys::ID_TOKEN).await.ok().flatten();
+    let user_id: Option<i64> = session.get(keys::USER_ID).await.ok().flatten();
     session
         .flush()
         .await
         .map_err(sign_in_failure("cannot delete the session"))?;
+    // Only a session that was signed in is a sign-out worth recording.
+    if let Some(id) = user_id {
+        match state.runway.user(id).await {
+            Ok(Some(user)) => {
+                let event = AuditEvent::new(
+                    Actor::person(&user),
+                    AuditKind::SignOut,
+                    format!("user:{id}"),
+                );
+                audit::record_or_log(&state.runway.db, &event).await;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the user signing out for the audit log")
+            }
+        }
+    }
     let signed_out = "/signin?signed_out=1";
     if let Some(oidc) = state.oidc.as_ref() {
         let back = format!(

@@ -32,7 +32,7 @@ const ACTIONS: [&str; 6] = [
     "rotate-secret",
 ];
 
-fn out(line: &str) {
+pub(crate) fn out(line: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{line}");
@@ -57,7 +57,7 @@ async fn seed(db: &Db, n: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn percentile(samples: &mut [Duration], q: f64) -> f64 {
+pub(crate) fn percentile(samples: &mut [Duration], q: f64) -> f64 {
     samples.sort_unstable();
     let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len().max(1));
     samples

@@ -103,6 +103,9 @@ pub enum BenchCommand {
     /// Seeds a million-request history (by default) and times the history views and the team
     /// page. Use a scratch database.
     History(crate::bench_history::BenchHistory),
+    /// Seeds a million audit events (by default) and times the Audit page's query with each
+    /// filter. Use a scratch database.
+    Audit(crate::bench_audit::BenchAudit),
     /// Generates ticket exports with known groups and times import, grouping and ranking, and
     /// re-analysis after a merge; prints peak memory. Needs no database.
     Tickets(crate::bench_tickets::BenchTickets),

@@ -80,6 +80,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Bench {
             command: BenchCommand::History(args),
         } => with_runtime(settings, move |s| crate::bench_history::run(s, args)),
+        #[cfg(feature = "bench")]
+        Command::Bench {
+            command: BenchCommand::Audit(args),
+        } => with_runtime(settings, move |s| crate::bench_audit::run(s, args)),
     }
 }
 

@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
+use runway_core::audit::Actor;
 use runway_core::discover;
 use runway_discover::cluster::GroupId;
 use runway_discover::decisions::Decision;
@@ -89,7 +90,7 @@ pub async fn draft(
         &owner,
     )
     .await?;
-    if let Err(e) = runway.catalog.reload().await {
+    if let Err(e) = runway.reload_catalog(Actor::person(&user)).await {
         return Err(crate::error::internal(
             "reloading the catalogue after a draft",
             e,

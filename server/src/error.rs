@@ -18,6 +18,7 @@ use crate::html;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use runway_core::audit::AuditError;
 use runway_core::requests::{
     AccessError, CancelError, DecideError, FulfilError, HistoryError, RetryError, RevealError,
     SubmitError,
@@ -391,6 +392,18 @@ impl From<RevealError> for Error {
             e @ (RevealError::Seal(_) | RevealError::Db(_)) => {
                 internal("cannot reveal a secret output", e)
             }
+        }
+    }
+}
+
+impl From<AuditError> for Error {
+    fn from(e: AuditError) -> Self {
+        match e {
+            AuditError::Forbidden => {
+                forbidden("Admins only", "Only admins may read the audit log.")
+            }
+            AuditError::BadInput(message) => bad_request("Check the filters", message),
+            AuditError::Db(e) => internal("cannot read the audit log", e),
         }
     }
 }

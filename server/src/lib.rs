@@ -17,6 +17,7 @@
 //! - [`requests`]: plain routes about requests: form posts (submit, take, fulfil, approve,
 //!   reject, cancel, retry, reveal a secret once) and downloads (CSV, logs).
 //! - [`live`]: a request's progress as server-sent events.
+//! - [`audit`]: the audit log's CSV export for admins (`/admin/audit.csv`).
 //! - [`editor`]: the catalogue editor's form posts (publish, draft, rollback, rollout, lifecycle).
 //! - [`discover`]: the Discover page's form posts (decide about a group, draft an action).
 //! - `demo_ci` (feature `demo`): built-in demo receivers (a CI system, a secret store) for the demo
@@ -24,16 +25,19 @@
 //! - [`telemetry`]: structured logging.
 //! - [`tickets`]: `runway tickets analyze` (Discover on the command line, no server needed).
 //! - [`commands`]: what each subcommand does.
-//! - `bench`, `bench_history` and `bench_tickets` (feature `bench`): `runway bench queue`,
-//!   `runway bench history` and `runway bench tickets`.
+//! - `bench`, `bench_history`, `bench_audit` and `bench_tickets` (feature `bench`): `runway bench
+//!   queue`, `runway bench history`, `runway bench audit` and `runway bench tickets`.
 //!
 //! Features: `demo` and `bench` are for development, tests and benchmarks (scripts/dev and
 //! scripts/test turn them on); a production build leaves them out.
 
 pub mod assets;
+pub mod audit;
 pub mod auth_routes;
 #[cfg(feature = "bench")]
 pub mod bench;
+#[cfg(feature = "bench")]
+pub mod bench_audit;
 #[cfg(feature = "bench")]
 pub mod bench_history;
 #[cfg(feature = "bench")]

@@ -46,7 +46,8 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 27] = [
+pub const PLAIN_ROUTES: [(&str, &str); 28] = [
+    ("GET", "/admin/audit.csv"),
     ("GET", "/requests/{id}/log.txt"),
     ("POST", "/requests/{id}/retry"),
     ("GET", "/requests/{id}/events"),
@@ -187,6 +188,7 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         .route("/actions/{id}/rollout", post(crate::editor::rollout))
         .route("/actions/{id}/lifecycle", post(crate::editor::lifecycle))
         .route("/requests.csv", get(requests::export_csv))
+        .route("/admin/audit.csv", get(crate::audit::export_csv))
         .route("/requests/{id}/events", get(crate::live::stream))
         .route("/requests/{id}/take", post(requests::take))
         .route("/requests/{id}/cancel", post(requests::cancel))

@@ -7,6 +7,7 @@
 use crate::routes;
 use anyhow::Context;
 use axum::serve::ListenerExt;
+use runway_core::audit::Actor;
 use runway_core::auth::oidc::Oidc;
 use runway_core::config::Settings;
 use runway_core::db::Db;
@@ -56,8 +57,7 @@ impl Application {
         let runway = Runway::new(settings, db)
             .map_err(|e| anyhow::anyhow!("secrets_key (RUNWAY_SECRETS_KEY): {e}"))?;
         runway
-            .catalog
-            .reload()
+            .reload_catalog(Actor::system())
             .await
             .context("loading the catalogue")?;
         let listener = TcpListener::bind(runway.settings.listen)
@@ -164,7 +164,7 @@ pub fn reload_catalog_on_sighup(runway: Runway) {
         };
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP received; reloading the catalogue");
-            if let Err(e) = runway.catalog.reload().await {
+            if let Err(e) = runway.reload_catalog(Actor::system()).await {
                 tracing::error!(error = %e, "catalogue reload failed; keeping the previous catalogue");
             }
         }

@@ -161,6 +161,7 @@ for (const backend of backends) {
       await Promise.all([posted(ada, `${leadCheck}/take`), ada.getByRole('button', { name: 'Take it' }).click()]);
       await visit(ada, server.url, leadCheck, 'request page (fulfilment form)', found);
       await visit(ada, server.url, '/admin/catalog', 'admin: catalogue health', found);
+      await visit(ada, server.url, '/admin/audit', 'admin: audit log', found);
       // The catalogue editor (Form and YAML tabs, a problem showing) and an action's history.
       await visit(ada, server.url, '/catalog/new?kind=manual', 'editor: new action (Form tab)', found);
       await ada.getByLabel('Id', { exact: true }).fill('Not An Id');

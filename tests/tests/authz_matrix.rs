@@ -50,6 +50,27 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ),
     (
         "GET",
+        "/admin/audit",
+        "/admin/audit",
+        "",
+        [303, 403, 403, 403, 200],
+    ),
+    (
+        "GET",
+        "/admin/audit.csv",
+        "/admin/audit.csv",
+        "",
+        [303, 403, 403, 403, 200],
+    ),
+    (
+        "POST",
+        "/api/admin/audit",
+        "/api/admin/audit",
+        "query=kind%3Dsign_in",
+        [401, 403, 403, 403, 200],
+    ),
+    (
+        "GET",
         "/admin/discover",
         "/admin/discover",
         "",

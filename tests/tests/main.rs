@@ -13,6 +13,7 @@
 mod support;
 
 mod api;
+mod audit;
 mod auth;
 mod authz_matrix;
 mod catalog;

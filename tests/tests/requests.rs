@@ -7,9 +7,9 @@ use base64::Engine as _;
 
 /// A copy of the demo catalogue that the scripts' unprivileged users can read (the checkout itself
 /// may sit under a directory only root may enter), a data directory, and the scripts' state root.
-struct Dirs {
-    catalog: tempfile::TempDir,
-    data: tempfile::TempDir,
+pub(crate) struct Dirs {
+    pub(crate) catalog: tempfile::TempDir,
+    pub(crate) data: tempfile::TempDir,
     state: tempfile::TempDir,
     runs: tempfile::TempDir,
 }
@@ -21,7 +21,7 @@ fn open_dir() -> tempfile::TempDir {
     d
 }
 
-fn copy_catalog(to: &std::path::Path) {
+pub(crate) fn copy_catalog(to: &std::path::Path) {
     let from = crate::support::demo_catalog();
     std::fs::create_dir_all(to.join("scripts")).expect("scripts dir");
     for entry in std::fs::read_dir(&from).expect("catalog") {
@@ -50,7 +50,7 @@ fn free_port() -> u16 {
 
 /// Runway with in-process workers, the demo receivers, and the demo catalogue's variables pointing
 /// at them.
-async fn spawn_working(backend: Backend) -> (TestApp, Dirs) {
+pub(crate) async fn spawn_working(backend: Backend) -> (TestApp, Dirs) {
     spawn_working_with(backend, |_| {}).await
 }
 
@@ -106,7 +106,7 @@ fn configure_working(
 }
 
 /// Submits a form and returns the redirect target.
-async fn submit(app: &TestApp, action: &str, body: &str) -> String {
+pub(crate) async fn submit(app: &TestApp, action: &str, body: &str) -> String {
     let resp = app
         .post_form(&format!("/actions/{action}/submit"), body)
         .await;
@@ -119,7 +119,7 @@ async fn submit(app: &TestApp, action: &str, body: &str) -> String {
         .to_string()
 }
 
-fn request_id(location: &str) -> i64 {
+pub(crate) fn request_id(location: &str) -> i64 {
     location
         .strip_prefix("/requests/")
         .and_then(|s| s.parse().ok())
@@ -127,7 +127,7 @@ fn request_id(location: &str) -> i64 {
 }
 
 /// Waits until the request is final and returns its page.
-async fn wait_final(app: &TestApp, id: i64) -> String {
+pub(crate) async fn wait_final(app: &TestApp, id: i64) -> String {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let (status, html) = app.get_text(&format!("/requests/{id}")).await;
@@ -1060,7 +1060,7 @@ async fn large_logs_show_the_tail_load_earlier_lines_and_download_whole(backend:
 both_backends!(large_logs_show_the_tail_load_earlier_lines_and_download_whole);
 
 /// Adds an action and its script to the test's catalogue copy, and reloads.
-async fn add_action(app: &TestApp, dirs: &Dirs, id: &str, yaml: &str, script: &str) {
+pub(crate) async fn add_action(app: &TestApp, dirs: &Dirs, id: &str, yaml: &str, script: &str) {
     use std::os::unix::fs::PermissionsExt;
     let path = dirs.catalog.path().join(format!("scripts/{id}.sh"));
     std::fs::write(&path, script).unwrap();

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod action_history;
+pub mod audit;
 pub mod catalog;
 pub mod discover;
 pub mod discover_map;

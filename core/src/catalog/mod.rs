@@ -164,6 +164,23 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// A SHA-256 over the sorted `(id, content_hash)` pairs of the loaded actions: equal for two
+    /// snapshots with the same actions in the same versions, whatever else differs.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        // `actions` is a BTreeMap: already in id order.
+        for (id, action) in &self.actions {
+            hasher.update(id.as_bytes());
+            hasher.update([0]);
+            hasher.update(action.content_hash.as_bytes());
+            hasher.update([b'\n']);
+        }
+        format!("{:x}", hasher.finalize())
+    }
+}
+
 /// What changed between two loads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReloadReport {
@@ -171,6 +188,10 @@ pub struct ReloadReport {
     pub changed: Vec<String>,
     pub removed: Vec<String>,
     pub problems: usize,
+    /// [`Catalog::fingerprint`] of the snapshot replaced and of the new one: the audit log's
+    /// before and after for a reload.
+    pub before_hash: String,
+    pub after_hash: String,
 }
 
 /// Failures of a reload as a whole (a single broken file is not one of them).
@@ -268,6 +289,8 @@ impl CatalogStore {
         let previous = self.snapshot();
         let mut report = ReloadReport {
             problems: catalog.problems.len(),
+            before_hash: previous.fingerprint(),
+            after_hash: catalog.fingerprint(),
             ..Default::default()
         };
         for (id, action) in &catalog.actions {

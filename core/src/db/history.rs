@@ -27,8 +27,9 @@ pub struct Filter {
     pub before: Option<(DateTime<Utc>, i64)>,
 }
 
-/// `%` and `_` match themselves in a LIKE pattern built from user text.
-fn like_contains(text: &str) -> String {
+/// `%` and `_` match themselves in a LIKE pattern built from user text (lower-cased, for a
+/// `LOWER(column) LIKE … ESCAPE '\\'` match anywhere in the text).
+pub(super) fn like_contains(text: &str) -> String {
     let escaped = text
         .to_lowercase()
         .replace('\\', "\\\\")

@@ -134,3 +134,83 @@ pub async fn analyze(db: &Db) -> Result<(), DbError> {
     }
     Ok(())
 }
+
+/// Seeds up to `n` audit events (none if there are already `n`) over the last year, oldest first so
+/// ids grow with time as they do live: `people` bench people sign in and out (seven in ten events),
+/// decide, cancel, retry and reveal on requests, and publish and reload the catalogue. Returns how
+/// many events it added.
+pub async fn audit(db: &Db, n: i64, people: i64) -> Result<i64, DbError> {
+    let have: i64 = on_pool!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(pool).await)?;
+    if have >= n {
+        return Ok(0);
+    }
+    let now = chrono::Utc::now();
+    on_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        for i in 0..people {
+            sqlx::query(
+                "INSERT INTO users (issuer, subject, name, email, is_admin, created_at, last_login_at)
+                 VALUES ('runway:bench-audit', $1, $2, NULL, FALSE, $3, $3)
+                 ON CONFLICT (issuer, subject) DO NOTHING")
+                .bind(format!("a{i}")).bind(format!("Auditee {i:05}")).bind(now)
+                .execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(())
+    })?;
+    let first_user: i64 = on_pool!(db, pool => sqlx::query_scalar("SELECT MIN(id) FROM users WHERE issuer = 'runway:bench-audit'").fetch_one(pool).await)?;
+    let todo = n - have;
+    // g runs 1..todo; g % 100 picks the kind, and the kind the object.
+    let kind = "CASE WHEN g % 100 < 40 THEN 'sign_in' WHEN g % 100 < 70 THEN 'sign_out' \
+                WHEN g % 100 < 82 THEN 'approval_decided' WHEN g % 100 < 90 THEN 'request_cancelled' \
+                WHEN g % 100 < 95 THEN 'request_retried' WHEN g % 100 < 98 THEN 'secret_revealed' \
+                WHEN g % 100 < 99 THEN 'catalog_publish' ELSE 'catalog_reload' END";
+    let actor = format!("$1 + (g * 7919) % {people}");
+    let object = format!(
+        "CASE WHEN g % 100 < 70 THEN 'user:' || ({actor}) WHEN g % 100 < 98 THEN 'request:' || (g / 3) \
+         WHEN g % 100 < 99 THEN 'action:act-' || (g % 300) ELSE 'catalog' END"
+    );
+    let name = match db {
+        Db::Postgres(_) => format!("'Auditee ' || lpad(((g * 7919) % {people})::text, 5, '0')"),
+        Db::Sqlite(_) => format!("'Auditee ' || substr('00000' || ((g * 7919) % {people}), -5, 5)"),
+    };
+    // One event every 31 seconds, the newest now (a million cover a year).
+    match db {
+        Db::Postgres(pool) => {
+            sqlx::query(&format!(
+                "INSERT INTO audit_events (at, actor_id, actor_name, via, kind, object, before_hash, after_hash, detail)
+                 SELECT now() - ($2 - g) * interval '31 seconds', {actor}, {name}, NULL, {kind}, {object},
+                        NULL, NULL, '{{\"bench\":' || g || '}}'
+                 FROM generate_series(1, $2) AS g"
+            ))
+            .bind(first_user)
+            .bind(todo)
+            .execute(pool)
+            .await?;
+        }
+        Db::Sqlite(pool) => {
+            let base = now.timestamp();
+            sqlx::query(&format!(
+                "WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < $2)
+                 INSERT INTO audit_events (at, actor_id, actor_name, via, kind, object, before_hash, after_hash, detail)
+                 SELECT strftime('%Y-%m-%dT%H:%M:%S+00:00', {base} - ($2 - g) * 31, 'unixepoch'), {actor}, {name}, NULL,
+                        {kind}, {object}, NULL, NULL, '{{\"bench\":' || g || '}}'
+                 FROM seq"
+            ))
+            .bind(first_user)
+            .bind(todo)
+            .execute(pool)
+            .await?;
+        }
+    }
+    Ok(todo)
+}
+
+/// What the audit benchmark's queries refer to: (events, the oldest event's id, the first seeded
+/// person's id).
+pub async fn audit_extent(db: &Db) -> Result<(i64, i64, i64), DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT (SELECT COUNT(*) FROM audit_events), COALESCE((SELECT MIN(id) FROM audit_events), 0),
+                COALESCE((SELECT MIN(id) FROM users WHERE issuer = 'runway:bench-audit'), 0)"
+    ).fetch_one(pool).await)?)
+}

@@ -1,6 +1,7 @@
 //! Approvals: deciding on a request that waits for approval, and the approver's inbox.
 
 use super::access::{is_approver, may_approve, may_see, policy_of};
+use crate::audit::{self, Actor, AuditEvent, AuditKind};
 use crate::db::approvals::{self as db, Decided, Decision};
 use crate::db::inbox::{self, ApproverScope};
 use crate::db::requests as sql;
@@ -67,6 +68,25 @@ pub async fn decide(
             if matches!(other, Decided::Approved { queued: true, .. }) {
                 rw.queue.wake();
             }
+            let after = match other {
+                Decided::Approved { queued: true, .. } => "queued",
+                Decided::Rejected => "rejected",
+                _ => "pending_approval",
+            };
+            let event = AuditEvent::new(
+                Actor::person(user),
+                AuditKind::ApprovalDecided,
+                format!("request:{id}"),
+            )
+            .hashes(Some(row.status.clone()), Some(after.to_string()))
+            .detail(serde_json::json!({
+                "decision": match decision {
+                    Decision::Approve => "approve",
+                    Decision::Reject => "reject",
+                },
+                "comment": comment,
+            }));
+            audit::record_or_log(&rw.db, &event).await;
             Ok(other)
         }
     }

@@ -2,6 +2,7 @@
 //! call.
 
 use super::access::{self, AccessError};
+use crate::audit::{self, Actor, AuditEvent, AuditKind};
 use crate::db::DbError;
 use crate::state::Runway;
 use runway_domain::user::User;
@@ -35,5 +36,12 @@ pub async fn cancel(rw: &Runway, user: &User, id: i64) -> Result<(), CancelError
         return Err(CancelError::NotAllowed);
     }
     rw.queue.cancel(id, Some(user.id)).await?;
+    let event = AuditEvent::new(
+        Actor::person(user),
+        AuditKind::RequestCancelled,
+        format!("request:{id}"),
+    )
+    .hashes(Some(row.status.clone()), Some("cancelled".to_string()));
+    audit::record_or_log(&rw.db, &event).await;
     Ok(())
 }

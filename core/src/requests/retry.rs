@@ -1,6 +1,7 @@
 //! Retrying a failed request with the action version it was submitted against.
 
 use super::access::{may_retry, may_see};
+use crate::audit::{self, Actor, AuditEvent, AuditKind};
 use crate::db::jobs::NewJob;
 use crate::db::requests as sql;
 use crate::db::DbError;
@@ -63,6 +64,13 @@ pub async fn retry(rw: &Runway, user: &User, id: i64) -> Result<(), RetryError> 
     };
     if sql::retry(&rw.db, id, user.id, &job).await? {
         rw.queue.wake();
+        let event = AuditEvent::new(
+            Actor::person(user),
+            AuditKind::RequestRetried,
+            format!("request:{id}"),
+        )
+        .hashes(Some(row.status.clone()), Some("queued".to_string()));
+        audit::record_or_log(&rw.db, &event).await;
         Ok(())
     } else {
         Err(RetryError::NotFailed)

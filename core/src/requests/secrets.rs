@@ -1,6 +1,7 @@
 //! Secret outputs: sealed when a run (or a person fulfilling a request) reports them, and shown to
 //! the requester once.
 
+use crate::audit::{self, Actor, AuditEvent, AuditKind};
 use crate::crypto::SealError;
 use crate::db::requests::{self as sql, NewOutput};
 use crate::db::DbError;
@@ -37,6 +38,14 @@ pub async fn reveal_secret(
         .await?
         .ok_or(RevealError::Gone)?;
     let plain = rw.secrets.open(request_id, &sealed)?;
+    // The output's name only: the value is never written anywhere but the caller's page.
+    let event = AuditEvent::new(
+        Actor::person(user),
+        AuditKind::SecretRevealed,
+        format!("request:{request_id}"),
+    )
+    .detail(serde_json::json!({ "output": name }));
+    audit::record_or_log(&rw.db, &event).await;
     Ok(String::from_utf8_lossy(&plain).into_owned())
 }
 
