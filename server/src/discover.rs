@@ -61,6 +61,21 @@ pub async fn decide(
     Ok(Redirect::to(&format!("/admin/discover?source={source}")).into_response())
 }
 
+/// The owning team a draft form names (default `platform`).
+fn draft_owner(body: &Bytes) -> Result<String, Error> {
+    let owner = match field(&body_values(body), "owner") {
+        o if o.is_empty() => "platform".to_string(),
+        o => o,
+    };
+    if runway_domain::ids::TeamName::parse(&owner).is_err() {
+        return Err(bad_request(
+            "Not a team name",
+            "The owner must be a catalogue team name: lowercase letters, digits and hyphens.",
+        ));
+    }
+    Ok(owner)
+}
+
 /// `POST /admin/discover/{source}/groups/{group}/draft`: writes a draft action for the group into
 /// the catalogue directory (owned by the form's `owner`, default `platform`), reloads the
 /// catalogue, and shows the new action.
@@ -71,16 +86,7 @@ pub async fn draft(
     body: Bytes,
 ) -> Result<Response, Error> {
     may_discover(&state, &user)?;
-    let owner = match field(&body_values(&body), "owner") {
-        o if o.is_empty() => "platform".to_string(),
-        o => o,
-    };
-    if runway_domain::ids::TeamName::parse(&owner).is_err() {
-        return Err(bad_request(
-            "Not a team name",
-            "The owner must be a catalogue team name: lowercase letters, digits and hyphens.",
-        ));
-    }
+    let owner = draft_owner(&body)?;
     let runway = &state.runway;
     let path = discover::draft_action(
         &runway.db,
@@ -112,16 +118,7 @@ pub async fn edit_draft(
     body: Bytes,
 ) -> Result<Response, Error> {
     may_discover(&state, &user)?;
-    let owner = match field(&body_values(&body), "owner") {
-        o if o.is_empty() => "platform".to_string(),
-        o => o,
-    };
-    if runway_domain::ids::TeamName::parse(&owner).is_err() {
-        return Err(bad_request(
-            "Not a team name",
-            "The owner must be a catalogue team name: lowercase letters, digits and hyphens.",
-        ));
-    }
+    let owner = draft_owner(&body)?;
     let runway = &state.runway;
     let d = discover::draft_of(&runway.db, &source, &GroupId(group), &owner).await?;
     let id = runway_core::editor::drafts::save(runway, &user, &d.yaml, None).await?;

@@ -118,6 +118,19 @@ pub struct Source {
     pub owner: String,
 }
 
+impl Source {
+    /// A publish of `yaml` over this file of action `id`.
+    fn replaced_by(&self, id: &str, yaml: String, note: String, kind: ChangeKind) -> Publish {
+        Publish {
+            yaml,
+            original_id: Some(id.to_string()),
+            base: Some(self.base.clone()),
+            note,
+            kind,
+        }
+    }
+}
+
 /// The token a publish compares to detect a concurrent change: SHA-256 of the file's text.
 pub fn base_of(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
@@ -376,13 +389,7 @@ pub async fn rollback(
     publish(
         rw,
         user,
-        Publish {
-            yaml: old,
-            original_id: Some(id.to_string()),
-            base: Some(current.base),
-            note: note.to_string(),
-            kind: ChangeKind::Rollback,
-        },
+        current.replaced_by(id, old, note.to_string(), ChangeKind::Rollback),
     )
     .await
 }
@@ -424,16 +431,11 @@ pub async fn rollout(
     } else {
         note.to_string()
     };
+    let yaml = splice(&current.text, "visible_to", Some(&block));
     publish(
         rw,
         user,
-        Publish {
-            yaml: splice(&current.text, "visible_to", Some(&block)),
-            original_id: Some(id.to_string()),
-            base: Some(current.base),
-            note,
-            kind: ChangeKind::Rollout,
-        },
+        current.replaced_by(id, yaml, note, ChangeKind::Rollout),
     )
     .await
 }
@@ -478,18 +480,8 @@ pub async fn set_lifecycle(
     } else {
         note.to_string()
     };
-    publish(
-        rw,
-        user,
-        Publish {
-            yaml: splice(&current.text, "lifecycle", block.as_deref()),
-            original_id: Some(id.to_string()),
-            base: Some(current.base),
-            note,
-            kind,
-        },
-    )
-    .await
+    let yaml = splice(&current.text, "lifecycle", block.as_deref());
+    publish(rw, user, current.replaced_by(id, yaml, note, kind)).await
 }
 
 /// May `user` create actions at all (admins, and leads of some team for their teams)?
