@@ -326,6 +326,11 @@ impl From<runway_core::editor::EditError> for Error {
                      Commit or discard them there, then publish again. Nothing was changed."
                 ),
             ),
+            E::RunNeedsAdmin => forbidden(
+                "Only admins change how an action runs",
+                "Team leads change an action's form, texts and rollout, and create manual actions; \
+                 the platform team sets scripts and webhooks. Keep `run` as it is, or ask an admin.",
+            ),
             E::NoteRequired => bad_request(
                 "A change note is required",
                 "Say in a sentence what changed and why.",

@@ -212,6 +212,37 @@ async fn a_lead_edits_only_their_teams_actions(b: Backend) {
         )
         .await;
     assert_eq!(refused.status(), 403);
+    // How an action runs is the admins' alone: a lead cannot turn their manual action into a
+    // webhook signed with Runway's key, nor create one.
+    let hook = edited.replace(
+        "run:\n  kind: manual\n",
+        "run:\n  kind: webhook\n  method: POST\n  url: https://example.com/hook\n",
+    );
+    let refused = app
+        .post_form(
+            "/catalog/publish",
+            &form(&[
+                ("yaml", &hook),
+                ("base", &base_of(&edited)),
+                ("note", "automate"),
+            ]),
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("Only admins change how an action runs"));
+    let new_hook = hook.replace("id: pay-report", "id: pay-hook");
+    let refused = app
+        .post_form(
+            "/catalog/publish",
+            &form(&[("yaml", &new_hook), ("base", ""), ("note", "new")]),
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert!(!dir.path().join("pay-hook.yaml").exists());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("grant-access.yaml")).unwrap(),
         GRANT

@@ -10,7 +10,8 @@
 //! - [`drafts`]: saving and reading drafts (one per action id), visible to admins and the owning team.
 //!
 //! Who may edit: admins, and leads of the action's owning team (of both the old and the new owner
-//! when a change moves an action to another team). Members of the owning team may read drafts and
+//! when a change moves an action to another team). How an action runs (`run`) is the admins' alone:
+//! a lead's publish keeps the current `run`, and a lead's new action is a manual one. Members of the owning team may read drafts and
 //! history.
 
 pub mod drafts;
@@ -89,6 +90,9 @@ pub enum EditError {
     /// The catalogue is a git repository and the file has uncommitted changes.
     #[error("{file} has uncommitted changes in the catalogue's git repository")]
     Dirty { file: String },
+    /// Only admins set or change how an action runs (`run`); leads create manual actions.
+    #[error("only admins may change how an action runs")]
+    RunNeedsAdmin,
     #[error("a change note is required")]
     NoteRequired,
     #[error("the change note is longer than {MAX_NOTE} characters")]
@@ -279,6 +283,24 @@ pub async fn publish(rw: &Runway, user: &User, change: Publish) -> Result<Publis
     }
     if !may_edit(user, &new_owner) {
         return Err(EditError::Forbidden);
+    }
+    // How an action runs (the script and its arguments, the webhook's address and body, signed
+    // with Runway's key) is the platform team's: a lead changes the form, texts and rollout, and
+    // creates manual actions.
+    if !user.is_admin {
+        let current_run = rw
+            .catalog
+            .snapshot()
+            .actions
+            .get(&id)
+            .map(|a| a.spec.run.clone());
+        let allowed = match current_run {
+            Some(run) => run == action.spec.run,
+            None => matches!(action.spec.run, runway_domain::spec::RunSpec::Manual { .. }),
+        };
+        if !allowed {
+            return Err(EditError::RunNeedsAdmin);
+        }
     }
     let before = rw
         .catalog
