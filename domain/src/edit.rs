@@ -31,6 +31,15 @@ pub struct EditorData {
     pub read_only: bool,
 }
 
+/// A saved draft, as the New action page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DraftLink {
+    pub id: String,
+    pub owner: String,
+    /// When it was saved, in words for the page.
+    pub saved_at: String,
+}
+
 /// Replaces the top-level `key`'s block in `yaml` with `block` (which starts with `key:` and ends with
 /// a newline), appends it when the key is absent, or removes the key when `block` is `None`.
 ///

@@ -414,6 +414,13 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ),
     (
         "POST",
+        "/api/catalog/editor/drafts",
+        "/api/catalog/editor/drafts",
+        "",
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
         "/api/catalog/editor/markdown",
         "/api/catalog/editor/markdown",
         "text=hi",

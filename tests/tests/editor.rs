@@ -607,9 +607,18 @@ async fn drafts_are_kept_for_their_team_and_discarded_by_publishing(b: Backend) 
         .await;
     assert_eq!(resp.status(), 200);
     assert!(resp.text().await.unwrap().contains("pay-refund"));
-    // Another team does not see it.
+    let listed = app.post_form("/api/catalog/editor/drafts", "").await;
+    assert!(listed
+        .text()
+        .await
+        .unwrap()
+        .contains("\"id\":\"pay-refund\""));
+    // Another team does not see it, nor find it in the list.
     app.new_browser();
     app.sign_in("sam").await;
+    let listed = app.post_form("/api/catalog/editor/drafts", "").await;
+    assert_eq!(listed.status(), 200);
+    assert!(!listed.text().await.unwrap().contains("pay-refund"));
     assert_eq!(
         app.post_form("/api/catalog/editor/open", "id=pay-refund")
             .await

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use runway_domain::edit::EditorData;
+use runway_domain::edit::{DraftLink, EditorData};
 use runway_domain::problem::Problem;
 
 #[cfg(feature = "ssr")]
@@ -92,4 +92,22 @@ pub async fn editor_markdown(text: String) -> Result<String, AppError> {
         return Err(reject(AppError::Forbidden));
     }
     Ok(runway_core::markdown::render(&text))
+}
+
+/// The drafts the caller may read (admins: all; others: their teams'), newest first.
+#[server(endpoint = "catalog/editor/drafts")]
+pub async fn editor_drafts() -> Result<Vec<DraftLink>, AppError> {
+    let user = user().await?;
+    let rw = runway()?;
+    let drafts = runway_core::editor::drafts::list(&rw, &user)
+        .await
+        .map_err(edit_error)?;
+    Ok(drafts
+        .into_iter()
+        .map(|d| DraftLink {
+            id: d.action_id,
+            owner: d.owner,
+            saved_at: d.saved_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        })
+        .collect())
 }

@@ -8,7 +8,7 @@
 //! draft are plain form posts of the YAML text area, so the page works without JavaScript (as a
 //! YAML editor).
 
-use crate::api::editor::{editor_check, editor_markdown, editor_new, editor_open};
+use crate::api::editor::{editor_check, editor_drafts, editor_markdown, editor_new, editor_open};
 use crate::api::set_status;
 use crate::error::AppError;
 use crate::pages::form::RequestForm;
@@ -40,7 +40,28 @@ pub fn NewActionPage() -> impl IntoView {
             .unwrap_or_else(|| "manual".to_string())
     };
     let data = crate::resource::load(kind, editor_new);
-    view! { <EditorLoader data /> }
+    let drafts = crate::resource::load(|| (), |_| editor_drafts());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let list = drafts.await.unwrap_or_default();
+                (!list.is_empty()).then(|| view! {
+                    <section class="notice" aria-labelledby="drafts-heading" data-testid="drafts">
+                        <h2 id="drafts-heading">"Drafts waiting to be published"</h2>
+                        <ul>
+                            {list.into_iter().map(|d| view! {
+                                <li>
+                                    <a href=format!("/actions/{}/edit", d.id)>{d.id.clone()}</a>
+                                    {format!(" ({}, saved {})", d.owner, d.saved_at)}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Suspense>
+        <EditorLoader data />
+    }
 }
 
 #[component]
