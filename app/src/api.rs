@@ -11,6 +11,7 @@ use runway_domain::view::{
 use serde::{Deserialize, Serialize};
 
 pub mod editor;
+pub mod impact;
 
 #[cfg(feature = "ssr")]
 fn runway() -> Result<runway_core::state::Runway, AppError> {
@@ -250,6 +251,10 @@ pub struct NavInfo {
     pub inbox: usize,
     /// Whether the caller may use Discover (admins and the teams in `discover.teams`).
     pub discover: bool,
+    /// Pulse rounds waiting for the caller's answer.
+    pub pulse: usize,
+    /// Whether the caller may see the Impact page (admins and the catalogue's owners).
+    pub impact: bool,
 }
 
 /// How many things wait for the caller: approvals and fulfilment (for the navigation badges),
@@ -264,11 +269,16 @@ pub async fn nav_counts() -> Result<NavInfo, AppError> {
     let inbox = runway_core::requests::inbox_waiting(&rw, &user)
         .await
         .map_err(unavailable("cannot count the inbox"))?;
+    let pulse = runway_core::impact::pulse::waiting(&rw, &user)
+        .await
+        .map_err(unavailable("cannot count open pulses"))?;
     let n = |c: i64| usize::try_from(c).unwrap_or(0);
     Ok(NavInfo {
         approvals: n(approvals),
         inbox: n(inbox),
         discover: runway_core::discover::may_discover(&rw.settings.discover, &user),
+        pulse,
+        impact: runway_core::impact::may_see(&rw, &user),
     })
 }
 
@@ -386,6 +396,8 @@ pub struct DiscoverView {
     /// The Monday of the first week in each group's `weekly`.
     pub first_week: Option<String>,
     pub groups: Vec<DiscoverGroupRow>,
+    /// (id, title) of the catalogue's actions a group can become the baseline of: admins only.
+    pub link_actions: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -450,6 +462,16 @@ pub async fn discover_report(
         .filter(|s| sources.iter().any(|r| r.source == *s))
         .or_else(|| sources.first().map(|r| r.source.clone()));
     let sources: Vec<(String, i64)> = sources.into_iter().map(|r| (r.source, r.tickets)).collect();
+    let link_actions: Vec<(String, String)> = if user.is_admin {
+        rw.catalog
+            .snapshot()
+            .actions
+            .values()
+            .map(|a| (a.spec.id.to_string(), a.spec.title.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let Some(name) = chosen else {
         return Ok(DiscoverView {
             by: "waiting".to_string(),
@@ -460,6 +482,7 @@ pub async fn discover_report(
             dismissed: 0,
             first_week: None,
             groups: Vec::new(),
+            link_actions,
         });
     };
     // An unknown order falls back to the default rather than failing the page.
@@ -558,5 +581,6 @@ pub async fn discover_report(
         dismissed: report.dismissed,
         first_week,
         groups,
+        link_actions,
     })
 }

@@ -78,6 +78,16 @@ fn SignedInNav(user: User) -> impl IntoView {
                             <A href="/admin/discover">"Discover"</A>
                         </li>
                     })}
+                    {move || counts.get().is_some_and(|c| c.impact).then(|| view! {
+                        <li>
+                            <A href="/impact">"Impact"</A>
+                        </li>
+                    })}
+                    {move || counts.get().is_some_and(|c| c.pulse > 0).then(|| view! {
+                        <li>
+                            <A href="/pulse">"Pulse" <Badge n=move || counts.get().map(|c| c.pulse) /></A>
+                        </li>
+                    })}
                 </Transition>
             </ul>
         </nav>

@@ -12,6 +12,7 @@
 //! - [`resource`]: page data loading, with one JSON reader compiled into the browser build.
 
 pub mod api;
+pub mod chart;
 pub mod error;
 pub mod layout;
 #[cfg(feature = "ssr")]
@@ -80,6 +81,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view=pages::audit::AuditPageView ssr=SsrMode::Async />
                     <Route path=path!("/admin/discover") view=pages::discover::DiscoverPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/discover/map") view=pages::discover_map::DiscoverMapPage ssr=SsrMode::Async />
+                    <Route path=path!("/impact") view=pages::impact::ImpactPage ssr=SsrMode::Async />
+                    <Route path=path!("/pulse") view=pages::pulse::PulsePage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=pages::signin::SignInPage ssr=SsrMode::Async />
                 </Routes>
             </main>

@@ -44,10 +44,16 @@ pub enum AuditKind {
     SettingChanged,
     TokenCreated,
     TokenRevoked,
+    /// An action's baseline set (a ticket group or stated figures) or removed.
+    BaselineSet,
+    BaselineRemoved,
+    /// A cognitive-load pulse started or stopped.
+    PulseStarted,
+    PulseStopped,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 17] = [
+    pub const ALL: [AuditKind; 21] = [
         AuditKind::CatalogPublish,
         AuditKind::CatalogRollback,
         AuditKind::CatalogRollout,
@@ -65,6 +71,10 @@ impl AuditKind {
         AuditKind::SettingChanged,
         AuditKind::TokenCreated,
         AuditKind::TokenRevoked,
+        AuditKind::BaselineSet,
+        AuditKind::BaselineRemoved,
+        AuditKind::PulseStarted,
+        AuditKind::PulseStopped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +96,10 @@ impl AuditKind {
             AuditKind::SettingChanged => "setting_changed",
             AuditKind::TokenCreated => "token_created",
             AuditKind::TokenRevoked => "token_revoked",
+            AuditKind::BaselineSet => "baseline_set",
+            AuditKind::BaselineRemoved => "baseline_removed",
+            AuditKind::PulseStarted => "pulse_started",
+            AuditKind::PulseStopped => "pulse_stopped",
         }
     }
 

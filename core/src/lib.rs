@@ -34,6 +34,7 @@ pub mod data_dir;
 pub mod db;
 pub mod discover;
 pub mod editor;
+pub mod impact;
 pub mod markdown;
 pub mod queue;
 pub mod requests;

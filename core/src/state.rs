@@ -22,6 +22,8 @@ pub struct Runway {
     pub secrets: Arc<SecretBox>,
     /// Signed-in users read in the last `auth.session_cache` (see [`crate::auth::recent`]).
     users: Arc<Recent<i64, User>>,
+    /// Impact reports computed in the last minute, per period.
+    pub impact: Arc<crate::impact::Cache>,
 }
 
 impl Runway {
@@ -36,6 +38,7 @@ impl Runway {
         let users = Arc::new(Recent::new(settings.auth.session_cache));
         Ok(Self {
             users,
+            impact: Arc::default(),
             settings: Arc::new(settings),
             db,
             catalog,

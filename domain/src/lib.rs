@@ -25,6 +25,7 @@ pub mod duration;
 pub mod edit;
 pub mod form;
 pub mod ids;
+pub mod impact;
 pub mod parse;
 pub mod problem;
 pub mod request;

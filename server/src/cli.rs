@@ -65,6 +65,18 @@ pub enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Reports from the configured database.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The Impact page's figures: before and after per action, adoption, effort and pulses
+    /// (docs/impact.md says what each means). Reads the database and the catalogue; writes nothing.
+    Impact(crate::report::ImpactArgs),
 }
 
 #[derive(Debug, Subcommand)]

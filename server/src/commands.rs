@@ -71,6 +71,9 @@ pub fn run(cli: Cli) -> ExitCode {
             command: TicketsCommand::Import(args),
         } => with_runtime(settings, move |s| crate::tickets::import(s, *args)),
         Command::Migrate => with_runtime(settings, migrate),
+        Command::Report {
+            command: crate::cli::ReportCommand::Impact(args),
+        } => with_runtime(settings, move |s| crate::report::impact(s, args)),
         Command::Worker => with_runtime(settings, worker),
         #[cfg(feature = "bench")]
         Command::Bench {

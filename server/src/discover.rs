@@ -266,6 +266,13 @@ async fn import_file(
         },
     )
     .await?;
+    // Actions linked to a group of this source take the group's tickets from the new analysis.
+    match runway_core::impact::baseline::refresh_source(&runway.db, &imported.source).await {
+        Ok(_) => runway.impact.clear(),
+        Err(e) => {
+            tracing::warn!(source = %imported.source, "cannot refresh the baselines of this source: {e}")
+        }
+    }
     Ok(Redirect::to(&format!("/admin/discover?source={}", imported.source)).into_response())
 }
 

@@ -350,6 +350,22 @@ impl From<runway_core::editor::EditError> for Error {
     }
 }
 
+impl From<runway_core::impact::ImpactError> for Error {
+    fn from(e: runway_core::impact::ImpactError) -> Self {
+        use runway_core::impact::ImpactError as I;
+        match e {
+            I::NotAllowed => forbidden("Admins only", "Only an admin can change this."),
+            I::NoAction(_) | I::NoGroup(_) | I::NoRequest | I::UnknownPulse => not_found(),
+            I::NoPulse => conflict(
+                "Pulse closed",
+                "This pulse is closed, or you have already answered it.",
+            ),
+            I::Invalid(message) => bad_request("Please check the form", message),
+            I::Db(e) => internal("impact", e),
+        }
+    }
+}
+
 impl From<CancelError> for Error {
     fn from(e: CancelError) -> Self {
         match e {

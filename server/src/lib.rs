@@ -23,6 +23,8 @@
 //! - `demo_ci` (feature `demo`): built-in demo receivers (a CI system, a secret store) for the demo
 //!   catalogue.
 //! - [`telemetry`]: structured logging.
+//! - [`impact`]: Impact's form posts (ease rating, baselines, pulses) and the report's downloads.
+//! - [`report`]: `runway report impact`.
 //! - [`tickets`]: `runway tickets analyze` (Discover on the command line, no server needed).
 //! - [`commands`]: what each subcommand does.
 //! - `bench`, `bench_history`, `bench_audit` and `bench_tickets` (feature `bench`): `runway bench
@@ -51,7 +53,9 @@ pub mod edge;
 pub mod editor;
 pub mod error;
 pub mod html;
+pub mod impact;
 pub mod live;
+pub mod report;
 pub mod requests;
 pub mod routes;
 pub mod security;

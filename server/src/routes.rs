@@ -46,7 +46,7 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 28] = [
+pub const PLAIN_ROUTES: [(&str, &str); 36] = [
     ("GET", "/admin/audit.csv"),
     ("GET", "/requests/{id}/log.txt"),
     ("POST", "/requests/{id}/retry"),
@@ -75,6 +75,14 @@ pub const PLAIN_ROUTES: [(&str, &str); 28] = [
     ("POST", "/actions/{id}/rollback"),
     ("POST", "/actions/{id}/rollout"),
     ("POST", "/actions/{id}/lifecycle"),
+    ("POST", "/requests/{id}/rating"),
+    ("POST", "/admin/impact/baselines"),
+    ("POST", "/admin/impact/baselines/{action}/remove"),
+    ("POST", "/admin/pulses"),
+    ("POST", "/admin/pulses/{id}/stop"),
+    ("POST", "/pulse/{round}/answer"),
+    ("GET", "/impact.csv"),
+    ("GET", "/impact.json"),
 ];
 
 /// The Leptos page routes, generated once per process.
@@ -188,6 +196,17 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         .route("/actions/{id}/rollout", post(crate::editor::rollout))
         .route("/actions/{id}/lifecycle", post(crate::editor::lifecycle))
         .route("/requests.csv", get(requests::export_csv))
+        .route("/requests/{id}/rating", post(crate::impact::rate))
+        .route("/admin/impact/baselines", post(crate::impact::set_baseline))
+        .route(
+            "/admin/impact/baselines/{action}/remove",
+            post(crate::impact::remove_baseline),
+        )
+        .route("/admin/pulses", post(crate::impact::start_pulse))
+        .route("/admin/pulses/{id}/stop", post(crate::impact::stop_pulse))
+        .route("/pulse/{round}/answer", post(crate::impact::answer_pulse))
+        .route("/impact.csv", get(crate::impact::export_csv))
+        .route("/impact.json", get(crate::impact::export_json))
         .route("/admin/audit.csv", get(crate::audit::export_csv))
         .route("/requests/{id}/events", get(crate::live::stream))
         .route("/requests/{id}/take", post(requests::take))

@@ -113,7 +113,16 @@ pub async fn import(
         imported_by: &imported_by,
     };
     let imported = runway_core::discover::store_import(&db, params).await?;
+    // Actions linked to a group of this source take the group's tickets from the new analysis.
+    let relinked = runway_core::impact::baseline::refresh_source(&db, &imported.source).await;
     db.close().await;
+    match relinked {
+        Ok(n) if n > 0 => {
+            eprintln!("{n} action baseline(s) linked to this source now hold its new tickets")
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("cannot refresh the action baselines linked to this source: {e}"),
+    }
     for s in read.skipped.iter().take(10) {
         eprintln!("skipped {s}");
     }

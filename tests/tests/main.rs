@@ -21,6 +21,7 @@ mod discover;
 mod edge;
 mod editor;
 mod history;
+mod impact;
 mod inbox;
 mod isolation;
 mod lifecycle;

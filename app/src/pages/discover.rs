@@ -84,7 +84,7 @@ pub fn DiscoverPage() -> impl IntoView {
                                         </tr>
                                     </thead>
                                     <tbody>
-                                        {r.groups.into_iter().map(|g| row(&shown, g)).collect_view()}
+                                        {r.groups.into_iter().map(|g| row(&shown, g, &r.link_actions)).collect_view()}
                                     </tbody>
                                 </table>
                             </div>
@@ -97,11 +97,12 @@ pub fn DiscoverPage() -> impl IntoView {
     }
 }
 
-fn row(source: &str, g: DiscoverGroupRow) -> impl IntoView {
+fn row(source: &str, g: DiscoverGroupRow, actions: &[(String, String)]) -> impl IntoView {
     let base = format!("/admin/discover/{source}/groups/{}", g.id);
     let decide = format!("{base}/decide");
     let draft = format!("{base}/draft");
     let edit = format!("{base}/edit");
+    let group_id = g.id.clone();
     let examples = g
         .examples
         .iter()
@@ -144,6 +145,23 @@ fn row(source: &str, g: DiscoverGroupRow) -> impl IntoView {
                     " "
                     <button type="submit" class="secondary" formaction=edit>"Open in the editor"</button>
                 </form>
+                {(!actions.is_empty()).then(|| view! {
+                    <details>
+                        <summary>"Use as baseline"</summary>
+                        <form method="post" action="/admin/impact/baselines" class="inline-form">
+                            <input type="hidden" name="kind" value="group" />
+                            <input type="hidden" name="source" value=source.to_string() />
+                            <input type="hidden" name="group" value=group_id.clone() />
+                            <label>"Action replacing these tickets "
+                                <select name="action">
+                                    {actions.iter().map(|(id, title)| view! { <option value=id.clone()>{title.clone()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                            <label>" Launched on (optional) " <input name="launched" type="date" /></label>
+                            <button type="submit">"Link"</button>
+                        </form>
+                    </details>
+                })}
                 <details>
                     <summary>"Decide"</summary>
                     <form method="post" action=decide class="inline-form">

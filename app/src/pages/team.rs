@@ -29,16 +29,7 @@ pub fn TeamPageView() -> impl IntoView {
     }
 }
 
-/// "3m 20s", "2h 5m", "1d 4h".
-fn short(secs: Option<u64>) -> String {
-    let Some(s) = secs else { return "–".into() };
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3_599 => format!("{}m {}s", s / 60, s % 60),
-        3_600..=86_399 => format!("{}h {}m", s / 3_600, (s % 3_600) / 60),
-        _ => format!("{}d {}h", s / 86_400, (s % 86_400) / 3_600),
-    }
-}
+use runway_domain::impact::short_duration as short;
 
 #[component]
 fn Team(page: TeamPage) -> impl IntoView {
@@ -95,13 +86,10 @@ fn Team(page: TeamPage) -> impl IntoView {
     .into_any()
 }
 
-const COLOURS: [&str; 6] = [
-    "#2f6fde", "#e07b39", "#3a9d5d", "#b04fc2", "#c9a227", "#d8485c",
-];
-
-/// Stacked bars, one per week, one colour per action, with a legend and a text table fallback.
+/// Stacked bars, one per week, one colour per action, with labelled axes and a text summary.
 #[component]
 fn WeeklyChart(weeks: Vec<String>, per_week: Vec<(String, Vec<u64>)>) -> impl IntoView {
+    use crate::chart::{Series, StackedBars};
     let totals: Vec<u64> = (0..weeks.len())
         .map(|i| {
             per_week
@@ -110,26 +98,6 @@ fn WeeklyChart(weeks: Vec<String>, per_week: Vec<(String, Vec<u64>)>) -> impl In
                 .sum()
         })
         .collect();
-    let max = totals.iter().copied().max().unwrap_or(0).max(1);
-    let (w, h, bar) = (600.0_f64, 160.0_f64, 40.0_f64);
-    let mut rects = Vec::new();
-    for (i, _) in weeks.iter().enumerate() {
-        let mut y = h;
-        for (k, (action, counts)) in per_week.iter().enumerate() {
-            let n = counts.get(i).copied().unwrap_or(0);
-            if n == 0 {
-                continue;
-            }
-            let height = h * n as f64 / max as f64;
-            y -= height;
-            let x = i as f64 * (w / weeks.len().max(1) as f64) + 4.0;
-            rects.push(view! {
-                <rect x=format!("{x:.1}") y=format!("{y:.1}") width=format!("{bar:.1}") height=format!("{height:.1}") fill=COLOURS[k % COLOURS.len()]>
-                    <title>{format!("{action}: {n}")}</title>
-                </rect>
-            });
-        }
-    }
     let summary = format!(
         "Requests per week over the last {} weeks: {}",
         weeks.len(),
@@ -140,19 +108,19 @@ fn WeeklyChart(weeks: Vec<String>, per_week: Vec<(String, Vec<u64>)>) -> impl In
             .collect::<Vec<_>>()
             .join("; ")
     );
+    let year = weeks
+        .last()
+        .and_then(|w| w.get(..4))
+        .unwrap_or("")
+        .to_string();
+    let series = per_week
+        .into_iter()
+        .map(|(name, v)| Series {
+            name,
+            values: v.into_iter().map(|n| n as f64).collect(),
+        })
+        .collect();
     view! {
-        <figure class="chart">
-            <svg viewBox=format!("0 0 {w} {h}") width="100%" role="img" aria-label=summary.clone() data-testid="weekly-chart">
-                {rects}
-            </svg>
-            <figcaption>
-                <ul class="legend">
-                    {per_week.iter().enumerate().map(|(k, (action, _))| view! {
-                        <li><svg width="12" height="12" aria-hidden="true"><rect width="12" height="12" fill=COLOURS[k % COLOURS.len()] /></svg>" "{action.clone()}</li>
-                    }).collect_view()}
-                </ul>
-                <p class="muted">{summary}</p>
-            </figcaption>
-        </figure>
+        <StackedBars labels=weeks series x_title=format!("Week starting (month-day, {year})") y_title="Requests".to_string() summary testid="weekly-chart" />
     }
 }

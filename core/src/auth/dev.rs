@@ -18,7 +18,7 @@ pub struct DemoUser {
     pub groups: &'static [&'static str],
 }
 
-pub const DEMO_USERS: [DemoUser; 5] = [
+pub const DEMO_USERS: [DemoUser; 8] = [
     DemoUser {
         login: "dana",
         name: "Dana Developer",
@@ -32,6 +32,27 @@ pub const DEMO_USERS: [DemoUser; 5] = [
         email: "lee@example.com",
         description: "lead of the payments team",
         groups: &["payments-leads"],
+    },
+    DemoUser {
+        login: "pia",
+        name: "Pia Payments",
+        email: "pia@example.com",
+        description: "developer in the payments team",
+        groups: &["payments"],
+    },
+    DemoUser {
+        login: "raj",
+        name: "Raj Payments",
+        email: "raj@example.com",
+        description: "developer in the payments team",
+        groups: &["payments"],
+    },
+    DemoUser {
+        login: "kai",
+        name: "Kai Payments",
+        email: "kai@example.com",
+        description: "developer in the payments team",
+        groups: &["payments"],
     },
     DemoUser {
         login: "sam",

@@ -246,6 +246,17 @@ impl CatalogStore {
             .clone()
     }
 
+    /// Reads the directory into the snapshot without recording anything in the database: for
+    /// read-only commands (`runway report impact`) that only need titles and owners.
+    pub async fn read_only(&self) -> Result<(), ReloadError> {
+        let dir = self.dir.clone();
+        let catalog = tokio::task::spawn_blocking(move || load_dir(&dir))
+            .await
+            .map_err(|_| ReloadError::Join)??;
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(catalog);
+        Ok(())
+    }
+
     /// Reads the directory again, records the result in the database, then swaps the snapshot.
     /// Broken files are reported in the snapshot's problems and logged; the rest loads.
     pub async fn reload(&self) -> Result<ReloadReport, ReloadError> {

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod catalog;
 pub mod discover;
 pub mod history;
+pub mod impact;
 pub mod inbox;
 pub mod jobs;
 pub mod requests;
