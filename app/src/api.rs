@@ -122,6 +122,11 @@ pub async fn get_action(id: String) -> Result<ActionDetail, AppError> {
         .ok_or_else(|| reject(AppError::NotFound))?;
     detail.form_key = uuid::Uuid::new_v4().simple().to_string();
     detail.may_edit = runway_core::editor::may_edit(&user, &detail.card.owner);
+    detail.figures = Some(
+        runway_core::impact::action_figures(&rw, &id)
+            .await
+            .map_err(unavailable("cannot load an action's figures"))?,
+    );
     Ok(detail)
 }
 

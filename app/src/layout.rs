@@ -72,22 +72,27 @@ fn SignedInNav(user: User) -> impl IntoView {
                         <A href="/admin/audit">"Audit"</A>
                     </li>
                 })}
+                // The links that depend on the counts, from one closure.
                 <Transition fallback=|| ()>
-                    {move || counts.get().is_some_and(|c| c.discover).then(|| view! {
-                        <li>
-                            <A href="/admin/discover">"Discover"</A>
-                        </li>
-                    })}
-                    {move || counts.get().is_some_and(|c| c.impact).then(|| view! {
-                        <li>
-                            <A href="/impact">"Impact"</A>
-                        </li>
-                    })}
-                    {move || counts.get().is_some_and(|c| c.pulse > 0).then(|| view! {
-                        <li>
-                            <A href="/pulse">"Pulse" <Badge n=move || counts.get().map(|c| c.pulse) /></A>
-                        </li>
-                    })}
+                    {move || {
+                        let c = counts.get().unwrap_or_default();
+                        let mut links = Vec::new();
+                        if c.discover {
+                            links.push(view! { <li><A href="/admin/discover">"Discover"</A></li> }.into_any());
+                        }
+                        if c.impact {
+                            links.push(view! { <li><A href="/impact">"Impact"</A></li> }.into_any());
+                        }
+                        if c.pulse > 0 {
+                            // The count inline: a Badge's own Transition nested in this one does
+                            // not hydrate.
+                            let n = c.pulse;
+                            links.push(view! {
+                                <li><A href="/pulse">"Pulse" <span class="badge badge-count" aria-label=format!("{n} waiting")>{n}</span></A></li>
+                            }.into_any());
+                        }
+                        links
+                    }}
                 </Transition>
             </ul>
         </nav>

@@ -72,6 +72,9 @@ pub struct ActionDetail {
     /// The caller may change this action in the portal's editor (admins, leads of its team).
     #[serde(default)]
     pub may_edit: bool,
+    /// Its own measured figures over the last 90 days (shown to everyone who may see it).
+    #[serde(default)]
+    pub figures: Option<crate::impact::ActionFigures>,
     /// Active, deprecated or retired (retired: the page shows a notice and no form).
     pub lifecycle: LifecycleStatus,
     /// The action to use instead, when it exists and the viewer may see it.
@@ -124,6 +127,9 @@ pub struct RequestView {
     pub can_retry: bool,
     /// The approval policy in words.
     pub approval: String,
+    /// The ease question, for the requester once the request has ended.
+    #[serde(default)]
+    pub rating: Option<crate::impact::RatingView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -118,6 +118,10 @@ pub enum BenchCommand {
     /// Seeds a million audit events (by default) and times the Audit page's query with each
     /// filter. Use a scratch database.
     Audit(crate::bench_audit::BenchAudit),
+    /// Seeds a million requests, 100,000 tickets linked as a baseline and ease ratings, and times
+    /// the Impact report (computed, and as pages get it) and an action's figures. Use a scratch
+    /// database.
+    Impact(crate::bench_impact::BenchImpact),
     /// Generates ticket exports with known groups and times import, grouping and ranking, and
     /// re-analysis after a merge; prints peak memory. Needs no database.
     Tickets(crate::bench_tickets::BenchTickets),

@@ -87,6 +87,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Bench {
             command: BenchCommand::Audit(args),
         } => with_runtime(settings, move |s| crate::bench_audit::run(s, args)),
+        #[cfg(feature = "bench")]
+        Command::Bench {
+            command: BenchCommand::Impact(args),
+        } => with_runtime(settings, move |s| crate::bench_impact::run(s, args)),
     }
 }
 

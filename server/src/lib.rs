@@ -43,6 +43,8 @@ pub mod bench_audit;
 #[cfg(feature = "bench")]
 pub mod bench_history;
 #[cfg(feature = "bench")]
+pub mod bench_impact;
+#[cfg(feature = "bench")]
 pub mod bench_tickets;
 pub mod cli;
 pub mod commands;

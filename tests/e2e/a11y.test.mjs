@@ -142,6 +142,7 @@ for (const backend of backends) {
       await visit(dana, server.url, '/requests', 'history', found);
       await visit(dana, server.url, '/inbox', 'inbox (empty)', found);
       await visit(dana, server.url, '/approvals', 'approvals (empty)', found);
+      await visit(dana, server.url, '/pulse', 'pulse (nothing to answer)', found);
       await visit(dana, server.url, '/actions/no-such-action', 'unknown action', found, 404);
       await visit(dana, server.url, '/no/such/page', 'not found', found, 404);
 
@@ -162,6 +163,7 @@ for (const backend of backends) {
       await visit(ada, server.url, leadCheck, 'request page (fulfilment form)', found);
       await visit(ada, server.url, '/admin/catalog', 'admin: catalogue health', found);
       await visit(ada, server.url, '/admin/audit', 'admin: audit log', found);
+      await visit(ada, server.url, '/impact', 'admin: impact', found);
       // The catalogue editor (Form and YAML tabs, a problem showing) and an action's history.
       await visit(ada, server.url, '/catalog/new?kind=manual', 'editor: new action (Form tab)', found);
       await ada.getByLabel('Id', { exact: true }).fill('Not An Id');

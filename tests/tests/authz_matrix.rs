@@ -473,27 +473,6 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
     ),
     (
         "POST",
-        "/api/requests/rating",
-        "/api/requests/rating",
-        "id=999999",
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "POST",
-        "/api/catalog/figures",
-        "/api/catalog/figures",
-        "id=create-repo",
-        [401, 200, 200, 200, 200],
-    ),
-    (
-        "POST",
-        "/api/catalog/figures",
-        "/api/catalog/figures",
-        "id=deploy-pipeline",
-        [401, 200, 404, 200, 200],
-    ),
-    (
-        "POST",
         "/requests/{id}/rating",
         "/requests/999999/rating",
         "score=5",

@@ -428,9 +428,10 @@ async fn the_ease_question_is_the_requesters_once_it_ended(backend: Backend) {
     .await;
 
     let resp = app
-        .post_form("/api/requests/rating", &format!("id={done}"))
+        .post_form("/api/requests/get", &format!("id={done}"))
         .await;
     let view: Value = resp.json().await.unwrap();
+    let view = &view["rating"];
     assert_eq!(view["can_rate"], true);
     assert!(view["score"].is_null());
     let (_, html) = app.get_text(&format!("/requests/{done}")).await;
@@ -501,9 +502,13 @@ async fn the_ease_question_is_the_requesters_once_it_ended(backend: Backend) {
         404
     );
     let resp = app
-        .post_form("/api/requests/rating", &format!("id={done}"))
+        .post_form("/api/requests/get", &format!("id={done}"))
         .await;
-    assert_eq!(resp.json::<Value>().await.unwrap(), Value::Null);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["rating"],
+        Value::Null,
+        "not lee's to answer"
+    );
 
     // The owning team and admins see the mean and the comment; the action page shows the ease to
     // everyone who may see the action.
@@ -525,12 +530,13 @@ async fn the_ease_question_is_the_requesters_once_it_ended(backend: Backend) {
     assert_eq!(effort["comments"][0]["comment"], "Quick");
     app.new_browser();
     app.sign_in("sam").await;
-    let figures: Value = app
-        .post_form("/api/catalog/figures", "id=create-repo")
+    let detail: Value = app
+        .post_form("/api/catalog/action", "id=create-repo")
         .await
         .json()
         .await
         .unwrap();
+    let figures = &detail["figures"];
     assert_eq!(figures["ease_answers"], 1);
     assert_eq!(figures["ease_mean"], 5.0);
     assert_eq!(figures["requests"], 2);
@@ -699,8 +705,41 @@ async fn pulse_results_show_only_from_five_answers(backend: Backend) {
     for name in ["Dana", "Pia", "Raj", "Kai", "Lee Lead"] {
         assert!(!json.contains(name), "{name} in the report");
     }
-    // Stopping closes the round.
+    // A quarterly pulse opens its next round when it is due (once, however often it is asked).
     let id = scalar(&app, "SELECT MAX(id) FROM pulses").await.unwrap();
+    let first = Utc::now() - Duration::days(100);
+    on_pool!(&app.runway.db, pool => sqlx::query("UPDATE pulse_rounds SET opens_at = $1, closes_at = $2 WHERE pulse_id = $3")
+        .bind(first).bind(first + Duration::days(14)).bind(id).execute(pool).await.map(|_| ())).unwrap();
+    for _ in 0..2 {
+        runway_core::impact::pulse::open_due_rounds(&app.runway, Utc::now())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM pulse_rounds WHERE pulse_id = {id}")
+        )
+        .await,
+        Some(2)
+    );
+    app.new_browser();
+    app.sign_in("dana").await;
+    let open: Value = app
+        .post_form("/api/impact/pulses", "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        open.as_array().unwrap().len(),
+        1,
+        "the new round asks again: {open}"
+    );
+    assert_ne!(open[0]["round_id"].as_i64(), Some(round));
+    app.new_browser();
+    app.sign_in("ada").await;
+    // Stopping closes the round.
     assert_eq!(
         app.post_form(&format!("/admin/pulses/{id}/stop"), "")
             .await

@@ -1,10 +1,10 @@
-//! Server functions of Impact: the report, an action's own figures, the requester's ease rating of a
-//! request, and the pulse rounds waiting for the caller. Changes are plain form posts
+//! Server functions of Impact: the report and the pulse rounds waiting for the caller. An action's
+//! own figures travel with the action page's data, the ease question with the request page's. Changes are plain form posts
 //! (`server::impact`), so they work without JavaScript.
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use runway_domain::impact::{ActionFigures, ImpactReport, OpenPulse, RatingView};
+use runway_domain::impact::{ImpactReport, OpenPulse};
 
 #[cfg(feature = "ssr")]
 use super::{reject, runway, unavailable, user};
@@ -24,34 +24,6 @@ pub async fn get_impact(days: u32) -> Result<ImpactReport, AppError> {
         .await
         .map_err(unavailable("cannot compute the impact report"))?
         .ok_or_else(|| reject(AppError::Forbidden))
-}
-
-/// An action's own figures (last 90 days), for whoever may see the action.
-#[server(endpoint = "catalog/figures")]
-pub async fn get_action_figures(id: String) -> Result<ActionFigures, AppError> {
-    let user = user().await?;
-    let rw = runway()?;
-    if rw
-        .catalog
-        .snapshot()
-        .detail_for(&id, &runway_core::auth::viewer(&user))
-        .is_none()
-    {
-        return Err(reject(AppError::NotFound));
-    }
-    runway_core::impact::action_figures(&rw, &id)
-        .await
-        .map_err(unavailable("cannot load an action's figures"))
-}
-
-/// The ease question of request `id` for its requester once it has ended; `None` for anyone else.
-#[server(endpoint = "requests/rating")]
-pub async fn get_rating(id: i64) -> Result<Option<RatingView>, AppError> {
-    let user = user().await?;
-    let rw = runway()?;
-    runway_core::impact::rating::view(&rw, &user, id)
-        .await
-        .map_err(unavailable("cannot load a rating"))
 }
 
 /// The pulse rounds the caller may answer now.

@@ -124,7 +124,7 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                             {history.map(|h| view! { " " <a href=h>"History"</a> })}
                         </dd>
                     </dl>
-                    <Figures id=card.id.clone() />
+                    {d.figures.map(|f| view! { <Figures f /> })}
                 </aside>
                 <details class="about" open>
                     <summary>"About this action"</summary>
@@ -186,31 +186,23 @@ fn FieldTable(fields: Vec<FieldPreview>) -> impl IntoView {
 
 /// The action's own measured figures over the last 90 days, for everyone who may see it.
 #[component]
-fn Figures(id: String) -> impl IntoView {
+fn Figures(f: runway_domain::impact::ActionFigures) -> impl IntoView {
     use runway_domain::impact::{short_duration, MIN_SAMPLES};
-    let figures = crate::resource::load(move || id.clone(), crate::api::impact::get_action_figures);
+    let measured = if f.finished >= MIN_SAMPLES {
+        view! {
+            <dt>"Median lead time"</dt><dd data-figure="lead">{short_duration(f.lead_median)}</dd>
+            <dt>"Success rate"</dt><dd data-figure="success">{f.success_rate.map(|r| format!("{r:.0}%")).unwrap_or_else(|| "–".into())}</dd>
+        }.into_any()
+    } else {
+        view! { <dt>"Lead time"</dt><dd data-figure="lead">"not enough data yet"</dd> }.into_any()
+    };
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let Ok(f) = figures.await else { return ().into_any() };
-                let measured = if f.finished >= MIN_SAMPLES {
-                    view! {
-                        <dt>"Median lead time"</dt><dd data-figure="lead">{short_duration(f.lead_median)}</dd>
-                        <dt>"Success rate"</dt><dd data-figure="success">{f.success_rate.map(|r| format!("{r:.0}%")).unwrap_or_else(|| "–".into())}</dd>
-                    }.into_any()
-                } else {
-                    view! { <dt>"Lead time"</dt><dd data-figure="lead">"not enough data yet"</dd> }.into_any()
-                };
-                view! {
-                    <h2 class="figures-heading">"Last 90 days"</h2>
-                    <dl data-testid="action-figures">
-                        <dt>"Requests"</dt><dd data-figure="requests">{f.requests}</dd>
-                        {measured}
-                        <dt>"Ease"</dt>
-                        <dd data-figure="ease">{f.ease_mean.map(|m| format!("{m:.1} / 7 ({} answers)", f.ease_answers)).unwrap_or_else(|| "no answers yet".into())}</dd>
-                    </dl>
-                }.into_any()
-            })}
-        </Suspense>
+        <h2 class="figures-heading">"Last 90 days"</h2>
+        <dl data-testid="action-figures">
+            <dt>"Requests"</dt><dd data-figure="requests">{f.requests}</dd>
+            {measured}
+            <dt>"Ease"</dt>
+            <dd data-figure="ease">{f.ease_mean.map(|m| format!("{m:.1} / 7 ({} answers)", f.ease_answers)).unwrap_or_else(|| "no answers yet".into())}</dd>
+        </dl>
     }
 }

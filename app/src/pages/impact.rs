@@ -342,7 +342,7 @@ fn Effort(report: ImpactReport) -> impl IntoView {
 #[component]
 fn Pulses(pulses: Vec<PulseResults>, days: u32, admin: bool) -> impl IntoView {
     view! {
-        <section aria-labelledby="pulses" id="pulses">
+        <section aria-labelledby="pulses-heading" id="pulses">
             <h2 id="pulses-heading">"Team cognitive load"</h2>
             <p class="muted">{format!("Anonymous pulse: statements rated 1 (strongly disagree) to 5 (strongly agree). A team's results show only when at least {PULSE_MIN_ANSWERS} of its members answered; early adopters and other teams pool only teams that are shown.")}</p>
             {pulses.is_empty().then(|| view! { <p class="muted">"No pulse yet."</p> })}

@@ -126,7 +126,7 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                 <p class="notice" data-testid="waiting-approval">{r.approval.clone()}</p>
             })}
             {r.can_fulfil.then(|| view! { <Fulfil r=r.clone() /> })}
-            {(r.is_final && r.is_requester).then(|| view! { <Ease id=r.id /> })}
+            {r.rating.clone().map(|rating| view! { <Ease id=r.id r=rating /> })}
             {r.note.clone().map(|n| view! { <section><h2>"Note from the platform team"</h2><p class="note">{n}</p></section> })}
             <section aria-labelledby="inputs-heading">
                 <h2 id="inputs-heading">"What was asked"</h2>
@@ -219,43 +219,35 @@ fn Fulfil(r: RequestView) -> impl IntoView {
 /// The Single Ease Question for the requester once the request has ended: optional, one answer,
 /// changeable for a week.
 #[component]
-fn Ease(id: i64) -> impl IntoView {
+fn Ease(id: i64, r: runway_domain::impact::RatingView) -> impl IntoView {
     use runway_domain::impact::SEQ_QUESTION;
-    let rating = crate::resource::load(move || id, crate::api::impact::get_rating);
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let Ok(Some(r)) = rating.await else { return ().into_any() };
-                let chosen = r.score;
-                let thanks = chosen.map(|s| format!("You answered {s} of 7. Thank you."));
-                if !r.can_rate {
-                    return view! { <section id="ease" class="ease"><h2>"How easy was it?"</h2><p class="muted">{thanks}</p></section> }.into_any();
-                }
-                view! {
-                    <section id="ease" class="ease" aria-labelledby="ease-heading">
-                        <h2 id="ease-heading">"How easy was it?"</h2>
-                        {thanks.map(|t| view! { <p class="muted" data-testid="ease-answered">{t}" You can change it for a week."</p> })}
-                        <form method="post" action=format!("/requests/{id}/rating") class="request-form">
-                            <fieldset class="scale">
-                                <legend>{SEQ_QUESTION}" (optional)"</legend>
-                                {(1..=7u8).map(|n| {
-                                    let label = match n { 1 => " 1 Very difficult", 7 => " 7 Very easy", _ => "" };
-                                    view! {
-                                        <label>
-                                            <input type="radio" name="score" value=n.to_string() required checked=chosen == Some(n) />
-                                            {if label.is_empty() { format!(" {n}") } else { label.to_string() }}
-                                        </label>
-                                    }
-                                }).collect_view()}
-                            </fieldset>
-                            <label>"Comment (optional)" <textarea name="comment" maxlength="2000" rows="2">{r.comment.clone()}</textarea></label>
-                            <button type="submit" class="secondary">{if chosen.is_some() { "Change my answer" } else { "Send" }}</button>
-                        </form>
-                    </section>
-                }.into_any()
-            })}
-        </Suspense>
+    let chosen = r.score;
+    let thanks = chosen.map(|s| format!("You answered {s} of 7. Thank you."));
+    if !r.can_rate {
+        return view! { <section id="ease" class="ease"><h2>"How easy was it?"</h2><p class="muted">{thanks}</p></section> }.into_any();
     }
+    view! {
+        <section id="ease" class="ease" aria-labelledby="ease-heading">
+            <h2 id="ease-heading">"How easy was it?"</h2>
+            {thanks.map(|t| view! { <p class="muted" data-testid="ease-answered">{t}" You can change it for a week."</p> })}
+            <form method="post" action=format!("/requests/{id}/rating") class="request-form">
+                <fieldset class="scale">
+                    <legend>{SEQ_QUESTION}" (optional)"</legend>
+                    {(1..=7u8).map(|n| {
+                        let label = match n { 1 => " 1 Very difficult".to_string(), 7 => " 7 Very easy".to_string(), _ => format!(" {n}") };
+                        view! {
+                            <label>
+                                <input type="radio" name="score" value=n.to_string() required checked={chosen == Some(n)} />
+                                {label}
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <label>"Comment (optional)" <textarea name="comment" maxlength="2000" rows="2" prop:value=r.comment.clone()>{r.comment.clone()}</textarea></label>
+                <button type="submit" class="secondary">{if chosen.is_some() { "Change my answer" } else { "Send" }}</button>
+            </form>
+        </section>
+    }.into_any()
 }
 
 #[component]

@@ -126,6 +126,7 @@ impl Catalog {
         let action = self.actions.get(id).filter(|a| viewer.may_see(&a.spec))?;
         let spec = &action.spec;
         Some(ActionDetail {
+            figures: None,
             card: ActionCard::from(spec),
             description_html: action.description_html.clone(),
             replaces: spec.replaces.clone(),

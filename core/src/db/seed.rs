@@ -115,6 +115,17 @@ pub async fn history(
 }
 
 /// The seeded people and their team: (user id, team).
+/// An ease rating (score 1..7) for every `every`-th finished bench request, rated when it finished.
+pub async fn ratings(db: &Db, every: i64) -> Result<(), DbError> {
+    on_pool!(db, pool => sqlx::query(
+        "INSERT INTO request_ratings (request_id, action_id, score, comment, rated_at, updated_at)
+         SELECT id, action_id, 1 + id % 7, '', finished_at, finished_at FROM requests
+         WHERE action_hash = 'bench' AND finished_at IS NOT NULL AND id % $1 = 0
+         ON CONFLICT (request_id) DO NOTHING")
+        .bind(every).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
 pub async fn people(db: &Db) -> Result<Vec<(i64, String)>, DbError> {
     Ok(on_pool!(db, pool => sqlx::query_as::<_, (i64, String)>(
         "SELECT u.id, m.team FROM users u JOIN team_memberships m ON m.user_id = u.id WHERE u.issuer = 'runway:bench' ORDER BY u.id"

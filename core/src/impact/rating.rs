@@ -5,6 +5,8 @@
 
 use super::ImpactError;
 use crate::db::impact as sql;
+use crate::db::requests::RequestRow;
+use crate::db::DbError;
 use crate::state::Runway;
 use chrono::{Duration, Utc};
 use runway_domain::impact::RatingView;
@@ -23,15 +25,17 @@ fn is_final(status: &str) -> bool {
         .any(|s| s.as_str() == status && s.is_final())
 }
 
-/// The rating part of request `id`'s page for `user`: `None` unless they are its requester.
-pub async fn view(rw: &Runway, user: &User, id: i64) -> Result<Option<RatingView>, ImpactError> {
-    let Some(row) = crate::db::requests::get(&rw.db, id).await? else {
-        return Ok(None);
-    };
+/// The rating part of a request's page for `user`: `None` unless they are its requester and it
+/// has ended.
+pub async fn of_row(
+    rw: &Runway,
+    user: &User,
+    row: &RequestRow,
+) -> Result<Option<RatingView>, DbError> {
     if row.requester_id != Some(user.id) || !is_final(&row.status) {
         return Ok(None);
     }
-    let rated = sql::rating_of(&rw.db, id).await?;
+    let rated = sql::rating_of(&rw.db, row.id).await?;
     let can_rate = rated
         .as_ref()
         .is_none_or(|(_, _, at)| Utc::now() - *at < CHANGE_FOR);

@@ -163,7 +163,9 @@ pub async fn view(
         runway_domain::duration::HumanDuration::from_secs(u64::try_from(secs).unwrap_or(0))
             .to_string()
     });
+    let rating = crate::impact::rating::of_row(rw, user, &row).await?;
     Ok(Some(RequestView {
+        rating,
         id,
         action_title: spec
             .as_ref()
