@@ -74,11 +74,43 @@ fn Axes(
     }
 }
 
-/// One named series of a chart, a value per label.
+/// One named series of a chart, a value per label (`None`: no value there; a line skips it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub name: String,
-    pub values: Vec<f64>,
+    pub values: Vec<Option<f64>>,
+}
+
+impl Series {
+    /// A series with a value at every label.
+    pub fn full(name: impl Into<String>, values: impl IntoIterator<Item = f64>) -> Self {
+        Self {
+            name: name.into(),
+            values: values.into_iter().map(Some).collect(),
+        }
+    }
+}
+
+/// The chart's figure: the SVG (axes, then the marks) and its caption (legend and text summary).
+fn frame(
+    summary: String,
+    testid: &'static str,
+    axes: impl IntoView,
+    marks: impl IntoView,
+    names: Vec<String>,
+) -> impl IntoView {
+    view! {
+        <figure class="chart">
+            <svg viewBox=format!("0 0 {W} {H}") width="100%" role="img" aria-label=summary.clone() data-testid=testid>
+                {axes}
+                {marks}
+            </svg>
+            <figcaption>
+                {legend(names)}
+                <p class="muted">{summary}</p>
+            </figcaption>
+        </figure>
+    }
 }
 
 fn legend(names: Vec<String>) -> impl IntoView {
@@ -92,7 +124,7 @@ fn legend(names: Vec<String>) -> impl IntoView {
 }
 
 /// Lines over dated points (`labels`: `YYYY-MM-DD`, shown as `MM-DD`; the axis title names the
-/// year). `summary` is the chart's text equivalent.
+/// year). `summary` is the chart's text equivalent; `y_top` fixes the axis (a 1-5 or 1-7 scale).
 #[component]
 pub fn LineChart(
     labels: Vec<String>,
@@ -101,12 +133,13 @@ pub fn LineChart(
     y_title: String,
     summary: String,
     testid: &'static str,
+    #[prop(optional)] y_top: Option<f64>,
 ) -> impl IntoView {
     let max = series
         .iter()
-        .flat_map(|s| s.values.iter().copied())
+        .flat_map(|s| s.values.iter().flatten().copied())
         .fold(0.0, f64::max);
-    let top = nice_max(max);
+    let top = y_top.unwrap_or_else(|| nice_max(max));
     let n = labels.len().max(1);
     let x_at = move |i: usize| {
         if n == 1 {
@@ -122,44 +155,45 @@ pub fn LineChart(
         .enumerate()
         .map(|(k, s)| {
             let colour = COLOURS[k % COLOURS.len()];
-            let points = s
-                .values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| format!("{:.1},{:.1}", x_at(i), y_of(*v)))
-                .collect::<Vec<_>>()
-                .join(" ");
+            // A line per run of labels with values: a missing value breaks the line.
+            let mut runs: Vec<Vec<String>> = vec![Vec::new()];
+            for (i, v) in s.values.iter().enumerate() {
+                match v {
+                    Some(v) => {
+                        if let Some(run) = runs.last_mut() {
+                            run.push(format!("{:.1},{:.1}", x_at(i), y_of(*v)));
+                        }
+                    }
+                    None => runs.push(Vec::new()),
+                }
+            }
+            let polylines = runs
+                .into_iter()
+                .filter(|r| r.len() > 1)
+                .map(|r| view! { <polyline points=r.join(" ") fill="none" stroke=colour stroke-width="2" /> })
+                .collect_view();
             let dots = s
                 .values
                 .iter()
                 .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (i, v)))
                 .map(|(i, v)| {
                     let label = labels.get(i).cloned().unwrap_or_default();
                     view! {
-                        <circle cx=format!("{:.1}", x_at(i)) cy=format!("{:.1}", y_of(*v)) r="4" fill=colour>
-                            <title>{format!("{}, week of {label}: {}", s.name, tick_text(*v))}</title>
+                        <circle cx=format!("{:.1}", x_at(i)) cy=format!("{:.1}", y_of(v)) r="4" fill=colour>
+                            <title>{format!("{}, {label}: {}", s.name, tick_text(v))}</title>
                         </circle>
                     }
                 })
                 .collect_view();
             view! {
-                <polyline points=points fill="none" stroke=colour stroke-width="2" />
+                {polylines}
                 {dots}
             }
         })
         .collect_view();
-    view! {
-        <figure class="chart">
-            <svg viewBox=format!("0 0 {W} {H}") width="100%" role="img" aria-label=summary.clone() data-testid=testid>
-                <Axes top labels=labels.clone() x_title y_title x_at=x_at />
-                {lines}
-            </svg>
-            <figcaption>
-                {legend(names)}
-                <p class="muted">{summary}</p>
-            </figcaption>
-        </figure>
-    }
+    let axes = view! { <Axes top labels=labels.clone() x_title y_title x_at=x_at /> };
+    frame(summary, testid, axes, lines, names)
 }
 
 /// Stacked bars, one per label, one colour per series.
@@ -177,7 +211,7 @@ pub fn StackedBars(
         .map(|i| {
             series
                 .iter()
-                .map(|s| s.values.get(i).copied().unwrap_or(0.0))
+                .map(|s| s.values.get(i).copied().flatten().unwrap_or(0.0))
                 .sum()
         })
         .collect();
@@ -189,7 +223,7 @@ pub fn StackedBars(
     for i in 0..n {
         let mut y = TOP + plot_h();
         for (k, s) in series.iter().enumerate() {
-            let v = s.values.get(i).copied().unwrap_or(0.0);
+            let v = s.values.get(i).copied().flatten().unwrap_or(0.0);
             if v <= 0.0 {
                 continue;
             }
@@ -198,24 +232,14 @@ pub fn StackedBars(
             let label = labels.get(i).cloned().unwrap_or_default();
             rects.push(view! {
                 <rect x=format!("{:.1}", x_at(i) - bar / 2.0) y=format!("{y:.1}") width=format!("{bar:.1}") height=format!("{height:.1}") fill=COLOURS[k % COLOURS.len()]>
-                    <title>{format!("{}, week of {label}: {}", s.name, tick_text(v))}</title>
+                    <title>{format!("{}, {label}: {}", s.name, tick_text(v))}</title>
                 </rect>
             });
         }
     }
     let names: Vec<String> = series.iter().map(|s| s.name.clone()).collect();
-    view! {
-        <figure class="chart">
-            <svg viewBox=format!("0 0 {W} {H}") width="100%" role="img" aria-label=summary.clone() data-testid=testid>
-                <Axes top labels=labels.clone() x_title y_title x_at=x_at />
-                {rects}
-            </svg>
-            <figcaption>
-                {legend(names)}
-                <p class="muted">{summary}</p>
-            </figcaption>
-        </figure>
-    }
+    let axes = view! { <Axes top labels=labels.clone() x_title y_title x_at=x_at /> };
+    frame(summary, testid, axes, rects, names)
 }
 
 #[cfg(test)]

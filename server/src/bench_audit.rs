@@ -3,7 +3,7 @@
 //! query as the portal runs it (`core::audit::audit_page`, an admin caller) with each filter alone,
 //! none, and deep in the keyset pages, and prints p50/p99 per view.
 
-use crate::bench_history::{out, percentile};
+use crate::bench_history::{out, percentile, scratch_db};
 use anyhow::Context;
 use runway_core::config::Settings;
 use runway_core::db::Db;
@@ -35,19 +35,7 @@ struct Seeded {
 type View = (&'static str, fn(usize, &Seeded) -> String);
 
 pub async fn run(settings: Settings, args: BenchAudit) -> anyhow::Result<()> {
-    let url = settings.effective_database_url();
-    let db = Db::connect(&url, 10)
-        .await
-        .context("opening the database")?;
-    db.migrate().await.context("applying migrations")?;
-    out(&format!(
-        "runway bench audit on {} ({})",
-        match db {
-            Db::Postgres(_) => "postgres",
-            Db::Sqlite(_) => "sqlite",
-        },
-        runway_core::config::redact_url(&url)
-    ));
+    let db = scratch_db(&settings, "audit").await?;
     let started = Instant::now();
     match runway_core::db::seed::audit(&db, args.events, PEOPLE).await? {
         0 => out(&format!(

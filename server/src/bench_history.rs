@@ -57,6 +57,24 @@ async fn seed(db: &Db, n: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Opens and migrates the configured (scratch) database and prints which one `bench` runs on.
+pub(crate) async fn scratch_db(settings: &Settings, bench: &str) -> anyhow::Result<Db> {
+    let url = settings.effective_database_url();
+    let db = Db::connect(&url, 10)
+        .await
+        .context("opening the database")?;
+    db.migrate().await.context("applying migrations")?;
+    out(&format!(
+        "runway bench {bench} on {} ({})",
+        match db {
+            Db::Postgres(_) => "postgres",
+            Db::Sqlite(_) => "sqlite",
+        },
+        runway_core::config::redact_url(&url)
+    ));
+    Ok(db)
+}
+
 pub(crate) fn percentile(samples: &mut [Duration], q: f64) -> f64 {
     samples.sort_unstable();
     let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len().max(1));
@@ -67,19 +85,7 @@ pub(crate) fn percentile(samples: &mut [Duration], q: f64) -> f64 {
 }
 
 pub async fn run(settings: Settings, args: BenchHistory) -> anyhow::Result<()> {
-    let url = settings.effective_database_url();
-    let db = Db::connect(&url, 10)
-        .await
-        .context("opening the database")?;
-    db.migrate().await.context("applying migrations")?;
-    out(&format!(
-        "runway bench history on {} ({})",
-        match db {
-            Db::Postgres(_) => "postgres",
-            Db::Sqlite(_) => "sqlite",
-        },
-        runway_core::config::redact_url(&url)
-    ));
+    let db = scratch_db(&settings, "history").await?;
     seed(&db, args.requests).await?;
     runway_core::db::seed::analyze(&db).await?;
     let rw = Runway::new(settings, db.clone())?;

@@ -4,7 +4,7 @@
 //! computing the report from the database (what one viewer pays once a minute per period), the
 //! report as pages get it (from the minute's cache), and an action's own figures. Prints p50/p99.
 
-use crate::bench_history::{out, percentile};
+use crate::bench_history::{out, percentile, scratch_db};
 use anyhow::Context;
 use runway_core::config::Settings;
 use runway_core::db::Db;
@@ -38,19 +38,7 @@ const ACTIONS: [&str; 6] = [
 ];
 
 pub async fn run(settings: Settings, args: BenchImpact) -> anyhow::Result<()> {
-    let url = settings.effective_database_url();
-    let db = Db::connect(&url, 10)
-        .await
-        .context("opening the database")?;
-    db.migrate().await.context("applying migrations")?;
-    out(&format!(
-        "runway bench impact on {} ({})",
-        match db {
-            Db::Postgres(_) => "postgres",
-            Db::Sqlite(_) => "sqlite",
-        },
-        runway_core::config::redact_url(&url)
-    ));
+    let db = scratch_db(&settings, "impact").await?;
     let started = Instant::now();
     let seeded = runway_core::db::seed::history(&db, args.requests, &ACTIONS, 20, 200).await?;
     out(&format!(

@@ -439,3 +439,70 @@ fn tickets_import_refuses_hashed_reporters_without_a_salt() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("discover.reporter_salt is required"));
 }
+
+/// `runway report impact` against `url`: the text report, `--json`, and a bad period.
+fn report_impact_prints_the_same_report_as_text_and_json(url: &str, data: &Path) {
+    let report = |args: &[&str]| {
+        run(runway()
+            .env("RUNWAY_DATABASE_URL", url)
+            .env("RUNWAY_DATA_DIR", data)
+            .env("RUNWAY_CATALOG_DIR", demo_catalog())
+            .args(["report", "impact"])
+            .args(args))
+    };
+    let out = report(&[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("(90 days)"), "{stdout}");
+    assert!(stdout.contains("0 requests"), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("create-repo")
+            && l.contains("not enough data")
+            && l.contains("no baseline")),
+        "{stdout}"
+    );
+    let json = report(&["--since", "12w", "--json"]);
+    assert!(json.status.success(), "{}", text(&json.stderr));
+    let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(parsed["days"], 84);
+    assert!(parsed["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["action_id"] == "create-repo" && a["title"] == "Create a service repository"));
+    let bad = report(&["--since", "soon"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("is not a period"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
+fn report_impact_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("runway.db").display());
+    report_impact_prints_the_same_report_as_text_and_json(&url, &dir.path().join("data"));
+}
+
+#[test]
+fn report_impact_on_postgres() {
+    let admin = std::env::var("RUNWAY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let name = format!("runway_report_{}", std::process::id());
+    let psql = |sql: &str| {
+        Command::new("psql")
+            .args([admin.as_str(), "-qc", sql])
+            .output()
+            .expect("psql runs")
+    };
+    assert!(psql(&format!("CREATE DATABASE {name}")).status.success());
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    let dir = tempfile::tempdir().unwrap();
+    report_impact_prints_the_same_report_as_text_and_json(
+        &format!("{base}/{name}"),
+        &dir.path().join("data"),
+    );
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}

@@ -123,10 +123,15 @@ for (const backend of backends) {
         if (i < 4) {
           await row.getByText('Shown from 5 answers').waitFor();
           assert.equal(await row.locator('[data-col="mean"]').count(), 0, `hidden at ${i + 1} answers`);
+          assert.match(await ada.getByTestId('pulse-chart').getAttribute('aria-label'), /payments: \d{4}-\d{2}-\d{2} hidden/);
         } else {
           assert.equal(await row.locator('[data-col="mean"]').count(), 5, 'the aggregate at five answers');
           // Scores 3, 4, 5, 1, 2: the mean of every statement is 3.0.
           for (const cell of await row.locator('[data-col="mean"]').allTextContents()) assert.equal(cell.trim(), '3.0');
+          // The trend chart (labelled axes, values on hover) carries it too.
+          const chart = ada.getByTestId('pulse-chart');
+          assert.match(await chart.getAttribute('aria-label'), /payments: \d{4}-\d{2}-\d{2} 3\.0/);
+          assert.match(await chart.textContent(), /Mean \(1-5\)/);
         }
       }
       assert.deepEqual(errors, [], "the admin's pages");

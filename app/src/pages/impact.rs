@@ -224,7 +224,7 @@ fn Adoption(report: ImpactReport) -> impl IntoView {
             values: report
                 .adoption_weeks
                 .iter()
-                .map(|w| w.teams as f64)
+                .map(|w| Some(w.teams as f64))
                 .collect(),
         },
         Series {
@@ -232,7 +232,7 @@ fn Adoption(report: ImpactReport) -> impl IntoView {
             values: report
                 .adoption_weeks
                 .iter()
-                .map(|w| w.people as f64)
+                .map(|w| Some(w.people as f64))
                 .collect(),
         },
     ];
@@ -310,6 +310,7 @@ fn Effort(report: ImpactReport) -> impl IntoView {
                 view! { <p class="muted">"No answers in this period."</p> }.into_any()
             } else {
                 view! {
+                    <EaseChart report=report.clone() />
                     <table class="fields" data-testid="effort">
                         <thead><tr><th scope="col">"Action"</th><th scope="col">"Answers"</th><th scope="col">"Mean"</th><th scope="col">"Answers by score (1 … 7)"</th><th scope="col">"Weekly mean"</th></tr></thead>
                         <tbody>
@@ -339,6 +340,110 @@ fn Effort(report: ImpactReport) -> impl IntoView {
     }
 }
 
+/// The weekly mean ease of the six actions with the most answers, on the 1-7 scale.
+#[component]
+fn EaseChart(report: ImpactReport) -> impl IntoView {
+    let labels: Vec<String> = report
+        .adoption_weeks
+        .iter()
+        .map(|w| w.week.clone())
+        .collect();
+    let mut effort = report.effort.clone();
+    effort.sort_by(|a, b| b.answers.cmp(&a.answers));
+    let series: Vec<Series> = effort
+        .iter()
+        .take(6)
+        .map(|e| Series {
+            name: e.title.clone(),
+            values: labels
+                .iter()
+                .map(|w| e.trend.iter().find(|(t, _, _)| t == w).map(|(_, m, _)| *m))
+                .collect(),
+        })
+        .collect();
+    let summary = format!(
+        "Weekly mean ease (1 very difficult to 7 very easy): {}",
+        effort
+            .iter()
+            .take(6)
+            .map(|e| format!(
+                "{}: {}",
+                e.title,
+                e.trend
+                    .iter()
+                    .map(|(w, m, n)| format!("week of {w} {m:.1} ({n} answers)"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let year = report.until.get(..4).unwrap_or("").to_string();
+    view! {
+        <LineChart labels series x_title=format!("Week starting (month-day, {year})") y_title="Mean ease (1-7)".to_string() summary testid="ease-chart" y_top=7.0 />
+    }
+}
+
+/// A pulse's overall mean (of its statements) per round, per team shown and per group.
+#[component]
+fn PulseChart(p: PulseResults) -> impl IntoView {
+    let mut rounds: Vec<String> = p.cells.iter().map(|c| c.opens_at.clone()).collect();
+    rounds.dedup();
+    let mut whos: Vec<String> = Vec::new();
+    for c in &p.cells {
+        if !whos.contains(&c.who) {
+            whos.push(c.who.clone());
+        }
+    }
+    let overall = |m: &Vec<f64>| (!m.is_empty()).then(|| m.iter().sum::<f64>() / m.len() as f64);
+    let series: Vec<Series> = whos
+        .iter()
+        .map(|who| Series {
+            name: who.clone(),
+            values: rounds
+                .iter()
+                .map(|r| {
+                    p.cells
+                        .iter()
+                        .find(|c| &c.who == who && &c.opens_at == r)
+                        .and_then(|c| c.means.as_ref())
+                        .and_then(overall)
+                })
+                .collect(),
+        })
+        .collect();
+    let summary = format!(
+        "{}: mean agreement (1-5) per round, shown where at least {PULSE_MIN_ANSWERS} answered: {}",
+        p.title,
+        series
+            .iter()
+            .map(|s| format!(
+                "{}: {}",
+                s.name,
+                rounds
+                    .iter()
+                    .zip(&s.values)
+                    .map(|(r, v)| format!(
+                        "{r} {}",
+                        v.map(|v| format!("{v:.1}"))
+                            .unwrap_or_else(|| "hidden".into())
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let year = rounds
+        .last()
+        .and_then(|r| r.get(..4))
+        .unwrap_or("")
+        .to_string();
+    view! {
+        <LineChart labels=rounds series x_title=format!("Round opened (month-day, {year})") y_title="Mean (1-5)".to_string() summary testid="pulse-chart" y_top=5.0 />
+    }
+}
+
 #[component]
 fn Pulses(pulses: Vec<PulseResults>, days: u32, admin: bool) -> impl IntoView {
     view! {
@@ -357,8 +462,10 @@ fn Pulses(pulses: Vec<PulseResults>, days: u32, admin: bool) -> impl IntoView {
 fn PulseTable(p: PulseResults, admin: bool) -> impl IntoView {
     let statements = p.statements.clone();
     let id = p.pulse_id;
+    let chart = p.clone();
     view! {
         <h3>{format!("{} ({}, teams: {}){}", p.title, p.cadence, p.teams.join(", "), if p.stopped { " · stopped" } else { "" })}</h3>
+        <PulseChart p=chart />
         <div class="table-wrap">
             <table class="fields" data-testid="pulse-results" data-pulse=id>
                 <thead><tr>

@@ -115,10 +115,7 @@ fn WeeklyChart(weeks: Vec<String>, per_week: Vec<(String, Vec<u64>)>) -> impl In
         .to_string();
     let series = per_week
         .into_iter()
-        .map(|(name, v)| Series {
-            name,
-            values: v.into_iter().map(|n| n as f64).collect(),
-        })
+        .map(|(name, v)| Series::full(name, v.into_iter().map(|n| n as f64)))
         .collect();
     view! {
         <StackedBars labels=weeks series x_title=format!("Week starting (month-day, {year})") y_title="Requests".to_string() summary testid="weekly-chart" />
