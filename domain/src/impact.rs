@@ -45,6 +45,9 @@ pub struct ImpactReport {
     pub early_adopters: Vec<String>,
     /// May the viewer set baselines and run pulses (an admin)?
     pub can_manage: bool,
+    /// For an admin starting a pulse: the teams people have signed in with.
+    #[serde(default)]
+    pub known_teams: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -87,7 +87,9 @@ for (const backend of backends) {
       await ada.goto(`${server.url}/impact`);
       await waitForHydration(ada);
       await ada.getByText('Start a pulse').click();
-      await ada.getByLabel('Teams (comma-separated)').fill('payments');
+      // payments is offered as a box (a beta rollout names it); search is typed in.
+      await ada.getByRole('group', { name: 'Teams' }).getByRole('checkbox', { name: 'payments', exact: true }).check();
+      await ada.getByLabel('Other teams (comma-separated)').fill('search');
       await ada.getByLabel('Repeats').selectOption('once');
       await Promise.all([ada.waitForURL(/\/impact/), ada.getByRole('button', { name: 'Start pulse' }).click()]);
       await waitForHydration(ada);

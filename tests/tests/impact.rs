@@ -40,7 +40,8 @@ async fn user_id(app: &TestApp, login: &str) -> i64 {
     .unwrap()
 }
 
-/// A finished (or not) request of `action` with its queued/started events.
+/// A finished (or not) request of `action` with its queued and started events (`assigned`, taken
+/// from the inbox, for the manual `access-request`).
 #[allow(clippy::too_many_arguments)]
 async fn request(
     app: &TestApp,
@@ -53,15 +54,20 @@ async fn request(
     queue_wait: i64,
 ) -> i64 {
     let finished = lead.map(|s| created + Duration::seconds(s));
+    let (executor, start) = if action == "access-request" {
+        ("manual", "assigned")
+    } else {
+        ("script", "started")
+    };
     let id: i64 = on_pool!(&app.runway.db, pool => sqlx::query_scalar(
         "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, executor, created_at, updated_at, finished_at)
-         VALUES ($1, 'h', $2, $3, '{}', $4, 'script', $5, $5, $6) RETURNING id")
-        .bind(action).bind(requester).bind(team).bind(status).bind(created).bind(finished)
+         VALUES ($1, 'h', $2, $3, '{}', $4, $7, $5, $5, $6) RETURNING id")
+        .bind(action).bind(requester).bind(team).bind(status).bind(created).bind(finished).bind(executor)
         .fetch_one(pool).await)
     .unwrap();
     for (kind, at) in [
         ("queued", created),
-        ("started", created + Duration::seconds(queue_wait)),
+        (start, created + Duration::seconds(queue_wait)),
     ] {
         on_pool!(&app.runway.db, pool => sqlx::query("INSERT INTO request_events (request_id, at, kind) VALUES ($1, $2, $3)")
             .bind(id).bind(at).bind(kind).execute(pool).await.map(|_| ()))
@@ -201,6 +207,20 @@ async fn before_and_after_figures_equal_plain_sql(backend: Backend) {
         )
         .await;
     }
+    // access-request is manual: taken after 100, 200, 300 s, done 1,000 s after submission.
+    for i in 1..=3 {
+        request(
+            &app,
+            "access-request",
+            "search",
+            None,
+            "succeeded",
+            now - Duration::days(i),
+            Some(1_000),
+            100 * i,
+        )
+        .await;
+    }
     // An old request outside the 90 days does not count.
     request(
         &app,
@@ -249,6 +269,71 @@ async fn before_and_after_figures_equal_plain_sql(backend: Backend) {
     let rate = repo["success_rate"].as_f64().unwrap();
     assert!((rate - 100.0 * ok as f64 / (ok + bad) as f64).abs() < 1e-9);
 
+    // Hands-on time of the manual action: taken (assigned) to done.
+    let (hands, _) = sql_quantiles(&app, &format!(
+        "SELECT {} - {} AS secs FROM requests r JOIN request_events a ON a.request_id = r.id AND a.kind = 'assigned'
+         WHERE r.action_id = 'access-request' AND r.created_at >= '{since}'",
+        epoch(&app, "r.finished_at"), epoch(&app, "a.at"))).await;
+    let access = action(&r, "access-request");
+    assert_eq!(access["hands_on"]["median"].as_i64(), hands);
+    assert_eq!(hands, Some(800));
+    assert!(
+        access["run_time"]["median"].is_null(),
+        "manual: hands-on, not run time"
+    );
+
+    // Adoption: the weeks add up to the period's requests; the current week's distinct teams; each
+    // team's first use of create-repo.
+    let weeks = r["adoption_weeks"].as_array().unwrap();
+    let summed: i64 = weeks.iter().map(|w| w["requests"].as_i64().unwrap()).sum();
+    let in_period = scalar(
+        &app,
+        &format!("SELECT COUNT(*) FROM requests WHERE created_at >= '{since}'"),
+    )
+    .await;
+    assert_eq!(Some(summed), in_period);
+    let last = weeks.last().unwrap();
+    let monday = format!("{}T00:00:00+00:00", last["week"].as_str().unwrap());
+    let teams_now = scalar(
+        &app,
+        &format!(
+            "SELECT COUNT(DISTINCT team) FROM requests WHERE created_at >= '{}'",
+            chrono::DateTime::parse_from_rfc3339(&monday)
+                .unwrap()
+                .with_timezone(&Utc)
+                .to_rfc3339()
+        ),
+    )
+    .await;
+    assert_eq!(last["teams"].as_i64(), teams_now);
+    let adoption = r["adoption"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action_id"] == "create-repo")
+        .unwrap();
+    let search_since = scalar(
+        &app,
+        &format!(
+            "SELECT MIN({}) FROM requests WHERE action_id = 'create-repo' AND team = 'search'",
+            epoch(&app, "created_at")
+        ),
+    )
+    .await
+    .unwrap();
+    let since_day = chrono::DateTime::from_timestamp(search_since, 0)
+        .unwrap()
+        .date_naive()
+        .to_string();
+    assert!(
+        adoption["teams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["team"] == "search" && t["since"] == since_day.as_str()),
+        "{adoption}"
+    );
+
     // The baseline's side, from the linked tickets created before the launch.
     let base = &repo["baseline"];
     assert_eq!(base["kind"], "tickets");
@@ -271,6 +356,19 @@ async fn before_and_after_figures_equal_plain_sql(backend: Backend) {
     assert_eq!(
         base["tickets_after"], 2,
         "tickets still arriving after the launch"
+    );
+    // A later import (one more ticket since the launch) reaches the linked baseline.
+    let again = import_tickets(&app, launch, 12, 3).await;
+    assert_eq!(again, group, "the same group id after a re-import");
+    let refreshed = runway_core::impact::baseline::refresh_source(&app.runway.db, "jira")
+        .await
+        .unwrap();
+    assert_eq!(refreshed, 1);
+    app.runway.impact.clear();
+    let later = report(&app, 90).await;
+    assert_eq!(
+        action(&later, "create-repo")["baseline"]["tickets_after"],
+        3
     );
     // Waiting time saved = (baseline median − Runway median) × finished requests.
     assert_eq!(
@@ -528,6 +626,20 @@ async fn the_ease_question_is_the_requesters_once_it_ended(backend: Backend) {
     assert!((effort["mean"].as_f64().unwrap() - avg).abs() < 1e-9);
     assert_eq!(effort["distribution"][4], 1);
     assert_eq!(effort["comments"][0]["comment"], "Quick");
+    // Sol's team (security) owns actions, so sol sees the Impact page, but not the comments on
+    // create-repo, which platform owns.
+    app.new_browser();
+    app.sign_in("sol").await;
+    let r = report(&app, 90).await;
+    let theirs = r["effort"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action_id"] == "create-repo")
+        .unwrap();
+    assert_eq!(theirs["answers"], 1);
+    assert_eq!(theirs["comments"], serde_json::json!([]));
+    assert_eq!(r["can_manage"], false);
     app.new_browser();
     app.sign_in("sam").await;
     let detail: Value = app

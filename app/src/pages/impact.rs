@@ -101,7 +101,7 @@ fn Report(report: ImpactReport) -> impl IntoView {
             <BeforeAfter actions=report.actions.clone() days admin=report.can_manage />
             <Adoption report=report.clone() />
             <Effort report=report.clone() />
-            <Pulses pulses=report.pulses.clone() days admin=report.can_manage />
+            <Pulses pulses=report.pulses.clone() days admin=report.can_manage teams=report.known_teams.clone() />
         </section>
     }
 }
@@ -445,7 +445,7 @@ fn PulseChart(p: PulseResults) -> impl IntoView {
 }
 
 #[component]
-fn Pulses(pulses: Vec<PulseResults>, days: u32, admin: bool) -> impl IntoView {
+fn Pulses(pulses: Vec<PulseResults>, days: u32, admin: bool, teams: Vec<String>) -> impl IntoView {
     view! {
         <section aria-labelledby="pulses-heading" id="pulses">
             <h2 id="pulses-heading">"Team cognitive load"</h2>
@@ -453,7 +453,7 @@ fn Pulses(pulses: Vec<PulseResults>, days: u32, admin: bool) -> impl IntoView {
             {pulses.is_empty().then(|| view! { <p class="muted">"No pulse yet."</p> })}
             {pulses.into_iter().map(|p| view! { <PulseTable p admin /> }).collect_view()}
             <p class="no-print">{csv_link("pulses", days, "Download pulse results (CSV)")}</p>
-            {admin.then(|| view! { <StartPulse /> })}
+            {admin.then(|| view! { <StartPulse teams /> })}
         </section>
     }
 }
@@ -497,7 +497,7 @@ fn PulseTable(p: PulseResults, admin: bool) -> impl IntoView {
 }
 
 #[component]
-fn StartPulse() -> impl IntoView {
+fn StartPulse(teams: Vec<String>) -> impl IntoView {
     view! {
         <details class="no-print">
             <summary>"Start a pulse"</summary>
@@ -509,7 +509,13 @@ fn StartPulse() -> impl IntoView {
                         <label>{format!("Statement {}", i + 1)} <input name="statement" value=*s maxlength="200" /></label>
                     }).collect_view()}
                 </fieldset>
-                <label>"Teams (comma-separated)" <input name="team" required /></label>
+                <fieldset class="scale">
+                    <legend>"Teams"</legend>
+                    {teams.into_iter().map(|t| view! {
+                        <label><input type="checkbox" name="team" value=t.clone() />{format!(" {t}")}</label>
+                    }).collect_view()}
+                </fieldset>
+                <label>"Other teams (comma-separated)" <input name="team" /></label>
                 <label>"Repeats"
                     <select name="cadence">
                         <option value="once">"Once"</option>

@@ -294,6 +294,12 @@ pub async fn version_specs(db: &Db) -> Result<Vec<(String, String)>, DbError> {
         "SELECT action_id, spec FROM action_versions").fetch_all(pool).await)?)
 }
 
+/// Every team someone signed in as a member of, by name.
+pub async fn known_teams(db: &Db) -> Result<Vec<String>, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT DISTINCT team FROM team_memberships ORDER BY team").fetch_all(pool).await)?)
+}
+
 /// A pulse.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PulseRow {

@@ -77,7 +77,7 @@ pub async fn set(
     let now = Utc::now();
     let detail = match input {
         BaselineInput::Group { source, group } => {
-            let (label, keys) = group_keys(&rw.db, source, group).await?;
+            let (label, keys) = keys_in(&analyse(&rw.db, source).await?, group)?;
             sql::set_baseline(
                 &rw.db,
                 action_id,
@@ -174,18 +174,21 @@ pub async fn remove(rw: &Runway, user: &User, action_id: &str) -> Result<(), Imp
     Ok(())
 }
 
-/// The group's label and its tickets' keys in the current analysis of `source`.
-async fn group_keys(
-    db: &Db,
-    source: &str,
-    group: &str,
-) -> Result<(String, Vec<String>), ImpactError> {
-    let analysis = crate::discover::analysis(db, source, RankBy::Waiting)
+/// The current analysis of `source` (Discover's grouping with its decisions applied).
+async fn analyse(db: &Db, source: &str) -> Result<crate::discover::Analysis, ImpactError> {
+    crate::discover::analysis(db, source, RankBy::Waiting)
         .await
         .map_err(|e| match e {
             crate::discover::DiscoverError::Db(d) => ImpactError::Db(d),
             other => ImpactError::Invalid(other.to_string()),
-        })?;
+        })
+}
+
+/// The group's label and its tickets' keys in `analysis`.
+fn keys_in(
+    analysis: &crate::discover::Analysis,
+    group: &str,
+) -> Result<(String, Vec<String>), ImpactError> {
     let id = GroupId(group.to_string());
     let found = analysis
         .groups
@@ -206,6 +209,7 @@ async fn group_keys(
 /// The caller clears `Runway::impact` when it has one.
 pub async fn refresh_source(db: &Db, source: &str) -> Result<usize, ImpactError> {
     let mut refreshed = 0;
+    let mut analysis = None;
     for b in sql::baselines(db).await? {
         let (Some(src), Some(group)) = (b.source.as_deref(), b.group_id.as_deref()) else {
             continue;
@@ -213,7 +217,13 @@ pub async fn refresh_source(db: &Db, source: &str) -> Result<usize, ImpactError>
         if src != source {
             continue;
         }
-        match group_keys(db, src, group).await {
+        if analysis.is_none() {
+            analysis = Some(analyse(db, src).await?);
+        }
+        let Some(current) = analysis.as_ref() else {
+            continue;
+        };
+        match keys_in(current, group) {
             Ok((label, keys)) => {
                 sql::set_baseline(
                     db,

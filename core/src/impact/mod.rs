@@ -104,6 +104,17 @@ pub async fn report(rw: &Runway, user: &User, days: u32) -> Result<Option<Impact
     let full = cached(rw, days).await?;
     let mut shown = (*full).clone();
     shown.can_manage = user.is_admin;
+    if user.is_admin {
+        // Teams people signed in with, and the teams the catalogue names (owners, rollouts).
+        let mut teams: BTreeSet<String> = sql::known_teams(&rw.db).await?.into_iter().collect();
+        for a in rw.catalog.snapshot().actions.values() {
+            teams.insert(a.spec.owner.to_string());
+            if let runway_domain::spec::Visibility::Teams(ts) = &a.spec.visible_to {
+                teams.extend(ts.iter().map(ToString::to_string));
+            }
+        }
+        shown.known_teams = teams.into_iter().collect();
+    }
     for e in &mut shown.effort {
         if !(user.is_admin || user.is_member(&e.owner)) {
             e.comments.clear();
@@ -399,6 +410,7 @@ pub async fn compute(rw: &Runway, days: u32, now: DateTime<Utc>) -> Result<Impac
         pulses,
         early_adopters: early.into_iter().collect(),
         can_manage: false,
+        known_teams: Vec::new(),
     })
 }
 
