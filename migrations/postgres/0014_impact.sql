@@ -1,6 +1,10 @@
 -- Impact (issue #14): what each action replaced (its baseline), how easy each request was (the
 -- Single Ease Question), and the teams' cognitive-load pulse.
 
+-- An action's own figures (its page, every view): status and lead time of its requests in the
+-- last 90 days, read from this index alone.
+CREATE INDEX requests_action_figures ON requests (action_id, created_at, status, finished_at);
+
 -- An action's baseline. `tickets`: the Discover group of tickets it replaces (source and group id;
 -- the group's members are kept in baseline_tickets). `stated`: figures an admin typed in, with where
 -- they come from; shown as stated, never mixed with measured figures. `launched_at`: the day Runway

@@ -4,9 +4,7 @@
 //! none, and deep in the keyset pages, and prints p50/p99 per view.
 
 use crate::bench_history::{out, percentile, scratch_db};
-use anyhow::Context;
 use runway_core::config::Settings;
-use runway_core::db::Db;
 use runway_core::state::Runway;
 use runway_domain::audit::AuditQuery;
 use runway_domain::user::User;

@@ -349,7 +349,7 @@ fn EaseChart(report: ImpactReport) -> impl IntoView {
         .map(|w| w.week.clone())
         .collect();
     let mut effort = report.effort.clone();
-    effort.sort_by(|a, b| b.answers.cmp(&a.answers));
+    effort.sort_by_key(|e| std::cmp::Reverse(e.answers));
     let series: Vec<Series> = effort
         .iter()
         .take(6)

@@ -68,30 +68,41 @@ pub fn may_see(rw: &Runway, user: &User) -> bool {
 pub struct Cache {
     reports: Mutex<HashMap<u32, (std::time::Instant, Arc<ImpactReport>)>>,
     /// One computation at a time: others wait for it and take its result.
-    computing: tokio::sync::Mutex<()>,
+    computing: Arc<tokio::sync::Mutex<()>>,
+    /// Bumped by [`Cache::clear`]: a report computed from data older than a change is not kept.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Cache {
-    fn fresh(&self, days: u32) -> Option<Arc<ImpactReport>> {
+    /// The stored report for `days` and whether it is still fresh.
+    fn get(&self, days: u32) -> Option<(Arc<ImpactReport>, bool)> {
         let map = self.reports.lock().unwrap_or_else(PoisonError::into_inner);
         map.get(&days)
-            .filter(|(at, _)| at.elapsed() < CACHE_FOR)
-            .map(|(_, r)| r.clone())
+            .map(|(at, r)| (r.clone(), at.elapsed() < CACHE_FOR))
     }
 
-    fn put(&self, days: u32, report: Arc<ImpactReport>) {
-        self.reports
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(days, (std::time::Instant::now(), report));
+    fn fresh(&self, days: u32) -> Option<Arc<ImpactReport>> {
+        self.get(days).filter(|(_, fresh)| *fresh).map(|(r, _)| r)
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Keeps `report`, computed when the cache was at `generation`, unless it was cleared since.
+    fn put(&self, days: u32, report: Arc<ImpactReport>, generation: u64) {
+        let mut map = self.reports.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.generation() == generation {
+            map.insert(days, (std::time::Instant::now(), report));
+        }
     }
 
     /// Forgets every report (a rating, a baseline or a pulse answer changed what they show).
     pub fn clear(&self) {
-        self.reports
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        let mut map = self.reports.lock().unwrap_or_else(PoisonError::into_inner);
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        map.clear();
     }
 }
 
@@ -123,24 +134,72 @@ pub async fn report(rw: &Runway, user: &User, days: u32) -> Result<Option<Impact
     Ok(Some(shown))
 }
 
-/// The full report for `days`, from the cache or computed now.
+/// The full report for `days`: from the cache while fresh; once stale, the stale one is served
+/// while one background task computes the next (so no page waits for it); computed now only when
+/// there is none (the first view, or after a change cleared the cache).
 pub async fn cached(rw: &Runway, days: u32) -> Result<Arc<ImpactReport>, DbError> {
     let days = days.clamp(1, 3650);
-    if let Some(r) = rw.impact.fresh(days) {
-        return Ok(r);
+    match rw.impact.get(days) {
+        Some((r, true)) => return Ok(r),
+        Some((stale, false)) => {
+            refresh_in_background(rw, days);
+            return Ok(stale);
+        }
+        None => {}
     }
     let _one = rw.impact.computing.lock().await;
     if let Some(r) = rw.impact.fresh(days) {
         return Ok(r);
     }
+    let generation = rw.impact.generation();
     let report = Arc::new(compute(rw, days, Utc::now()).await?);
-    rw.impact.put(days, report.clone());
+    rw.impact.put(days, report.clone(), generation);
     Ok(report)
 }
 
+/// Computes the report for `days` in a background task unless one is already computing.
+fn refresh_in_background(rw: &Runway, days: u32) {
+    if let Ok(one) = rw.impact.computing.clone().try_lock_owned() {
+        let rw = rw.clone();
+        tokio::spawn(async move {
+            let generation = rw.impact.generation();
+            match compute(&rw, days, Utc::now()).await {
+                Ok(report) => rw.impact.put(days, Arc::new(report), generation),
+                Err(e) => tracing::warn!("cannot refresh the impact report: {e}"),
+            }
+            drop(one);
+        });
+    }
+}
+
 /// An action's figures over the last 90 days, for its page (shown to everyone who may see the
-/// action). Read for the one action (two indexed queries), not from the whole report.
+/// action): from the 90-day report when one is cached (refreshed in the background once stale),
+/// else read for the one action now while the report is computed in the background.
 pub async fn action_figures(rw: &Runway, action_id: &str) -> Result<ActionFigures, DbError> {
+    match rw.impact.get(90) {
+        Some((report, fresh)) => {
+            if !fresh {
+                refresh_in_background(rw, 90);
+            }
+            let a = report.actions.iter().find(|a| a.action_id == action_id);
+            Ok(ActionFigures {
+                requests: a.map_or(0, |a| a.requests),
+                finished: a.map_or(0, |a| a.finished),
+                lead_median: a.and_then(|a| a.lead.median),
+                success_rate: a.and_then(|a| a.success_rate),
+                ease_mean: a.and_then(|a| a.ease_mean),
+                ease_answers: a.map_or(0, |a| a.ease_answers),
+            })
+        }
+        None => {
+            refresh_in_background(rw, 90);
+            action_figures_now(rw, action_id).await
+        }
+    }
+}
+
+/// [`action_figures`] read from the database for the one action (two indexed queries).
+pub async fn action_figures_now(rw: &Runway, action_id: &str) -> Result<ActionFigures, DbError> {
     let since = Utc::now() - Duration::days(90);
     let rows = sql::action_requests(&rw.db, action_id, since).await?;
     let ok = rows.iter().filter(|(s, _)| s == "succeeded").count() as u64;
@@ -581,6 +640,20 @@ mod tests {
         let monday = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
         assert_eq!(monday_of(monday.timestamp()), monday.timestamp());
         assert_eq!(monday.weekday(), chrono::Weekday::Mon);
+    }
+
+    #[test]
+    fn a_report_computed_before_a_change_is_not_kept() {
+        let cache = Cache::default();
+        let before = cache.generation();
+        cache.clear();
+        cache.put(90, Arc::new(ImpactReport::default()), before);
+        assert!(
+            cache.get(90).is_none(),
+            "computed from data older than the change"
+        );
+        cache.put(90, Arc::new(ImpactReport::default()), cache.generation());
+        assert!(matches!(cache.get(90), Some((_, true))));
     }
 
     #[test]
