@@ -64,6 +64,7 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                 <h1>{card.title}</h1>
                 {card.beta.then(|| view! { <span class="badge badge-beta">"Beta"</span> })}
                 <p class="lead">{card.summary}</p>
+                {d.figures.map(|f| view! { <Figures f /> })}
                 {d.may_edit.then(|| view! {
                     <p class="action-admin">
                         <a class="button secondary" href=format!("/actions/{}/edit", card.id)>"Edit"</a>
@@ -124,7 +125,6 @@ fn ActionView(d: ActionDetail) -> impl IntoView {
                             {history.map(|h| view! { " " <a href=h>"History"</a> })}
                         </dd>
                     </dl>
-                    {d.figures.map(|f| view! { <Figures f /> })}
                 </aside>
                 <details class="about" open>
                     <summary>"About this action"</summary>
@@ -184,25 +184,32 @@ fn FieldTable(fields: Vec<FieldPreview>) -> impl IntoView {
     }
 }
 
-/// The action's own measured figures over the last 90 days, for everyone who may see it.
+/// The action's own measured figures over the last 90 days, one line under its summary, for
+/// everyone who may see it.
 #[component]
 fn Figures(f: runway_domain::impact::ActionFigures) -> impl IntoView {
     use runway_domain::impact::{short_duration, MIN_SAMPLES};
-    let measured = if f.finished >= MIN_SAMPLES {
-        view! {
-            <dt>"Median lead time"</dt><dd data-figure="lead">{short_duration(f.lead_median)}</dd>
-            <dt>"Success rate"</dt><dd data-figure="success">{f.success_rate.map(|r| format!("{r:.0}%")).unwrap_or_else(|| "–".into())}</dd>
-        }.into_any()
+    let lead = if f.finished >= MIN_SAMPLES {
+        format!("median lead time {}", short_duration(f.lead_median))
     } else {
-        view! { <dt>"Lead time"</dt><dd data-figure="lead">"not enough data yet"</dd> }.into_any()
+        "lead time: not enough data yet".to_string()
     };
+    let success = if f.finished >= MIN_SAMPLES {
+        f.success_rate.map(|r| format!(" · {r:.0}% succeeded"))
+    } else {
+        None
+    };
+    let ease = f
+        .ease_mean
+        .map(|m| format!("ease {m:.1} / 7 ({} answers)", f.ease_answers))
+        .unwrap_or_else(|| "no ease answers yet".into());
     view! {
-        <h2 class="figures-heading">"Last 90 days"</h2>
-        <dl data-testid="action-figures">
-            <dt>"Requests"</dt><dd data-figure="requests">{f.requests}</dd>
-            {measured}
-            <dt>"Ease"</dt>
-            <dd data-figure="ease">{f.ease_mean.map(|m| format!("{m:.1} / 7 ({} answers)", f.ease_answers)).unwrap_or_else(|| "no answers yet".into())}</dd>
-        </dl>
+        <p class="muted action-figures" data-testid="action-figures">
+            "Last 90 days: "
+            <span data-figure="requests">{format!("{} requests", f.requests)}</span>" · "
+            <span data-figure="lead">{lead}</span>
+            {success}" · "
+            <span data-figure="ease">{ease}</span>
+        </p>
     }
 }
