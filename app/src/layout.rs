@@ -99,6 +99,7 @@ fn SignedInNav(user: User) -> impl IntoView {
         <div class="user-area">
             <span class="user-name" data-testid="user-name">{user.name}</span>
             <span class="user-teams muted" data-testid="user-teams">{format!("{role} · {teams}")}</span>
+            <A href="/settings/tokens">"API tokens"</A>
             // A real form: signing out works without JavaScript, and the POST is CSRF-checked.
             <form method="post" action="/auth/logout" class="sign-out">
                 <button type="submit">"Sign out"</button>
@@ -114,6 +115,8 @@ pub fn Footer() -> impl IntoView {
             <div class="container">
                 <p class="muted">
                     "Runway: self-service for your platform. Missing something? Ask the platform team to add it to the catalogue."
+                    " "
+                    <a href="/api/v1/docs" rel="external">"API reference"</a>
                 </p>
             </div>
         </footer>

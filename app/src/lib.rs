@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/discover/map") view=pages::discover_map::DiscoverMapPage ssr=SsrMode::Async />
                     <Route path=path!("/impact") view=pages::impact::ImpactPage ssr=SsrMode::Async />
                     <Route path=path!("/pulse") view=pages::pulse::PulsePage ssr=SsrMode::Async />
+                    <Route path=path!("/settings/tokens") view=pages::tokens::TokensPageView ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=pages::signin::SignInPage ssr=SsrMode::Async />
                 </Routes>
             </main>

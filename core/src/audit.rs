@@ -44,6 +44,8 @@ pub enum AuditKind {
     SettingChanged,
     TokenCreated,
     TokenRevoked,
+    /// A request submitted through the API (portal submissions are their own record).
+    RequestSubmitted,
     /// An action's baseline set (a ticket group or stated figures) or removed.
     BaselineSet,
     BaselineRemoved,
@@ -53,7 +55,7 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 21] = [
+    pub const ALL: [AuditKind; 22] = [
         AuditKind::CatalogPublish,
         AuditKind::CatalogRollback,
         AuditKind::CatalogRollout,
@@ -71,6 +73,7 @@ impl AuditKind {
         AuditKind::SettingChanged,
         AuditKind::TokenCreated,
         AuditKind::TokenRevoked,
+        AuditKind::RequestSubmitted,
         AuditKind::BaselineSet,
         AuditKind::BaselineRemoved,
         AuditKind::PulseStarted,
@@ -96,6 +99,7 @@ impl AuditKind {
             AuditKind::SettingChanged => "setting_changed",
             AuditKind::TokenCreated => "token_created",
             AuditKind::TokenRevoked => "token_revoked",
+            AuditKind::RequestSubmitted => "request_submitted",
             AuditKind::BaselineSet => "baseline_set",
             AuditKind::BaselineRemoved => "baseline_removed",
             AuditKind::PulseStarted => "pulse_started",
@@ -116,12 +120,20 @@ pub struct Actor {
     pub via: Option<String>,
 }
 
+tokio::task_local! {
+    /// The channel a call came through when it is not the portal (`token:12 ci-bot`), set by the
+    /// API around each call: every event a use case records while serving it names it, without
+    /// each use case being told.
+    pub static VIA: String;
+}
+
 impl Actor {
+    /// `user`, acting through the channel of the call being served (see [`VIA`]), if any.
     pub fn person(user: &User) -> Self {
         Self {
             user_id: Some(user.id),
             name: user.name.clone(),
-            via: None,
+            via: VIA.try_with(Clone::clone).ok(),
         }
     }
 

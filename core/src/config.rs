@@ -9,7 +9,9 @@
 use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 
+mod api;
 mod auth;
+pub use api::{ApiSettings, MetricsSettings};
 pub use auth::{AuthSettings, GroupsSource};
 pub use runway_domain::secret::Secret;
 use runway_exec::script::ScriptSettings;
@@ -67,6 +69,10 @@ pub struct Settings {
     pub demo_receivers: bool,
     /// `[discover]`: what imports of ticket exports keep.
     pub discover: DiscoverSettings,
+    /// `[api]`: API tokens and rate limits.
+    pub api: ApiSettings,
+    /// `[metrics]`: where Prometheus metrics are served, and to whom.
+    pub metrics: MetricsSettings,
 }
 
 /// What `runway tickets import` stores of a ticket's reporter. Names are personal data the
@@ -220,6 +226,8 @@ impl Default for Settings {
             approval_timeout: Duration::from_secs(7 * 86_400),
             demo_receivers: false,
             discover: DiscoverSettings::default(),
+            api: ApiSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -325,6 +333,8 @@ impl Settings {
         self.auth.validate().map_err(ConfigError::Invalid)?;
         self.worker.validate().map_err(ConfigError::Invalid)?;
         self.scripts.validate().map_err(ConfigError::Invalid)?;
+        self.api.validate().map_err(ConfigError::Invalid)?;
+        self.metrics.validate().map_err(ConfigError::Invalid)?;
         // `secrets_key` is checked where the key is made (`crypto`), by start-up.
         if self.log.filter.parse::<LogFilterCheck>().is_err() {
             return Err(ConfigError::Invalid(format!(
@@ -462,6 +472,8 @@ impl fmt::Debug for Settings {
             .field("approval_timeout", &self.approval_timeout)
             .field("demo_receivers", &self.demo_receivers)
             .field("discover", &self.discover)
+            .field("api", &self.api)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }

@@ -18,6 +18,7 @@
 //! - [`crypto`]: seals secret inputs and outputs at rest (the key from settings or a key file).
 //! - [`data_dir`]: keeps Runway's data directory and files private (0700/0600), out of scripts' reach.
 //! - [`markdown`]: renders action descriptions to sanitised HTML.
+//! - [`tokens`]: API tokens (personal and service): made, listed, revoked, and checked at each use.
 //! - [`state`]: the [`state::Runway`] handle that the web layer and commands share, and the
 //!   start-up checks that need more than the settings' data.
 //!
@@ -39,3 +40,4 @@ pub mod markdown;
 pub mod queue;
 pub mod requests;
 pub mod state;
+pub mod tokens;

@@ -62,6 +62,11 @@ impl Runway {
         Ok(user)
     }
 
+    /// Drops `id` from the recent-users cache (its teams just changed here).
+    pub fn forget_user(&self, id: i64) {
+        self.users.forget(&id);
+    }
+
     /// Reads the catalogue again from its files and records the reload in the audit log as done by
     /// `actor` (Runway itself at start and on SIGHUP, the person whose change wrote the files).
     /// A failed reload keeps the previous catalogue and records nothing.

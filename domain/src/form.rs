@@ -310,5 +310,7 @@ pub fn prefill_query(fields: &[FieldSpec], raw: &RawValues) -> String {
     parts.join("&")
 }
 
+pub mod schema;
+
 #[cfg(test)]
 mod tests;

@@ -15,6 +15,7 @@
 //! - [`secret`]: a configured secret value that never shows in `Debug` output.
 //! - [`problem`]: one located problem in a catalogue file.
 //! - [`template`]: fills `{{field}}` references in run templates (argv, env, URLs, JSON bodies).
+//! - [`token`]: API token scopes and kinds, and a token as the settings page lists it.
 //! - [`user`]: the signed-in user, their teams and role.
 //! - [`versions`]: what an action's history page shows: its changes, a side-by-side diff of two
 //!   versions, its rollout with adoption, and its lifecycle.
@@ -32,6 +33,7 @@ pub mod request;
 pub mod secret;
 pub mod spec;
 pub mod template;
+pub mod token;
 pub mod user;
 pub mod versions;
 pub mod view;

@@ -127,3 +127,33 @@ mod tests {
         }
     }
 }
+
+/// Where a request was made. Stored with the request; impact and history count channels by it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// The portal's pages.
+    #[default]
+    Portal,
+    /// The REST API, and the command-line client that uses it.
+    Api,
+    Slack,
+    Jira,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Portal, Channel::Api, Channel::Slack, Channel::Jira];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Portal => "portal",
+            Channel::Api => "api",
+            Channel::Slack => "slack",
+            Channel::Jira => "jira",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}

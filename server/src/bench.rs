@@ -112,6 +112,7 @@ async fn throughput(
                     executor: "noop".into(),
                     job: Some(noop_job()),
                     needs_approval: false,
+                    channel: Default::default(),
                 })
                 .await?;
         }

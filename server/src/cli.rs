@@ -70,6 +70,24 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Client: save a server address and an API token for the commands below (asks for what the
+    /// flags do not give; the token is checked, then stored readable by you only).
+    Login(crate::client::LoginArgs),
+    /// Client: list the actions you may use, optionally searching by words.
+    Actions(crate::client::ActionsArgs),
+    /// Client: submit a request (inputs as NAME=VALUE), validated locally first; --wait follows it
+    /// and exits 0 when it succeeded, 1 when not.
+    Request(crate::client::RequestArgs),
+    /// Client: your requests, a team's (--team) or all (--all, admins), newest first.
+    Requests(crate::client::RequestsArgs),
+    /// Client: a request's log; --follow prints new lines until it ends.
+    Logs(crate::client::LogsArgs),
+    /// Client: the requests waiting for your approval.
+    Approvals(crate::client::Conn),
+    /// Client: approve a request (optionally --comment).
+    Approve(crate::client::DecideArgs),
+    /// Client: reject a request (--comment says why; required).
+    Reject(crate::client::DecideArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,7 +4,7 @@
 use crate::cli::BenchCommand;
 use crate::cli::{CatalogCommand, Cli, Command, LogFormatArg, TicketsCommand};
 use crate::startup::{reload_catalog_on_sighup, shutdown_signal, Application};
-use crate::telemetry;
+use crate::{client, telemetry};
 use runway_core::config::{LogFormat, Settings};
 use runway_core::db::Db;
 use std::io::Write;
@@ -18,6 +18,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Tickets {
             command: TicketsCommand::Analyze(args),
         } => return crate::tickets::analyze(*args),
+        command @ (Command::Login(_)
+        | Command::Actions(_)
+        | Command::Request(_)
+        | Command::Requests(_)
+        | Command::Logs(_)
+        | Command::Approvals(_)
+        | Command::Approve(_)
+        | Command::Reject(_)) => return run_client(command),
         #[cfg(feature = "bench")]
         Command::Bench {
             command: BenchCommand::Tickets(args),
@@ -46,6 +54,14 @@ pub fn run(cli: Cli) -> ExitCode {
         keep_private();
     }
     match cli.command {
+        command @ (Command::Login(_)
+        | Command::Actions(_)
+        | Command::Request(_)
+        | Command::Requests(_)
+        | Command::Logs(_)
+        | Command::Approvals(_)
+        | Command::Approve(_)
+        | Command::Reject(_)) => run_client(command),
         Command::Catalog {
             command: CatalogCommand::Check { dir },
         } => catalog_check(&dir),
@@ -151,6 +167,21 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     app.run(shutdown_signal()).await
 }
 
+/// The client commands talk to a server: no settings, no database here.
+fn run_client(command: Command) -> ExitCode {
+    match command {
+        Command::Login(args) => client::run(|| client::login(args)),
+        Command::Actions(args) => client::run(|| client::actions(args)),
+        Command::Request(args) => client::run(|| client::request(args)),
+        Command::Requests(args) => client::run(|| client::requests(args)),
+        Command::Logs(args) => client::run(|| client::logs(args)),
+        Command::Approvals(conn) => client::run(|| client::approvals(conn)),
+        Command::Approve(args) => client::run(|| client::decide(args, true)),
+        Command::Reject(args) => client::run(|| client::decide(args, false)),
+        _ => ExitCode::from(2),
+    }
+}
+
 /// `runway worker`: a standalone worker process.
 async fn worker(settings: Settings) -> anyhow::Result<()> {
     use anyhow::Context;
@@ -165,12 +196,22 @@ async fn worker(settings: Settings) -> anyhow::Result<()> {
     db.migrate().await.context("applying migrations")?;
     let runway = runway_core::state::Runway::new(settings.clone(), db.clone())
         .map_err(|e| anyhow::anyhow!("secrets_key (RUNWAY_SECRETS_KEY): {e}"))?;
+    let metrics = crate::metrics::Metrics::new();
     let worker = runway_core::queue::worker::Worker::new(
         runway.queue.clone(),
         runway_core::requests::run::handlers(&runway),
         settings.worker.clone(),
-    );
+    )
+    .observed_by(metrics.clone());
     let stop = tokio_util::sync::CancellationToken::new();
+    if let Some(l) = crate::startup::bind_metrics(&settings).await? {
+        tokio::spawn(crate::metrics::serve_separately(
+            l,
+            metrics,
+            runway.clone(),
+            stop.clone(),
+        ));
+    }
     let stopper = stop.clone();
     tokio::spawn(async move {
         shutdown_signal().await;

@@ -366,6 +366,21 @@ impl From<runway_core::impact::ImpactError> for Error {
     }
 }
 
+impl From<runway_core::tokens::TokenError> for Error {
+    fn from(e: runway_core::tokens::TokenError) -> Self {
+        use runway_core::tokens::TokenError as T;
+        match e {
+            T::NotAllowed => forbidden(
+                "Not yours to manage",
+                "Service tokens of a team are made and revoked by its leads and by admins.",
+            ),
+            T::NotFound | T::Unknown | T::Revoked | T::Expired => not_found(),
+            T::Invalid { message, .. } => bad_request("Please check the form", message),
+            T::Db(e) => internal("tokens", e),
+        }
+    }
+}
+
 impl From<CancelError> for Error {
     fn from(e: CancelError) -> Self {
         match e {

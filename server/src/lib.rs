@@ -33,6 +33,7 @@
 //! Features: `demo` and `bench` are for development, tests and benchmarks (scripts/dev and
 //! scripts/test turn them on); a production build leaves them out.
 
+pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod auth_routes;
@@ -47,6 +48,7 @@ pub mod bench_impact;
 #[cfg(feature = "bench")]
 pub mod bench_tickets;
 pub mod cli;
+pub mod client;
 pub mod commands;
 #[cfg(feature = "demo")]
 pub mod demo_ci;
@@ -57,6 +59,7 @@ pub mod error;
 pub mod html;
 pub mod impact;
 pub mod live;
+pub mod metrics;
 pub mod report;
 pub mod requests;
 pub mod routes;
@@ -65,3 +68,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod tickets;
+pub mod tokens;

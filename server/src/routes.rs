@@ -46,7 +46,7 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 36] = [
+pub const PLAIN_ROUTES: [(&str, &str); 40] = [
     ("GET", "/admin/audit.csv"),
     ("GET", "/requests/{id}/log.txt"),
     ("POST", "/requests/{id}/retry"),
@@ -83,6 +83,10 @@ pub const PLAIN_ROUTES: [(&str, &str); 36] = [
     ("POST", "/pulse/{round}/answer"),
     ("GET", "/impact.csv"),
     ("GET", "/impact.json"),
+    ("POST", "/settings/tokens"),
+    ("POST", "/settings/tokens/service"),
+    ("POST", "/settings/tokens/{id}/revoke"),
+    ("GET", "/metrics"),
 ];
 
 /// The Leptos page routes, generated once per process.
@@ -106,6 +110,9 @@ pub fn route_inventory() -> Vec<(String, String)> {
         .collect();
     for route in page_routes() {
         all.push(("GET".to_string(), route.path().to_string()));
+    }
+    for (m, p) in crate::api::API_ROUTES {
+        all.push((m.to_string(), p.to_string()));
     }
     for (path, method) in leptos::server_fn::axum::server_fn_paths() {
         all.push((method.to_string(), path.to_string()));
@@ -144,7 +151,12 @@ fn page_context(runway: Runway, form_targets: String) -> impl Fn() + Clone + Sen
 ///
 /// `bound` is the address the listener actually bound (its port, with `listen` on port 0, is what
 /// loopback host names must carry).
-pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Router {
+pub fn router(
+    runway: Runway,
+    oidc: Option<Arc<Oidc>>,
+    bound: SocketAddr,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> Router {
     let leptos = leptos_options(&runway);
     let routes = page_routes();
     // RP-initiated logout redirects from our sign-out form to the provider: CSP form-action allows it.
@@ -157,6 +169,7 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         runway: runway.clone(),
         leptos: leptos.clone(),
         oidc,
+        metrics: metrics.clone(),
     };
 
     let store = DbSessionStore::new(runway.db.clone(), runway.settings.auth.session_cache);
@@ -207,6 +220,15 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         .route("/pulse/{round}/answer", post(crate::impact::answer_pulse))
         .route("/impact.csv", get(crate::impact::export_csv))
         .route("/impact.json", get(crate::impact::export_json))
+        .route("/settings/tokens", post(crate::tokens::create_personal))
+        .route(
+            "/settings/tokens/service",
+            post(crate::tokens::create_service),
+        )
+        .route(
+            "/settings/tokens/{id}/revoke",
+            post(crate::tokens::revoke),
+        )
         .route("/admin/audit.csv", get(crate::audit::export_csv))
         .route("/requests/{id}/events", get(crate::live::stream))
         .route("/requests/{id}/take", post(requests::take))
@@ -255,6 +277,15 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         // The demo receivers are called by Runway's own webhook executor, not by a signed-in
         // browser: outside the sign-in and CSRF checks, and they verify webhook signatures instead.
         .merge(demo)
+        // The public API authenticates with bearer tokens only: outside the session, sign-in and
+        // CSRF layers (a cookie means nothing there), inside the host, size and header checks.
+        .merge(crate::api::router(state.clone()))
+        // Prometheus presents `metrics.token`, not a session.
+        .merge(
+            Router::new()
+                .route("/metrics", get(crate::metrics::guarded))
+                .with_state(state.clone()),
+        )
         // Static assets need no session: outside the session, sign-in and CSRF layers, so a page
         // load does not read the session table once per file.
         .nest_service("/pkg", crate::assets::router(&runway.settings.site_root))
@@ -278,6 +309,8 @@ pub fn router(runway: Runway, oidc: Option<Arc<Oidc>>, bound: SocketAddr) -> Rou
         .layer(from_fn_with_state(host_check, edge::check_host))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outermost, so refusals by the host and size checks are counted too.
+        .layer(from_fn_with_state(metrics, crate::metrics::track))
 }
 
 /// Liveness: the process is up and answering.

@@ -23,6 +23,9 @@ pub struct Application {
     address: SocketAddr,
     runway: Runway,
     oidc: Option<Arc<Oidc>>,
+    metrics: Arc<crate::metrics::Metrics>,
+    /// `metrics.listen`, bound with the main listener.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Application {
@@ -64,11 +67,14 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", runway.settings.listen))?;
         let address = listener.local_addr().context("reading the bound address")?;
+        let metrics_listener = bind_metrics(&runway.settings).await?;
         Ok(Self {
             listener,
             address,
             runway,
             oidc,
+            metrics: crate::metrics::Metrics::new(),
+            metrics_listener,
         })
     }
 
@@ -81,20 +87,41 @@ impl Application {
         &self.runway
     }
 
+    /// The address `metrics.listen` bound, when it is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` resolves, then finishes in-flight requests, stops the in-process
     /// workers (within their grace period) and closes the database.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = routes::router(self.runway.clone(), self.oidc.clone(), self.address);
+        let router = routes::router(
+            self.runway.clone(),
+            self.oidc.clone(),
+            self.address,
+            self.metrics.clone(),
+        );
         let stop_workers = tokio_util::sync::CancellationToken::new();
+        if let Some(l) = self.metrics_listener {
+            tokio::spawn(crate::metrics::serve_separately(
+                l,
+                self.metrics.clone(),
+                self.runway.clone(),
+                stop_workers.clone(),
+            ));
+        }
         let workers = self.runway.settings.worker.in_process.then(|| {
             let worker = Worker::new(
                 self.runway.queue.clone(),
                 runway_core::requests::run::handlers(&self.runway),
                 self.runway.settings.worker.clone(),
-            );
+            )
+            .observed_by(self.metrics.clone());
             tokio::spawn(worker.run(stop_workers.clone()))
         });
         spawn_secret_output_expiry(self.runway.clone(), stop_workers.clone());
@@ -107,13 +134,17 @@ impl Application {
                 tracing::trace!(error = %e, "could not set TCP_NODELAY");
             }
         });
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                stop.cancel();
-            })
-            .await
-            .context("serving HTTP");
+        // With the peer's address, which API tokens record as where they were last used.
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stop.cancel();
+        })
+        .await
+        .context("serving HTTP");
         stop_workers.cancel();
         if let Some(w) = workers {
             // The worker finishes within its grace period; never let a stuck task hold shutdown.
@@ -207,4 +238,16 @@ fn spawn_secret_output_expiry(runway: Runway, stop: tokio_util::sync::Cancellati
             }
         }
     });
+}
+
+/// Binds `metrics.listen`, when it is set.
+pub async fn bind_metrics(settings: &Settings) -> anyhow::Result<Option<TcpListener>> {
+    match settings.metrics.listen {
+        None => Ok(None),
+        Some(addr) => {
+            Ok(Some(TcpListener::bind(addr).await.with_context(|| {
+                format!("binding metrics.listen {addr}")
+            })?))
+        }
+    }
 }

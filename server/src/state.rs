@@ -13,6 +13,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// The OpenID Provider; `None` in development sign-in mode.
     pub oidc: Option<Arc<Oidc>>,
+    /// This process's Prometheus metrics.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

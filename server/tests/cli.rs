@@ -175,8 +175,16 @@ struct Served {
 }
 
 fn serve(catalog: &Path, data: &Path) -> Served {
+    serve_with(catalog, data, &[])
+}
+
+fn serve_with(catalog: &Path, data: &Path, env: &[(&str, String)]) -> Served {
     use std::io::BufRead;
-    let mut child = runway()
+    let mut cmd = runway();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .env("RUNWAY_LISTEN", "127.0.0.1:0")
         .env("RUNWAY_CATALOG_DIR", catalog)
         .env("RUNWAY_DATA_DIR", data)
@@ -504,5 +512,238 @@ fn report_impact_on_postgres() {
         &format!("{base}/{name}"),
         &dir.path().join("data"),
     );
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
+
+const GREET: &str = "id: greet\ntitle: Greet someone\nsummary: Says hello.\ncategory: Testing\nowner: platform\ninputs:\n  - {name: who, label: Who, type: string, required: true, pattern: '[a-z]+'}\nrun:\n  kind: script\n  command: scripts/greet.sh\n  args: [\"{{who}}\"]\n";
+const GREET_SH: &str = "#!/bin/sh\necho \"greeting $1\"\nprintf '{\"outputs\": [{\"name\": \"greeting\", \"label\": \"Greeting\", \"kind\": \"text\", \"value\": \"hello %s\"}]}' \"$1\" > \"$RUNWAY_OUTPUTS\"\n";
+const BROKEN: &str = "id: broken\ntitle: Always fails\nsummary: Fails.\ncategory: Testing\nowner: platform\nretries: 0\nrun:\n  kind: script\n  command: scripts/broken.sh\n";
+const BROKEN_SH: &str = "#!/bin/sh\necho 'no luck' >&2\nexit 3\n";
+
+fn open_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    d
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Signs in as a demo user and makes a personal token through the settings page's form.
+fn token_for(address: &str, login: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let base = format!("http://{address}");
+        let resp = client
+            .post(format!("{base}/auth/dev-login"))
+            .header("origin", &base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("login={login}&next=/"))
+            .send()
+            .await
+            .expect("sign in");
+        let cookie = resp.headers()["set-cookie"]
+            .to_str()
+            .expect("cookie")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_string();
+        let html = client
+            .post(format!("{base}/settings/tokens"))
+            .header("origin", &base)
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("name=cli&days=7&scopes=read&scopes=request&scopes=approve")
+            .send()
+            .await
+            .expect("make token")
+            .text()
+            .await
+            .expect("body");
+        let start = html.find("rw_pat_").expect("token shown");
+        html[start..start + 50].to_string()
+    })
+}
+
+fn metrics_text(port: u16) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
+
+/// The client against a real `runway serve` with its in-process workers: login, search, local
+/// validation (nothing sent), `--wait` exiting 0 on success and 1 on failure, history, logs; and
+/// the job metrics on the separate metrics address afterwards.
+fn client_story(database_url: Option<String>) {
+    use std::os::unix::fs::PermissionsExt;
+    let catalog = open_dir();
+    let scripts = catalog.path().join("scripts");
+    std::fs::create_dir(&scripts).expect("scripts");
+    std::fs::set_permissions(&scripts, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    for (id, yaml, sh) in [("greet", GREET, GREET_SH), ("broken", BROKEN, BROKEN_SH)] {
+        std::fs::write(catalog.path().join(format!("{id}.yaml")), yaml).expect("yaml");
+        let script = scripts.join(format!("{id}.sh"));
+        std::fs::write(&script, sh).expect("script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let data = tempfile::tempdir().expect("tempdir");
+    let state = tempfile::tempdir().expect("tempdir");
+    let runs = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::tempdir().expect("tempdir");
+    let metrics_port = free_port();
+    let mut env = vec![
+        (
+            "RUNWAY_SCRIPTS__STATE_ROOT",
+            state.path().display().to_string(),
+        ),
+        (
+            "RUNWAY_SCRIPTS__WORK_ROOT",
+            runs.path().display().to_string(),
+        ),
+        (
+            "RUNWAY_METRICS__LISTEN",
+            format!("127.0.0.1:{metrics_port}"),
+        ),
+        ("RUNWAY_WORKER__POLL_INTERVAL", "1s".to_string()),
+    ];
+    if let Some(url) = &database_url {
+        env.push(("RUNWAY_DATABASE_URL", url.clone()));
+    }
+    let served = serve_with(catalog.path(), data.path(), &env);
+    let token = token_for(&served.address, "dana");
+    let client_file = home.path().join("runway").join("client.toml");
+    let client = || {
+        let mut cmd = runway();
+        cmd.env("RUNWAY_CLIENT_CONFIG", &client_file);
+        cmd
+    };
+
+    let out = run(client()
+        .args(["login", "--server"])
+        .arg(format!("http://{}", served.address))
+        .args(["--token", &token]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Dana Developer"),
+        "{}",
+        text(&out.stdout)
+    );
+    let mode = std::fs::metadata(&client_file)
+        .expect("saved")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the client file is private");
+
+    let out = run(client().args(["actions", "greet", "--json"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(list[0]["id"], "greet");
+    let out = run(client().args(["actions"]));
+    assert!(text(&out.stdout).starts_with("ID"), "a table");
+
+    // A mistake is caught before anything is sent.
+    let out = run(client().args(["request", "greet", "who=Not Valid"]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("who:") && err.contains("nothing was sent"),
+        "{err}"
+    );
+    let out = run(client().args(["request", "greet", "whom=x"]));
+    assert_eq!(out.status.code(), Some(2), "an unknown input is named");
+    let out = run(client().args(["requests", "--json"]));
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        page["items"].as_array().map(Vec::len),
+        Some(0),
+        "no request was made"
+    );
+
+    // --wait follows the request to its end and prints the results.
+    let out = run(client().args(["request", "greet", "who=world", "--wait"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("succeeded") && stdout.contains("Greeting: hello world"),
+        "{stdout}"
+    );
+    let out = run(client().args(["request", "broken", "--wait", "--json"]));
+    assert_eq!(out.status.code(), Some(1), "a failed request exits 1");
+    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(failed["status"], "failed");
+
+    let out = run(client().args(["requests", "--status", "succeeded", "--json"]));
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let id = page["items"][0]["id"].as_i64().expect("one succeeded");
+    let out = run(client().args(["logs", &id.to_string()]));
+    assert!(
+        text(&out.stdout).contains("greeting world"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A refused token exits 4; a server that is not there exits 3.
+    let out = run(client().args([
+        "actions",
+        "--token",
+        "rw_pat_0000000000000000000000000000000000000000000",
+    ]));
+    assert_eq!(out.status.code(), Some(4));
+    let out = run(client().args(["actions", "--server", "http://127.0.0.1:9"]));
+    assert_eq!(out.status.code(), Some(3));
+
+    let metrics = metrics_text(metrics_port);
+    for line in [
+        r#"runway_jobs_finished_total{executor="script",action="greet",outcome="succeeded"} 1"#,
+        r#"runway_jobs_finished_total{executor="script",action="broken",outcome="failed"} 1"#,
+        r#"runway_executor_failures_total{executor="script",reason="error"} 1"#,
+        r#"runway_job_run_seconds_count{executor="script"} 2"#,
+        r#"runway_requests{action="greet",status="succeeded",channel="api"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in:\n{metrics}");
+    }
+}
+
+#[test]
+fn the_client_requests_follows_and_reports_on_sqlite() {
+    client_story(None);
+}
+
+#[test]
+fn the_client_requests_follows_and_reports_on_postgres() {
+    let admin = std::env::var("RUNWAY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let name = format!("runway_client_{}", std::process::id());
+    let psql = |sql: &str| {
+        Command::new("psql")
+            .args([admin.as_str(), "-qc", sql])
+            .output()
+            .expect("psql runs")
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    assert!(psql(&format!("CREATE DATABASE {name}")).status.success());
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    client_story(Some(format!("{base}/{name}")));
     psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }

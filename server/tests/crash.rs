@@ -130,6 +130,7 @@ async fn submit_requests(queue: &Queue, n: usize, sleep_ms: u64) -> Vec<i64> {
                 executor: "canary".into(),
                 job: Some(job),
                 needs_approval: false,
+                channel: Default::default(),
             })
             .await
             .unwrap();

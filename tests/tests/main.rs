@@ -28,5 +28,6 @@ mod lifecycle;
 mod oidc;
 mod queue;
 mod requests;
+mod rest;
 mod sessions;
 mod team;

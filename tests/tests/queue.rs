@@ -49,6 +49,7 @@ fn request(job: NewJob, key: Option<&str>) -> NewRequest {
         executor: job.kind.clone(),
         job: Some(job),
         needs_approval: false,
+        channel: Default::default(),
     }
 }
 

@@ -18,3 +18,4 @@ pub mod pulse;
 pub mod request;
 pub mod signin;
 pub mod team;
+pub mod tokens;

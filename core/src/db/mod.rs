@@ -14,11 +14,13 @@ pub mod history;
 pub mod impact;
 pub mod inbox;
 pub mod jobs;
+pub mod metrics;
 pub mod requests;
 #[cfg(feature = "bench")]
 pub mod seed;
 pub mod sessions;
 pub mod stats;
+pub mod tokens;
 pub mod users;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -218,6 +220,11 @@ impl Db {
     pub async fn ping(&self) -> Result<(), DbError> {
         on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
         Ok(())
+    }
+
+    /// Connections open in the pool, how many of them are idle, and the most it may open.
+    pub fn pool_use(&self) -> (u32, usize, u32) {
+        on_pool!(self, pool => (pool.size(), pool.num_idle(), pool.options().get_max_connections()))
     }
 
     pub async fn close(&self) {

@@ -363,3 +363,17 @@ pub async fn retry(
     }
     Ok(changed)
 }
+
+/// The newest request made with this (already user-scoped) idempotency key since `since`, in any
+/// state: a client that retries after the request finished still gets the same request back.
+#[tracing::instrument(skip_all)]
+pub async fn by_idempotency_key(
+    db: &Db,
+    key: &str,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<i64>, DbError> {
+    let id = on_pool!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM requests WHERE idempotency_key = $1 AND created_at >= $2 ORDER BY id DESC LIMIT 1"
+    ).bind(key).bind(since).fetch_optional(pool).await)?;
+    Ok(id)
+}

@@ -50,12 +50,33 @@ struct Local<'a> {
     db: &'a Db,
 }
 
+/// What a finished attempt looked like, for metrics (never a request id or a person).
+#[derive(Debug, Clone, Copy)]
+pub struct Finished<'a> {
+    /// The handler kind: `script`, `webhook`, …
+    pub kind: &'a str,
+    pub action: Option<&'a str>,
+    /// `succeeded`, `retry`, `failed` or `cancelled`.
+    pub outcome: &'static str,
+    /// For `retry` and `failed`: `timeout` or `error`.
+    pub failure: Option<&'static str>,
+    /// From the job's enqueueing to its start on this worker.
+    pub waited: Duration,
+    pub ran: Duration,
+}
+
+/// Told about every attempt a worker finishes (the metrics endpoint counts them).
+pub trait JobObserver: Send + Sync {
+    fn finished(&self, job: &Finished<'_>);
+}
+
 pub struct Worker {
     pub id: String,
     queue: Queue,
     handlers: Handlers,
     config: WorkerSettings,
     pub stats: Arc<WorkerStats>,
+    observer: Option<Arc<dyn JobObserver>>,
 }
 
 impl Worker {
@@ -67,7 +88,14 @@ impl Worker {
             handlers,
             config,
             stats: Arc::new(WorkerStats::default()),
+            observer: None,
         }
+    }
+
+    /// Reports every finished attempt to `observer`.
+    pub fn observed_by(mut self, observer: Arc<dyn JobObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Runs until `shutdown` is cancelled, then finishes within the grace period and releases the
@@ -242,6 +270,7 @@ impl Worker {
         let done_tx = local.done_tx.clone();
         let slot_freed = local.slot_freed.clone();
         let slots = local.slots.clone();
+        let observer = self.observer.clone();
         tokio::spawn(async move {
             // Wait for a slot (prefetched jobs wait here, leases kept alive by the heartbeat);
             // give up if the job is released or cancelled meanwhile.
@@ -259,7 +288,34 @@ impl Worker {
             };
             let Ok(permit) = permit else { return };
             started.store(true, Ordering::SeqCst);
+            let observed = observer.as_ref().map(|_| {
+                let waited = Duration::from_millis(
+                    u64::try_from(now_ms() - ctx.job.enqueued_at).unwrap_or(0),
+                );
+                (
+                    ctx.job.kind.clone(),
+                    ctx.job.action_id.clone(),
+                    waited,
+                    std::time::Instant::now(),
+                )
+            });
             let completion = run_one(ctx, &handlers, &config, &by_request).await;
+            if let (Some(o), Some((kind, action, waited, began))) = (&observer, observed) {
+                let (outcome, failure) = match &completion.outcome {
+                    Outcome::Succeeded => ("succeeded", None),
+                    Outcome::Cancelled => ("cancelled", None),
+                    Outcome::Retry { error, .. } => ("retry", Some(failure_kind(error))),
+                    Outcome::Failed { errors } => ("failed", Some(failure_kind(errors))),
+                };
+                o.finished(&Finished {
+                    kind: &kind,
+                    action: action.as_deref(),
+                    outcome,
+                    failure,
+                    waited,
+                    ran: began.elapsed(),
+                });
+            }
             held.lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .remove(&completion.id);
@@ -365,6 +421,16 @@ async fn run_one(
 }
 
 use runway_domain::duration::elapsed as human;
+
+/// `timeout` when the (last) error says the attempt timed out, else `error`.
+fn failure_kind(error: &str) -> &'static str {
+    let last = error.rsplit("attempt ").next().unwrap_or(error);
+    if last.contains("timed out") {
+        "timeout"
+    } else {
+        "error"
+    }
+}
 
 /// Records outcomes in batches: whatever has finished when the previous batch commits goes into the
 /// next transaction (one commit for many jobs under load, one per job when idle).

@@ -30,6 +30,21 @@ pub enum DecideError {
     Db(#[from] DbError),
 }
 
+/// The longest comment a decision takes, in bytes.
+pub const MAX_COMMENT: usize = 5_000;
+
+/// What is wrong with a decision's comment, in words for the decider: too long, or missing on a
+/// rejection (the requester needs to know what to change). Every channel checks with this.
+pub fn comment_problem(decision: Decision, comment: &str) -> Option<&'static str> {
+    if comment.len() > MAX_COMMENT {
+        Some("Keep the comment under 5,000 characters.")
+    } else if decision == Decision::Reject && comment.trim().is_empty() {
+        Some("A rejection needs a comment, so the requester knows what to change.")
+    } else {
+        None
+    }
+}
+
 /// Records an approval or rejection by `user`, with a comment.
 pub async fn decide(
     rw: &Runway,

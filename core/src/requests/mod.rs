@@ -30,14 +30,16 @@ pub mod team;
 pub use access::{
     may_approve, may_cancel, may_fulfil, may_retry, may_see, owner_of, policy_of, AccessError,
 };
-pub use approvals::{approvals_count, approvals_inbox, decide, DecideError, INBOX_PAGE};
+pub use approvals::{
+    approvals_count, approvals_inbox, comment_problem, decide, DecideError, INBOX_PAGE,
+};
 pub use cancel::{cancel, CancelError};
 pub use fulfil::{inbox, inbox_waiting, FulfilError, Fulfilment};
 pub use history::{history, history_filter, history_rows, HistoryError};
 pub use page::{log_before, view, LOG_TAIL};
 pub use retry::{retry, RetryError};
 pub use secrets::{reveal_secret, seal_outputs, RevealError};
-pub use submit::{submit, JobPayload, SubmitError};
+pub use submit::{submit, submit_via, JobPayload, SubmitError};
 pub use team::team_stats;
 
 use crate::catalog::Catalog;

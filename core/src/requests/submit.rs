@@ -2,10 +2,11 @@
 //! its job) through the queue.
 
 use crate::auth::viewer;
-use crate::db::jobs::{NewJob, NewRequest};
+use crate::db::jobs::{NewJob, NewRequest, Submitted};
 use crate::db::DbError;
 use crate::state::Runway;
 use runway_domain::form::{self, FieldErrors, RawValues};
+use runway_domain::request::Channel;
 use runway_domain::spec::{ActionSpec, ApprovalPolicy, FieldKind, LifecycleStatus, RunSpec};
 use runway_domain::user::User;
 use runway_domain::view::ActionLink;
@@ -30,6 +31,10 @@ pub enum SubmitError {
     Db(#[from] DbError),
 }
 
+/// How long an idempotency key finds the request it made, whatever became of that request (while
+/// the request is active, the key finds it however old it is).
+pub const IDEMPOTENCY_HOURS: i64 = 24;
+
 /// What the job of a script or webhook request carries: the request's secret inputs, sealed.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct JobPayload {
@@ -46,6 +51,21 @@ pub async fn submit(
     raw: &RawValues,
     idempotency_key: Option<String>,
 ) -> Result<i64, SubmitError> {
+    submit_via(rw, user, action_id, raw, idempotency_key, Channel::Portal)
+        .await
+        .map(|s| s.request_id)
+}
+
+/// [`submit`] from any channel: says whether the request is new or one an earlier call with the
+/// same key made.
+pub async fn submit_via(
+    rw: &Runway,
+    user: &User,
+    action_id: &str,
+    raw: &RawValues,
+    idempotency_key: Option<String>,
+    channel: Channel,
+) -> Result<Submitted, SubmitError> {
     let catalog = rw.catalog.snapshot();
     let who = viewer(user);
     let action = catalog
@@ -58,6 +78,18 @@ pub async fn submit(
         return Err(SubmitError::Retired {
             replacement: catalog.replacement_for(&action.spec, &who),
         });
+    }
+    let idempotency_key = idempotency_key.map(|k| format!("{}:{k}", user.id));
+    if let Some(key) = &idempotency_key {
+        let since = chrono::Utc::now() - chrono::Duration::hours(IDEMPOTENCY_HOURS);
+        if let Some(request_id) =
+            crate::db::requests::by_idempotency_key(&rw.db, key, since).await?
+        {
+            return Ok(Submitted {
+                request_id,
+                created: false,
+            });
+        }
     }
     let teams: Vec<String> = user.teams.iter().map(|m| m.team.clone()).collect();
     let valid = form::validate(&action.spec.inputs, raw, &teams).map_err(SubmitError::Invalid)?;
@@ -101,15 +133,16 @@ pub async fn submit(
                 requester_id: Some(user.id),
                 team,
                 inputs,
-                idempotency_key: idempotency_key.map(|k| format!("{}:{k}", user.id)),
+                idempotency_key,
                 executor,
                 job,
                 needs_approval: spec.approval_for(&valid.values) != ApprovalPolicy::None,
+                channel,
             },
             &payload_for,
         )
         .await?;
-    Ok(submitted.request_id)
+    Ok(submitted)
 }
 
 /// The team a request is for: the form's first team field, else the requester's only (or first) team.

@@ -37,19 +37,13 @@ async fn decide(
     decision: Decision,
 ) -> Result<Response, Error> {
     let comment = field(&body_values(body), "comment");
-    if comment.len() > 5_000 {
-        return Err(bad_request(
-            "Comment too long",
-            "Keep the comment under 5,000 characters.",
-        )
-        .back_to(id));
-    }
-    if decision == Decision::Reject && comment.is_empty() {
-        return Err(bad_request(
-            "Say why",
-            "A rejection needs a comment, so the requester knows what to change.",
-        )
-        .back_to(id));
+    if let Some(problem) = requests::comment_problem(decision, &comment) {
+        let title = if comment.len() > requests::approvals::MAX_COMMENT {
+            "Comment too long"
+        } else {
+            "Say why"
+        };
+        return Err(bad_request(title, problem).back_to(id));
     }
     requests::decide(&state.runway, user, id, decision, &comment)
         .await

@@ -1,0 +1,175 @@
+//! The public API, `/api/v1`: the stable, documented surface for scripts, CI jobs, bots and the
+//! command-line client.
+//!
+//! - Only bearer tokens (`Authorization: Bearer rw_pat_…` / `rw_svc_…`) work here: the session
+//!   cookie is ignored, so a page a person has open cannot be made to call the API (no CSRF), and
+//!   tokens in turn never work on the portal's pages (they sit behind the session guard only).
+//! - Each call is authenticated ([`runway_core::tokens::authenticate`]: the owner's rights as they
+//!   are now), rate-limited per token and per person, and checked for the scope it needs; then the
+//!   same use cases as the portal run, with the same permission checks.
+//! - Changes made through a token are audited with the token named (`via: token:12 ci-deploy`).
+//! - Errors are `application/problem+json` ([`problem`]); the OpenAPI 3.1 document is generated from
+//!   the handlers ([`doc`]) and served at `/api/v1/openapi.json`, its reference at `/api/v1/docs`.
+//!
+//! - [`actions`]: the catalogue and submitting requests.
+//! - [`requests`]: one request, its log and events, cancel, retry, reveal, history.
+//! - [`approvals`]: the approvals inbox and decisions.
+//! - [`limits`]: the rate limiters.
+
+pub mod actions;
+pub mod approvals;
+pub mod doc;
+pub mod limits;
+pub mod model;
+pub mod problem;
+pub mod requests;
+
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header;
+use axum::middleware::{from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use problem::{Problem, Refusals};
+use runway_core::tokens::{self, Principal};
+use runway_domain::token::Scope;
+use std::net::SocketAddr;
+
+/// Every (method, path) the API serves. The OpenAPI document must describe exactly these (a test
+/// checks both ways), and the authorization matrix requests each with every kind of caller.
+pub const API_ROUTES: [(&str, &str); 16] = [
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/actions"),
+    ("GET", "/api/v1/actions/{id}"),
+    ("POST", "/api/v1/actions/{id}/requests"),
+    ("GET", "/api/v1/requests"),
+    ("GET", "/api/v1/requests/{id}"),
+    ("GET", "/api/v1/requests/{id}/log"),
+    ("GET", "/api/v1/requests/{id}/events"),
+    ("POST", "/api/v1/requests/{id}/cancel"),
+    ("POST", "/api/v1/requests/{id}/retry"),
+    ("POST", "/api/v1/requests/{id}/secrets/{name}"),
+    ("GET", "/api/v1/approvals"),
+    ("POST", "/api/v1/requests/{id}/approve"),
+    ("POST", "/api/v1/requests/{id}/reject"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/docs"),
+];
+
+/// The API router, merged outside the session, sign-in and CSRF layers.
+pub fn router(state: AppState) -> Router {
+    let limiter = limits::Limits::new(&state.runway.settings.api);
+    let authenticated = Router::new()
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/actions", get(actions::list))
+        .route("/api/v1/actions/{id}", get(actions::get_one))
+        .route("/api/v1/actions/{id}/requests", post(actions::submit))
+        .route("/api/v1/requests", get(requests::list))
+        .route("/api/v1/requests/{id}", get(requests::get_one))
+        .route("/api/v1/requests/{id}/log", get(requests::log))
+        .route("/api/v1/requests/{id}/events", get(requests::events))
+        .route("/api/v1/requests/{id}/cancel", post(requests::cancel))
+        .route("/api/v1/requests/{id}/retry", post(requests::retry))
+        .route(
+            "/api/v1/requests/{id}/secrets/{name}",
+            post(requests::reveal),
+        )
+        .route("/api/v1/approvals", get(approvals::list))
+        .route("/api/v1/requests/{id}/approve", post(approvals::approve))
+        .route("/api/v1/requests/{id}/reject", post(approvals::reject))
+        .layer(from_fn_with_state(limiter, limits::limit))
+        .layer(from_fn_with_state(state.clone(), authenticate));
+    Router::new()
+        .route("/api/v1/openapi.json", get(doc::openapi_json))
+        .route("/api/v1/docs", get(doc::reference))
+        .route("/api/v1/{*rest}", axum::routing::any(unknown))
+        .merge(authenticated)
+        .with_state(state)
+}
+
+/// No such endpoint: a problem, not the portal's HTML 404.
+async fn unknown() -> Problem {
+    problem::not_found().detail("No such endpoint. The reference is at /api/v1/docs.")
+}
+
+/// Turns the bearer token into its [`Principal`] (and its user), or answers 401; then serves the
+/// call with the token named in every audit event it records.
+async fn authenticate(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, Problem> {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let Some(presented) = presented else {
+        return Err(problem::unauthorized(
+            "Send a token as `Authorization: Bearer <token>`; make one under Settings → API tokens.",
+        ));
+    };
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let principal = match tokens::authenticate(&state.runway, presented, ip.as_deref()).await {
+        Ok(p) => p,
+        Err(e) => {
+            if !matches!(e, tokens::TokenError::Db(_)) {
+                tracing::info!(reason = %e, "API token refused");
+            }
+            return Err(e.into());
+        }
+    };
+    let via = principal.via();
+    req.extensions_mut().insert(principal.user.clone());
+    req.extensions_mut().insert(principal);
+    Ok(runway_core::audit::VIA.scope(via, next.run(req)).await)
+}
+
+/// Refuses a call whose token lacks `scope` (the owner's own rights are checked by the use case).
+pub fn need(p: &Principal, scope: Scope) -> Result<(), Problem> {
+    if p.scopes.contains(scope) {
+        Ok(())
+    } else {
+        Err(problem::forbidden(
+            "insufficient-scope",
+            "Token scope too narrow",
+            format!("This call needs a token with the `{scope}` scope."),
+        ))
+    }
+}
+
+/// Reads a JSON body into `T`, or a 400 problem saying what is wrong with it (never a 500).
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    serde_json::from_slice(body).map_err(|e| {
+        problem::bad_request(format!("The body is not the JSON this call expects: {e}"))
+    })
+}
+
+/// Who the token acts for, and what it may do.
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "tokens",
+    responses(
+        Refusals,
+        (status = 200, body = model::WhoAmI),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn me(Extension(p): Extension<Principal>) -> Response {
+    axum::Json(model::WhoAmI {
+        name: p.user.name.clone(),
+        teams: p.user.team_names(),
+        is_admin: p.user.is_admin,
+        token_kind: p.kind.as_str().to_string(),
+        token_name: p.token_name.clone(),
+        scopes: p.scopes.iter().map(|s| s.as_str().to_string()).collect(),
+    })
+    .into_response()
+}

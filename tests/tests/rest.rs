@@ -1,0 +1,697 @@
+//! The public API (`/api/v1`), its tokens and the metrics endpoint, each story on SQLite and on
+//! Postgres: tokens shown once and stored as hashes, refused when unknown, revoked or expired, never
+//! accepted on pages (and cookies never accepted on the API), scopes, the owner's rights at the time
+//! of use, service tokens, submissions validated like the portal's and idempotent, approvals,
+//! problem details, the rate limit, the OpenAPI document, and the metrics after known work.
+
+use crate::support::{Backend, TestApp};
+use runway_core::on_pool;
+use serde_json::{json, Value};
+
+const REPO_INPUTS: &str = r#"{"name": "billing-api", "description": "Bills customers every month", "team": "payments", "template": "service", "visibility": "internal", "default_branch": "main", "ci": true}"#;
+
+/// Makes a personal token through the settings page's form, as `login`; returns the token.
+async fn make_token(app: &TestApp, login: &str, name: &str, scopes: &[&str]) -> String {
+    app.sign_in(login).await;
+    let mut body = format!("name={name}&days=30");
+    for s in scopes {
+        body.push_str(&format!("&scopes={s}"));
+    }
+    let resp = app.post_form("/settings/tokens", &body).await;
+    assert_eq!(resp.status(), 201, "the token is made");
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let html = resp.text().await.unwrap();
+    token_in(&html)
+}
+
+fn token_in(html: &str) -> String {
+    let start = html
+        .find("rw_pat_")
+        .or_else(|| html.find("rw_svc_"))
+        .expect("the page shows the token");
+    html[start..start + 50].to_string()
+}
+
+/// A client without cookies: an API caller.
+fn api_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<&str>,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let mut req = api_client()
+        .request(method, app.url(path))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req
+            .header("content-type", "application/json")
+            .body(b.to_string());
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        headers,
+    )
+}
+
+async fn get(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
+    let (s, v, _) = call(app, reqwest::Method::GET, path, token, None).await;
+    (s, v)
+}
+
+async fn post(app: &TestApp, path: &str, token: &str, body: &str) -> (u16, Value) {
+    let (s, v, _) = call(app, reqwest::Method::POST, path, token, Some(body)).await;
+    (s, v)
+}
+
+async fn tokens_are_shown_once_stored_as_hashes_and_record_their_last_use(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = make_token(&app, "dana", "laptop", &["read"]).await;
+    assert!(token.starts_with("rw_pat_"), "{token}");
+
+    // The database holds a hash and a prefix, never the token.
+    let rows: Vec<(String, String, String)> = on_pool!(&app.runway.db, pool =>
+        sqlx::query_as("SELECT hash, prefix, scopes FROM api_tokens").fetch_all(pool).await)
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    let (hash, prefix, scopes) = &rows[0];
+    assert_eq!(hash, &runway_core::tokens::hash(&token));
+    assert!(!hash.contains(&token[7..]) && token.starts_with(prefix.as_str()));
+    assert!(prefix.len() < 16, "the prefix cannot be used as the token");
+    assert_eq!(scopes, "read");
+
+    let (status, me) = get(&app, "/api/v1/me", &token).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["name"], "Dana Developer");
+    assert_eq!(me["scopes"], json!(["read"]));
+    assert_eq!(me["token_kind"], "personal");
+
+    let user = app
+        .runway
+        .user(me_id(&app, "dana").await)
+        .await
+        .unwrap()
+        .unwrap();
+    let page = runway_core::tokens::page(&app.runway, &user).await.unwrap();
+    let listed = &page.personal[0];
+    assert_eq!(listed.name, "laptop");
+    assert!(listed.last_used_at.is_some(), "the use is recorded");
+    assert_eq!(listed.last_used_ip.as_deref(), Some("127.0.0.1"));
+
+    // The tokens page lists it without the token.
+    let (status, html) = app.get_text("/settings/tokens").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("laptop") && !html.contains(&token));
+
+    let kinds: Vec<String> = on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT kind FROM audit_events WHERE kind = 'token_created'").fetch_all(pool).await)
+    .unwrap();
+    assert_eq!(kinds.len(), 1, "making a token is audited");
+    app.stop().await;
+}
+
+async fn me_id(app: &TestApp, login: &str) -> i64 {
+    on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT id FROM users WHERE subject = $1").bind(login).fetch_one(pool).await)
+    .unwrap()
+}
+
+async fn unknown_revoked_and_expired_tokens_and_cookies_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = make_token(&app, "dana", "ci", &["read"]).await;
+
+    // No token: 401 with a problem and the challenge.
+    let resp = api_client()
+        .get(app.url("/api/v1/actions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    assert!(resp.headers().contains_key("www-authenticate"));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["type"], "https://runway.dev/problems/unauthorized");
+    assert_eq!(body["status"], 401);
+
+    // A signed-in browser's session cookie is not a credential here (no CSRF through the API).
+    let resp = app
+        .client
+        .get(app.url("/api/v1/actions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        401,
+        "a session cookie does not work on the API"
+    );
+    let resp = app
+        .client
+        .post(app.url("/api/v1/actions/create-repo/requests"))
+        .header("origin", &app.address)
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"inputs": {REPO_INPUTS}}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+
+    // A token never opens a page or a form post.
+    let resp = api_client()
+        .get(app.url("/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303, "pages still ask to sign in");
+    let resp = api_client()
+        .post(app.url("/settings/tokens"))
+        .bearer_auth(&token)
+        .header("origin", &app.address)
+        .form(&[("name", "x"), ("scopes", "read")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401, "form posts need a session");
+
+    // Unknown, tampered and malformed tokens.
+    let mut tampered = token.clone();
+    tampered.replace_range(20..21, if &token[20..21] == "A" { "B" } else { "A" });
+    for bad in [
+        tampered.as_str(),
+        "rw_pat_short",
+        "",
+        "Basic abc",
+        &"x".repeat(5000),
+    ] {
+        let (status, _) = get(&app, "/api/v1/me", bad).await;
+        assert_eq!(status, 401, "{bad:.20} is refused");
+    }
+
+    // Expired: refused at once.
+    on_pool!(&app.runway.db, pool => sqlx::query("UPDATE api_tokens SET expires_at = $1")
+        .bind(chrono::Utc::now() - chrono::Duration::seconds(1)).execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    assert_eq!(get(&app, "/api/v1/me", &token).await.0, 401);
+    on_pool!(&app.runway.db, pool => sqlx::query("UPDATE api_tokens SET expires_at = $1")
+        .bind(chrono::Utc::now() + chrono::Duration::days(1)).execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    assert_eq!(get(&app, "/api/v1/me", &token).await.0, 200);
+
+    // Revoked by its owner from the settings page: refused from then on; audited.
+    let id: i64 = on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT id FROM api_tokens").fetch_one(pool).await)
+    .unwrap();
+    // Another person cannot revoke it (it is as if it did not exist).
+    app.sign_in("sam").await;
+    assert_eq!(
+        app.post_form(&format!("/settings/tokens/{id}/revoke"), "")
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(get(&app, "/api/v1/me", &token).await.0, 200);
+    app.sign_in("dana").await;
+    let resp = app
+        .post_form(&format!("/settings/tokens/{id}/revoke"), "")
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(get(&app, "/api/v1/me", &token).await.0, 401);
+    let revoked: i64 = on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE kind = 'token_revoked'").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(revoked, 1);
+    app.stop().await;
+}
+
+async fn scopes_narrow_what_a_token_may_do(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let read = make_token(&app, "dana", "reader", &["read"]).await;
+    let (status, list) = get(&app, "/api/v1/actions", &read).await;
+    assert_eq!(status, 200);
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["id"] == "create-repo"));
+    let (status, body) = post(
+        &app,
+        "/api/v1/actions/create-repo/requests",
+        &read,
+        &format!(r#"{{"inputs": {REPO_INPUTS}}}"#),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["type"],
+        "https://runway.dev/problems/insufficient-scope"
+    );
+    let requests: i64 = on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT COUNT(*) FROM requests").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(requests, 0, "nothing was made");
+
+    let (status, body) = post(&app, "/api/v1/requests/1/approve", &read, "{}").await;
+    assert_eq!(status, 403, "{body}");
+
+    // Creating a token with a bad scope, no scope, or too long a life is refused on the page.
+    for bad in [
+        "name=x&days=30&scopes=admin",
+        "name=x&days=30",
+        "name=x&days=9999&scopes=read",
+        "name=&days=30&scopes=read",
+        "name=x&days=soon&scopes=read",
+    ] {
+        assert_eq!(
+            app.post_form("/settings/tokens", bad).await.status(),
+            400,
+            "{bad}"
+        );
+    }
+    app.stop().await;
+}
+
+async fn submissions_are_validated_like_the_portal_and_idempotent(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = make_token(&app, "dana", "ci", &["read", "request"]).await;
+
+    // The form as JSON Schema.
+    let (status, action) = get(&app, "/api/v1/actions/create-repo", &token).await;
+    assert_eq!(status, 200);
+    let schema = &action["input_schema"];
+    assert_eq!(schema["type"], "object");
+    assert!(schema["required"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("name")));
+    assert_eq!(schema["properties"]["team"]["enum"], json!(["payments"]));
+    assert!(action["form"].as_array().is_some_and(|f| !f.is_empty()));
+
+    // Mistakes: every field named, nothing made.
+    let (status, body) = post(
+        &app,
+        "/api/v1/actions/create-repo/requests",
+        &token,
+        r#"{"inputs": {"name": "Not A Slug!", "team": "search"}}"#,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["type"], "https://runway.dev/problems/invalid-inputs");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in ["name", "team", "description"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    for (bad, want) in [
+        ("not json", 400),
+        (r#"{"inputs": [1]}"#, 400),
+        (r#"{"inputs": {"name": {"x": 1}}}"#, 422),
+    ] {
+        let (status, body) = post(&app, "/api/v1/actions/create-repo/requests", &token, bad).await;
+        assert_eq!(status, want, "{bad}: {body}");
+        assert!(body["title"].is_string(), "a problem: {body}");
+    }
+    let (status, _) = post(
+        &app,
+        "/api/v1/actions/no-such-action/requests",
+        &token,
+        r#"{"inputs": {}}"#,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // A valid submission, then the same key again: one request.
+    let send = |key: &'static str| {
+        api_client()
+            .post(app.url("/api/v1/actions/create-repo/requests"))
+            .bearer_auth(&token)
+            .header("idempotency-key", key)
+            .header("content-type", "application/json")
+            .body(format!(r#"{{"inputs": {REPO_INPUTS}}}"#))
+            .send()
+    };
+    let first = send("build-4711").await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = send("build-4711").await.unwrap();
+    assert_eq!(again.status(), 200, "a repeat is not a new request");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first["id"], again["id"]);
+    assert_eq!(again["created"], false);
+    let id = first["id"].as_i64().unwrap();
+
+    let (channel, count): (String, i64) = on_pool!(&app.runway.db, pool =>
+        sqlx::query_as("SELECT MAX(channel), COUNT(*) FROM requests").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!((channel.as_str(), count), ("api", 1));
+    let via: Option<String> = on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT via FROM audit_events WHERE kind = 'request_submitted'").fetch_one(pool).await)
+    .unwrap();
+    assert!(via.is_some_and(|v| v.starts_with("token:") && v.ends_with(" ci")));
+
+    // The request, its log, its place in history; someone else's token does not see it.
+    let (status, req) = get(&app, &format!("/api/v1/requests/{id}"), &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(req["action_id"], "create-repo");
+    assert_eq!(req["status"], "queued");
+    assert!(req["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/requests/{id}")));
+    let (status, log) = get(&app, &format!("/api/v1/requests/{id}/log"), &token).await;
+    assert_eq!(status, 200);
+    assert!(log["lines"].is_array());
+    let (status, page) = get(&app, "/api/v1/requests?status=queued", &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["items"][0]["id"], id);
+    let (status, _) = get(&app, "/api/v1/requests?from=yesterday", &token).await;
+    assert_eq!(status, 400);
+    let sams = make_token(&app, "sam", "sams", &["read", "request"]).await;
+    assert_eq!(
+        get(&app, &format!("/api/v1/requests/{id}"), &sams).await.0,
+        404
+    );
+    assert_eq!(
+        post(&app, &format!("/api/v1/requests/{id}/cancel"), &sams, "")
+            .await
+            .0,
+        404
+    );
+
+    // Cancel through the API: audited with the token.
+    let (status, body) = post(&app, &format!("/api/v1/requests/{id}/cancel"), &token, "").await;
+    assert_eq!(status, 200, "{body}");
+    let via: Option<String> = on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT via FROM audit_events WHERE kind = 'request_cancelled'").fetch_one(pool).await)
+    .unwrap();
+    assert!(via.is_some_and(|v| v.starts_with("token:")));
+    let (status, body) = post(&app, &format!("/api/v1/requests/{id}/retry"), &token, "").await;
+    assert_eq!(status, 403, "retrying is the owning team's: {body}");
+    let ada = make_token(&app, "ada", "admin", &["read", "request"]).await;
+    let (status, body) = post(&app, &format!("/api/v1/requests/{id}/retry"), &ada, "").await;
+    assert_eq!(status, 403, "and only of a failed request: {body}");
+    app.stop().await;
+}
+
+async fn approvals_follow_the_portal_rules(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dana = make_token(&app, "dana", "dana", &["read", "request", "approve"]).await;
+    let lee = make_token(&app, "lee", "lee", &["read", "approve"]).await;
+    let (status, made) = post(
+        &app,
+        "/api/v1/actions/service-database/requests",
+        &dana,
+        r#"{"inputs": {"service": "billing", "team": "payments", "engine": "postgres", "size": "small", "environment": "staging", "backups": false}}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["status"], "pending_approval");
+    let id = made["id"].as_i64().unwrap();
+
+    // Nobody approves their own request.
+    let (status, body) = post(&app, &format!("/api/v1/requests/{id}/approve"), &dana, "{}").await;
+    assert_eq!(status, 403, "{body}");
+    // The lead sees it waiting; a rejection needs a comment.
+    let (status, inbox) = get(&app, "/api/v1/approvals", &lee).await;
+    assert_eq!(status, 200);
+    assert_eq!(inbox["items"][0]["id"], id);
+    let (status, body) = post(&app, &format!("/api/v1/requests/{id}/reject"), &lee, "{}").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "comment");
+    let (status, body) = post(
+        &app,
+        &format!("/api/v1/requests/{id}/approve"),
+        &lee,
+        r#"{"comment": "fine"}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "queued");
+    let (status, body) = post(&app, &format!("/api/v1/requests/{id}/approve"), &lee, "{}").await;
+    assert_eq!(status, 409, "{body}");
+    app.stop().await;
+}
+
+async fn a_tokens_rights_are_its_owners_at_the_time_of_use(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = make_token(&app, "dana", "ci", &["read"]).await;
+    // deploy-pipeline is in beta for payments and data.
+    assert_eq!(
+        get(&app, "/api/v1/actions/deploy-pipeline", &token).await.0,
+        200
+    );
+    let dana = me_id(&app, "dana").await;
+    on_pool!(&app.runway.db, pool => sqlx::query("DELETE FROM team_memberships WHERE user_id = $1")
+        .bind(dana).execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    app.runway.forget_user(dana);
+    assert_eq!(
+        get(&app, "/api/v1/actions/deploy-pipeline", &token).await.0,
+        404,
+        "leaving the team takes its actions from the token"
+    );
+    let (_, me) = get(&app, "/api/v1/me", &token).await;
+    assert_eq!(me["teams"], json!([]));
+    app.stop().await;
+}
+
+async fn service_tokens_act_for_their_team_and_never_approve(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // A developer cannot make one for their team; its lead can.
+    app.sign_in("dana").await;
+    let resp = app
+        .post_form(
+            "/settings/tokens/service",
+            "team=payments&name=ci-bot&days=30&scopes=read&scopes=request",
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+    app.sign_in("lee").await;
+    let resp = app
+        .post_form(
+            "/settings/tokens/service",
+            "team=payments&name=ci-bot&days=30&scopes=approve",
+        )
+        .await;
+    assert_eq!(resp.status(), 400, "a service token cannot approve");
+    let resp = app
+        .post_form(
+            "/settings/tokens/service",
+            "team=search&name=ci-bot&days=30&scopes=read",
+        )
+        .await;
+    assert_eq!(resp.status(), 403, "only for a team the lead leads");
+    let resp = app
+        .post_form(
+            "/settings/tokens/service",
+            "team=payments&name=ci-bot&days=30&scopes=read&scopes=request",
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let token = token_in(&resp.text().await.unwrap());
+    assert!(token.starts_with("rw_svc_"));
+
+    let (status, me) = get(&app, "/api/v1/me", &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["name"], "ci-bot (service, payments)");
+    assert_eq!(me["teams"], json!(["payments"]));
+    assert_eq!(me["is_admin"], false);
+    let (status, made) = post(
+        &app,
+        "/api/v1/actions/create-repo/requests",
+        &token,
+        &format!(r#"{{"inputs": {REPO_INPUTS}}}"#),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let (status, req) = get(&app, &format!("/api/v1/requests/{}", made["id"]), &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(req["requester"], "ci-bot (service, payments)");
+    assert_eq!(req["team"], "payments");
+    // The lead sees it listed under the team's service tokens.
+    let (status, html) = app.get_text("/settings/tokens").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("ci-bot (payments)"), "listed for the lead");
+    app.stop().await;
+}
+
+async fn calls_over_the_rate_limit_get_429_with_retry_after(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .with_settings(|s| s.api.rate_per_minute = 3)
+        .spawn()
+        .await;
+    let token = make_token(&app, "dana", "ci", &["read"]).await;
+    for _ in 0..3 {
+        assert_eq!(get(&app, "/api/v1/me", &token).await.0, 200);
+    }
+    let (status, body, headers) =
+        call(&app, reqwest::Method::GET, "/api/v1/me", &token, None).await;
+    assert_eq!(status, 429, "{body}");
+    let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(body["type"], "https://runway.dev/problems/rate-limited");
+    // Another person's token has its own budget.
+    let other = make_token(&app, "sam", "sams", &["read"]).await;
+    assert_eq!(get(&app, "/api/v1/me", &other).await.0, 200);
+    app.stop().await;
+}
+
+async fn the_openapi_document_describes_exactly_the_api(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let resp = api_client()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let doc: Value = resp.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            documented.push((method.to_uppercase(), path.clone()));
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{path}"
+            );
+            let meta = path.ends_with("openapi.json") || path.ends_with("/docs");
+            assert_eq!(
+                op.get("security").is_some(),
+                !meta,
+                "{method} {path} security"
+            );
+        }
+    }
+    documented.sort();
+    let mut served: Vec<(String, String)> = runway_server::api::API_ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    served.sort();
+    assert_eq!(documented, served, "every route documented, nothing else");
+    // Every referenced schema exists.
+    let text = doc.to_string();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for part in text.split("#/components/schemas/").skip(1) {
+        let name: String = part.chars().take_while(|c| *c != '"').collect();
+        assert!(schemas.contains_key(&name), "{name} is defined");
+    }
+    // The reference page and the problem for an unknown endpoint.
+    let (status, html) = app.get_text("/api/v1/docs").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("POST /api/v1/actions/{id}/requests"));
+    let resp = api_client()
+        .get(app.url("/api/v1/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    app.stop().await;
+}
+
+async fn metrics_need_their_token_and_count_known_work(backend: Backend) {
+    const SECRET: &str = "metrics-secret-0123456789";
+    let app = TestApp::builder(backend)
+        .with_settings(|s| s.metrics.token = runway_core::config::Secret::new(SECRET))
+        .spawn()
+        .await;
+    let resp = api_client().get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(resp.status(), 401);
+    let resp = api_client()
+        .get(app.url("/metrics"))
+        .bearer_auth("wrong-wrong-wrong-wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+
+    let token = make_token(&app, "dana", "ci", &["read", "request"]).await;
+    let (status, _) = post(
+        &app,
+        "/api/v1/actions/service-database/requests",
+        &token,
+        r#"{"inputs": {"service": "billing", "team": "payments", "engine": "postgres", "size": "small", "environment": "staging", "backups": false}}"#,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = post(
+        &app,
+        "/api/v1/actions/create-repo/requests",
+        &token,
+        &format!(r#"{{"inputs": {REPO_INPUTS}}}"#),
+    )
+    .await;
+    assert_eq!(status, 201);
+    for _ in 0..2 {
+        assert_eq!(get(&app, "/api/v1/requests/999999", &token).await.0, 404);
+    }
+
+    let resp = api_client()
+        .get(app.url("/metrics"))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    for line in [
+        r#"runway_requests{action="service-database",status="pending_approval",channel="api"} 1"#,
+        r#"runway_requests{action="create-repo",status="queued",channel="api"} 1"#,
+        r#"runway_approvals_pending{action="service-database"} 1"#,
+        r#"runway_queue_jobs{action="create-repo",state="queued"} 1"#,
+        r#"runway_http_requests_total{method="GET",route="/api/v1/requests/{id}",status="404"} 2"#,
+        r#"runway_http_requests_total{method="POST",route="/api/v1/actions/{id}/requests",status="201"} 2"#,
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+    for name in [
+        "runway_http_request_duration_seconds_bucket",
+        "runway_approval_oldest_age_seconds",
+        "runway_db_pool_connections",
+        "runway_catalog_actions",
+        "runway_catalog_problems 0",
+    ] {
+        assert!(text.contains(name), "{name}");
+    }
+    assert!(
+        !text.contains("dana") && !text.contains("Dana"),
+        "no person in a label"
+    );
+    assert!(text.trim_end().ends_with("# EOF"));
+    app.stop().await;
+
+    // Without a token there is no endpoint at all.
+    let bare = TestApp::spawn(backend).await;
+    assert_eq!(bare.get("/metrics").await.status(), 404);
+    bare.stop().await;
+}
+
+both_backends!(
+    tokens_are_shown_once_stored_as_hashes_and_record_their_last_use,
+    unknown_revoked_and_expired_tokens_and_cookies_are_refused,
+    scopes_narrow_what_a_token_may_do,
+    submissions_are_validated_like_the_portal_and_idempotent,
+    approvals_follow_the_portal_rules,
+    a_tokens_rights_are_its_owners_at_the_time_of_use,
+    service_tokens_act_for_their_team_and_never_approve,
+    calls_over_the_rate_limit_get_429_with_retry_after,
+    the_openapi_document_describes_exactly_the_api,
+    metrics_need_their_token_and_count_known_work,
+);
