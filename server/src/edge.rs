@@ -4,9 +4,10 @@
 //! - [`check_host`]: DNS rebinding. A page on `evil.test` whose name a resolver has re-pointed at
 //!   `127.0.0.1` talks to a development server as its own origin (`Sec-Fetch-Site: same-origin`),
 //!   so without this check it could sign in as the admin demo user and run actions. Only the hosts
-//!   of [`AllowedHosts`] are served; others get 421 Misdirected Request. `/healthz` and `/readyz`
-//!   stay host-agnostic: load balancers and orchestrators probe by address, and neither endpoint
-//!   reads a session or changes anything.
+//!   of [`AllowedHosts`] are served; others get 421 Misdirected Request. `/healthz`, `/readyz` and
+//!   `/metrics` stay host-agnostic: load balancers, orchestrators and Prometheus reach pods by
+//!   address, and none of them reads a session or changes anything (`/metrics` needs its own
+//!   bearer token, which a rebinding page does not have).
 //! - [`limit_body`]: a request body is read up to [`BODY_LIMIT`] before the router sees it; a larger
 //!   one gets 413 (server functions would otherwise fail to deserialise it and answer 500). The one
 //!   exception is Discover's upload (`POST /admin/discover/upload`), streamed to a file under
@@ -102,13 +103,14 @@ pub struct HostCheck {
     pub https: bool,
 }
 
-/// Refuses requests naming a host Runway does not answer to (421), except the health endpoints.
+/// Refuses requests naming a host Runway does not answer to (421), except the health endpoints and
+/// the metrics.
 pub async fn check_host(
     State(check): State<HostCheck>,
     req: Request,
     next: Next,
 ) -> Result<Response, Error> {
-    if matches!(req.uri().path(), "/healthz" | "/readyz") {
+    if matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics") {
         return Ok(next.run(req).await);
     }
     // HTTP/2 carries the host in the request target; HTTP/1.1 in `Host`.

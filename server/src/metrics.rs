@@ -79,6 +79,11 @@ struct ActionLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     state: String,
 }
@@ -114,6 +119,7 @@ pub struct Metrics {
     pool_max: Gauge,
     catalog_actions: Gauge,
     catalog_problems: Gauge,
+    queue_oldest_ready: Gauge<f64, AtomicU64>,
     /// When the database gauges were last read: scrapes closer together than this reuse them.
     refreshed: tokio::sync::Mutex<Option<Instant>>,
 }
@@ -204,8 +210,26 @@ impl Metrics {
             "Problems found in catalogue files at the last load (files with problems are not loaded)",
             catalog_problems.clone(),
         );
+        let queue_oldest_ready = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "queue_oldest_ready_age_seconds",
+            "How long the oldest job that is ready to run has waited for a worker (0 when none waits)",
+            queue_oldest_ready.clone(),
+        );
+        let build_info = Family::<BuildLabels, Gauge>::default();
+        build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+            })
+            .set(1);
+        registry.register(
+            "build_info",
+            "The running Runway's version (always 1)",
+            build_info,
+        );
         Arc::new(Self {
             registry,
+            queue_oldest_ready,
             http_requests,
             http_duration,
             jobs_finished,
@@ -257,6 +281,14 @@ impl Metrics {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "metrics: cannot read the queue"),
+        }
+        let now = runway_core::queue::now_ms();
+        match sql::oldest_ready_ms(&rw.db, now).await {
+            Ok(oldest) => {
+                let age = oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1000.0);
+                self.queue_oldest_ready.set(age);
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot read the queue's oldest job"),
         }
         match sql::requests_by_state(&rw.db).await {
             Ok(rows) => {

@@ -34,3 +34,13 @@ pub async fn approvals_pending(db: &Db) -> Result<Vec<(String, i64, DateTime<Utc
     ).fetch_all(pool).await)?;
     Ok(rows)
 }
+
+/// When the oldest job that is ready to run now (queued, its time come) became ready, in ms since
+/// the epoch; `None` when no job is waiting for a worker.
+#[tracing::instrument(skip_all)]
+pub async fn oldest_ready_ms(db: &Db, now_ms: i64) -> Result<Option<i64>, DbError> {
+    let oldest = on_pool!(db, pool => sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT MIN(run_at) FROM jobs WHERE state = 'queued' AND run_at <= $1"
+    ).bind(now_ms).fetch_one(pool).await)?;
+    Ok(oldest)
+}

@@ -3,10 +3,11 @@
 
 use super::model::{ActionOut, ActionSummary, SubmitIn, Submitted};
 use super::problem::{self, Problem, ProblemDetails, Refusals};
+use super::ApiPath;
 use super::{json_body, need};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -33,11 +34,10 @@ pub struct ListQuery {
 
 /// The actions the token's owner may use, in catalogue order (retired actions are left out).
 #[utoipa::path(
-    get, path = "/api/v1/actions", tag = "catalogue", params(ListQuery),
+    get, operation_id = "listActions", path = "/api/v1/actions", tag = "catalogue", params(ListQuery),
     responses(
         Refusals,
         (status = 200, body = Vec<ActionSummary>),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -60,7 +60,7 @@ pub async fn list(
 
 /// One action, with its form as JSON Schema.
 #[utoipa::path(
-    get, path = "/api/v1/actions/{id}", tag = "catalogue",
+    get, operation_id = "getAction", path = "/api/v1/actions/{id}", tag = "catalogue",
     params(("id" = String, Path, description = "The action's id, e.g. `create-repo`")),
     responses(
         Refusals,
@@ -72,7 +72,7 @@ pub async fn list(
 pub async fn get_one(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {
     need(&p, Scope::Read)?;
     let who = viewer(&p.user);
@@ -118,7 +118,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
 /// `Idempotency-Key`, a repeated call (within 24 hours, or while the request is active) returns the
 /// request the first call made, with 200 instead of 201.
 #[utoipa::path(
-    post, path = "/api/v1/actions/{id}/requests", tag = "requests",
+    post, operation_id = "submitRequest", path = "/api/v1/actions/{id}/requests", tag = "requests",
     params(
         ("id" = String, Path, description = "The action's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Up to 64 visible ASCII characters; a retry with the same key returns the same request"),
@@ -128,7 +128,6 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
         Refusals,
         (status = 201, body = Submitted, description = "Made"),
         (status = 200, body = Submitted, description = "An earlier call with this key made it"),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 410, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "The inputs need fixing; `errors` lists each field"),
@@ -138,7 +137,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
 pub async fn submit(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {

@@ -4,10 +4,11 @@
 
 use super::model::{ApprovalItem, ApprovalPage, DecisionIn, DecisionOut};
 use super::problem::{self, Problem, ProblemDetails, Refusals};
+use super::ApiPath;
 use super::{json_body, need};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -27,11 +28,10 @@ pub struct InboxQuery {
 
 /// Requests waiting for the caller's approval, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/approvals", tag = "approvals", params(InboxQuery),
+    get, operation_id = "listApprovals", path = "/api/v1/approvals", tag = "approvals", params(InboxQuery),
     responses(
         Refusals,
         (status = 200, body = ApprovalPage),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -83,13 +83,12 @@ async fn decide(
 
 /// Approves a request (a comment is optional).
 #[utoipa::path(
-    post, path = "/api/v1/requests/{id}/approve", tag = "approvals",
+    post, operation_id = "approveRequest", path = "/api/v1/requests/{id}/approve", tag = "approvals",
     params(("id" = i64, Path, description = "The request's number")),
     request_body(content = DecisionIn, description = "Optional; `{}` or no body approves without a comment"),
     responses(
         Refusals,
         (status = 200, body = DecisionOut),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json"),
@@ -99,7 +98,7 @@ async fn decide(
 pub async fn approve(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Bytes,
 ) -> Result<Response, Problem> {
     decide(&state, &p, id, &body, Decision::Approve).await
@@ -107,13 +106,12 @@ pub async fn approve(
 
 /// Rejects a request; the comment (why) is required.
 #[utoipa::path(
-    post, path = "/api/v1/requests/{id}/reject", tag = "approvals",
+    post, operation_id = "rejectRequest", path = "/api/v1/requests/{id}/reject", tag = "approvals",
     params(("id" = i64, Path, description = "The request's number")),
     request_body = DecisionIn,
     responses(
         Refusals,
         (status = 200, body = DecisionOut),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json"),
@@ -123,7 +121,7 @@ pub async fn approve(
 pub async fn reject(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Bytes,
 ) -> Result<Response, Problem> {
     decide(&state, &p, id, &body, Decision::Reject).await

@@ -73,7 +73,7 @@ pub fn document() -> &'static Document {
 }
 
 /// This OpenAPI 3.1 document.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+#[utoipa::path(get, operation_id = "openapiDocument", path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
 pub async fn openapi_json() -> Response {
     match document().to_json() {
@@ -91,7 +91,7 @@ pub async fn openapi_json() -> Response {
 }
 
 /// The API reference as a page: every endpoint with its parameters, body and answers.
-#[utoipa::path(get, path = "/api/v1/docs", tag = "meta",
+#[utoipa::path(get, operation_id = "apiReference", path = "/api/v1/docs", tag = "meta",
     responses((status = 200, description = "The reference page", content_type = "text/html", body = String)))]
 pub async fn reference() -> Response {
     let doc = document();

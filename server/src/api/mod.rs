@@ -146,6 +146,30 @@ pub fn need(p: &Principal, scope: Scope) -> Result<(), Problem> {
     }
 }
 
+/// A path parameter whose malformed value (a request number that is not a number, say) is a 400
+/// problem, like every other mistake in a call, instead of axum's plain-text answer.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| ApiPath(v))
+            .map_err(|e| {
+                problem::bad_request(format!("The address is not valid: {}", e.body_text()))
+            })
+    }
+}
+
 /// Reads a JSON body into `T`, or a 400 problem saying what is wrong with it (never a 500).
 pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
     serde_json::from_slice(body).map_err(|e| {
@@ -155,7 +179,7 @@ pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Probl
 
 /// Who the token acts for, and what it may do.
 #[utoipa::path(
-    get, path = "/api/v1/me", tag = "tokens",
+    get, operation_id = "whoAmI", path = "/api/v1/me", tag = "tokens",
     responses(
         Refusals,
         (status = 200, body = model::WhoAmI),

@@ -42,11 +42,14 @@ pub struct ProblemDetails {
     cause: Option<(&'static str, String)>,
 }
 
-/// The refusals any call with a token may get: no valid token (401), a scope too narrow or a
+/// The refusals any call with a token may get: a malformed call (400), no valid token (401), a scope too narrow or a
 /// right the owner lacks (403), and the rate limit (429). Listed once for the OpenAPI document.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
 pub enum Refusals {
+    /// A malformed address, parameter or body.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(ProblemDetails),
     /// No token, or an unknown, revoked or expired one.
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthorized(ProblemDetails),

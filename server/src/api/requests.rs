@@ -6,6 +6,7 @@ use super::model::{
 };
 use super::need;
 use super::problem::{self, Problem, ProblemDetails, Refusals};
+use super::ApiPath;
 use crate::state::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -29,7 +30,7 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
 /// One request: state, timeline, inputs (secret fields without values), results (secret results
 /// without values), and errors.
 #[utoipa::path(
-    get, path = "/api/v1/requests/{id}", tag = "requests",
+    get, operation_id = "getRequest", path = "/api/v1/requests/{id}", tag = "requests",
     params(("id" = i64, Path, description = "The request's number")),
     responses(
         Refusals,
@@ -41,7 +42,7 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
 pub async fn get_one(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     need(&p, Scope::Read)?;
@@ -64,12 +65,11 @@ pub struct LogQuery {
 
 /// The request's log, oldest first, a page at a time.
 #[utoipa::path(
-    get, path = "/api/v1/requests/{id}/log", tag = "requests",
+    get, operation_id = "getRequestLog", path = "/api/v1/requests/{id}/log", tag = "requests",
     params(("id" = i64, Path, description = "The request's number"), LogQuery),
     responses(
         Refusals,
         (status = 200, body = LogPage),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -77,7 +77,7 @@ pub struct LogQuery {
 pub async fn log(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     query: Result<axum::extract::Query<LogQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     need(&p, Scope::Read)?;
@@ -112,7 +112,7 @@ pub async fn log(
 /// timeline events and new log lines as JSON, then `event: done` once the request is final.
 /// Reconnect with `Last-Event-ID` to resume where the stream stopped.
 #[utoipa::path(
-    get, path = "/api/v1/requests/{id}/events", tag = "requests",
+    get, operation_id = "followRequestEvents", path = "/api/v1/requests/{id}/events", tag = "requests",
     params(("id" = i64, Path, description = "The request's number")),
     responses(
         Refusals,
@@ -124,7 +124,7 @@ pub async fn log(
 pub async fn events(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     need(&p, Scope::Read)?;
@@ -145,7 +145,7 @@ async fn status_of(state: &AppState, id: i64) -> Result<String, Problem> {
 
 /// Cancels the request: the requester, a lead of its team, or an admin, before it finishes.
 #[utoipa::path(
-    post, path = "/api/v1/requests/{id}/cancel", tag = "requests",
+    post, operation_id = "cancelRequest", path = "/api/v1/requests/{id}/cancel", tag = "requests",
     params(("id" = i64, Path, description = "The request's number")),
     responses(
         Refusals,
@@ -157,7 +157,7 @@ async fn status_of(state: &AppState, id: i64) -> Result<String, Problem> {
 pub async fn cancel(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, Problem> {
     need(&p, Scope::Request)?;
     requests::cancel(&state.runway, &p.user, id).await?;
@@ -168,7 +168,7 @@ pub async fn cancel(
 /// Runs a failed request again with the same inputs and action version: the team that owns the
 /// action, or an admin (a requester submits it again instead).
 #[utoipa::path(
-    post, path = "/api/v1/requests/{id}/retry", tag = "requests",
+    post, operation_id = "retryRequest", path = "/api/v1/requests/{id}/retry", tag = "requests",
     params(("id" = i64, Path, description = "The request's number")),
     responses(
         Refusals,
@@ -181,7 +181,7 @@ pub async fn cancel(
 pub async fn retry(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, Problem> {
     need(&p, Scope::Request)?;
     requests::retry(&state.runway, &p.user, id).await?;
@@ -191,7 +191,7 @@ pub async fn retry(
 
 /// Reveals a secret result to its requester, once: the value is deleted as it is returned.
 #[utoipa::path(
-    post, path = "/api/v1/requests/{id}/secrets/{name}", tag = "requests",
+    post, operation_id = "revealSecret", path = "/api/v1/requests/{id}/secrets/{name}", tag = "requests",
     params(
         ("id" = i64, Path, description = "The request's number"),
         ("name" = String, Path, description = "The secret result's name"),
@@ -206,7 +206,7 @@ pub async fn retry(
 pub async fn reveal(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
-    Path((id, name)): Path<(i64, String)>,
+    ApiPath((id, name)): ApiPath<(i64, String)>,
 ) -> Result<Response, Problem> {
     need(&p, Scope::Request)?;
     let value = requests::reveal_secret(&state.runway, &p.user, id, &name).await?;
@@ -244,11 +244,10 @@ pub struct ListQuery {
 
 /// Requests, newest first, 50 a page, with the History page's filters and cursor.
 #[utoipa::path(
-    get, path = "/api/v1/requests", tag = "requests", params(ListQuery),
+    get, operation_id = "listRequests", path = "/api/v1/requests", tag = "requests", params(ListQuery),
     responses(
         Refusals,
         (status = 200, body = RequestPage),
-        (status = 400, body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
