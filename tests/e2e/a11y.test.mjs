@@ -143,6 +143,13 @@ for (const backend of backends) {
       await visit(dana, server.url, '/inbox', 'inbox (empty)', found);
       await visit(dana, server.url, '/approvals', 'approvals (empty)', found);
       await visit(dana, server.url, '/pulse', 'pulse (nothing to answer)', found);
+      await visit(dana, server.url, '/settings/tokens', 'API tokens (none yet)', found);
+      await dana.getByLabel('Name').fill('a11y');
+      await Promise.all([posted(dana, '/settings/tokens'), dana.getByRole('button', { name: 'Create token' }).click()]);
+      found.push(...(await audit(dana, 'API token created (shown once)')));
+      await visit(dana, server.url, '/settings/tokens', 'API tokens (one)', found);
+      await dana.goto(server.url + '/api/v1/docs');
+      found.push(...(await audit(dana, 'API reference')));
       await visit(dana, server.url, '/actions/no-such-action', 'unknown action', found, 404);
       await visit(dana, server.url, '/no/such/page', 'not found', found, 404);
 
@@ -153,6 +160,7 @@ for (const backend of backends) {
       await lee.getByLabel('Comment (required to reject)').fill('Fine');
       await Promise.all([posted(lee, `${leadCheck}/approve`), lee.getByRole('button', { name: 'Approve' }).click()]);
       await visit(lee, server.url, '/teams/payments', 'team page', found);
+      await visit(lee, server.url, '/settings/tokens', 'API tokens (lead: service tokens)', found);
       await visit(lee, server.url, '/requests?scope=team&team=payments', 'history (team)', found);
 
       // Ada, an admin on the platform team: the fulfilment inbox and form, and every admin page.
