@@ -240,6 +240,11 @@ impl From<SubmitError> for Error {
                 "The form needs fixing",
                 "Go back to the form and correct the fields marked.",
             ),
+            SubmitError::KeyReused { request_id } => conflict(
+                "Already sent with other values",
+                "This form was already submitted, with other values. Open the action again to make a new request.",
+            )
+            .back_to(request_id),
             e @ SubmitError::Db(_) => internal("cannot submit a request", e),
         }
     }

@@ -355,6 +355,38 @@ async fn submissions_are_validated_like_the_portal_and_idempotent(backend: Backe
     assert_eq!(first["id"], again["id"]);
     assert_eq!(again["created"], false);
     let id = first["id"].as_i64().unwrap();
+    // The same key with other inputs is a mistake, not a new request.
+    let other = api_client()
+        .post(app.url("/api/v1/actions/create-repo/requests"))
+        .bearer_auth(&token)
+        .header("idempotency-key", "build-4711")
+        .header("content-type", "application/json")
+        .body(
+            REPO_INPUTS
+                .replace("billing-api", "other-api")
+                .replace("{", r#"{"inputs": {"#)
+                + "}",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 422);
+    let other: Value = other.json().await.unwrap();
+    assert_eq!(
+        other["type"],
+        "https://runway.dev/problems/idempotency-key-reused"
+    );
+    // A key must be short visible ASCII.
+    let bad_key = api_client()
+        .post(app.url("/api/v1/actions/create-repo/requests"))
+        .bearer_auth(&token)
+        .header("idempotency-key", "has spaces in it")
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"inputs": {REPO_INPUTS}}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_key.status(), 400, "a malformed key is refused");
 
     let (channel, count): (String, i64) = on_pool!(&app.runway.db, pool =>
         sqlx::query_as("SELECT MAX(channel), COUNT(*) FROM requests").fetch_one(pool).await)

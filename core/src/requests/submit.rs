@@ -22,6 +22,9 @@ pub enum SubmitError {
     /// instead, when it names one the user may see.
     #[error("the action is retired")]
     Retired { replacement: Option<ActionLink> },
+    /// The idempotency key already made request `request_id`, for another action or other values.
+    #[error("the idempotency key was used for a different submission")]
+    KeyReused { request_id: i64 },
     /// The form has mistakes: one message per field.
     #[error("the form has {} mistake(s)", .0.len())]
     Invalid(FieldErrors),
@@ -68,31 +71,30 @@ pub async fn submit_via(
 ) -> Result<Submitted, SubmitError> {
     let catalog = rw.catalog.snapshot();
     let who = viewer(user);
-    let action = catalog
+    let teams: Vec<String> = user.teams.iter().map(|m| m.team.clone()).collect();
+    let visible = catalog
         .actions
         .get(action_id)
-        .filter(|a| who.may_see(&a.spec))
-        .ok_or(SubmitError::NotFound)?
-        .clone();
+        .filter(|a| who.may_see(&a.spec));
+    let idempotency_key = idempotency_key.map(|k| format!("{}:{k}", user.id));
+    if let Some(key) = &idempotency_key {
+        // A repeat gets the request the first call made, even if the action was retired since.
+        let since = chrono::Utc::now() - chrono::Duration::hours(IDEMPOTENCY_HOURS);
+        if let Some(request_id) =
+            crate::db::requests::by_idempotency_key(&rw.db, key, since).await?
+        {
+            let valid = visible.and_then(|a| form::validate(&a.spec.inputs, raw, &teams).ok());
+            return same_as_earlier(rw, request_id, action_id, valid.as_ref()).await;
+        }
+    }
+    let action = visible.ok_or(SubmitError::NotFound)?.clone();
     if action.spec.lifecycle.status == LifecycleStatus::Retired {
         return Err(SubmitError::Retired {
             replacement: catalog.replacement_for(&action.spec, &who),
         });
     }
-    let idempotency_key = idempotency_key.map(|k| format!("{}:{k}", user.id));
-    if let Some(key) = &idempotency_key {
-        let since = chrono::Utc::now() - chrono::Duration::hours(IDEMPOTENCY_HOURS);
-        if let Some(request_id) =
-            crate::db::requests::by_idempotency_key(&rw.db, key, since).await?
-        {
-            return Ok(Submitted {
-                request_id,
-                created: false,
-            });
-        }
-    }
-    let teams: Vec<String> = user.teams.iter().map(|m| m.team.clone()).collect();
-    let valid = form::validate(&action.spec.inputs, raw, &teams).map_err(SubmitError::Invalid)?;
+    let validated = form::validate(&action.spec.inputs, raw, &teams);
+    let valid = validated.map_err(SubmitError::Invalid)?;
     let team = request_team(&action.spec, &valid.values, &teams);
     let inputs = serde_json::Value::Object(valid.values.clone()).to_string();
     let plain_secrets = (!valid.secrets.is_empty())
@@ -143,6 +145,30 @@ pub async fn submit_via(
         )
         .await?;
     Ok(submitted)
+}
+
+/// A repeat of the submission that made `request_id` (the same idempotency key): that request, when
+/// the repeat asks for the same action with the same values. A repeat whose values no longer pass
+/// the form (the form changed meanwhile) still gets the earlier request: it cannot be compared.
+async fn same_as_earlier(
+    rw: &Runway,
+    request_id: i64,
+    action_id: &str,
+    valid: Option<&form::ValidInputs>,
+) -> Result<Submitted, SubmitError> {
+    let row = crate::db::requests::get(&rw.db, request_id)
+        .await?
+        .ok_or(SubmitError::NotFound)?;
+    let stored: serde_json::Value = serde_json::from_str(&row.inputs).unwrap_or_default();
+    let differs = row.action_id != action_id
+        || valid.is_some_and(|v| serde_json::Value::Object(v.values.clone()) != stored);
+    if differs {
+        return Err(SubmitError::KeyReused { request_id });
+    }
+    Ok(Submitted {
+        request_id,
+        created: false,
+    })
 }
 
 /// The team a request is for: the form's first team field, else the requester's only (or first) team.

@@ -213,6 +213,14 @@ impl From<SubmitError> for Problem {
             )
             .detail("Some inputs are not valid for this action's form; see `errors`.")
             .field_errors(errors),
+            SubmitError::KeyReused { request_id } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key already used",
+            )
+            .detail(format!(
+                "This Idempotency-Key made request {request_id} for another action or other inputs; use a new key for a new request."
+            )),
             e @ SubmitError::Db(_) => internal("cannot submit a request", e),
         }
     }
