@@ -47,6 +47,10 @@ pub struct Settings {
     /// with 421 (DNS rebinding). Without `public_url` (or in development), `127.0.0.1`, `localhost`
     /// and `[::1]` on the bound port are allowed too.
     pub allowed_hosts: Vec<String>,
+    /// Reverse proxies (addresses or ranges: `10.0.0.0/8`, `127.0.0.1`) whose `X-Forwarded-For`
+    /// Runway believes: a client's address (an API token's "last used from") is then the nearest
+    /// address in that header that is not one of them. Empty = the peer's own address.
+    pub trusted_proxies: Vec<String>,
     pub log: LogSettings,
     pub auth: AuthSettings,
     pub worker: WorkerSettings,
@@ -213,6 +217,7 @@ impl Default for Settings {
             database_max_connections: 10,
             public_url: String::new(),
             allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
             log: LogSettings {
                 format: LogFormat::Text,
                 filter: "info".to_string(),
@@ -328,6 +333,11 @@ impl Settings {
         {
             return Err(ConfigError::Invalid(format!(
                 "allowed_hosts (RUNWAY_ALLOWED_HOSTS): `{bad}` is not a host name with an optional port, such as `runway.example.com` or `runway.internal:8443`"
+            )));
+        }
+        if let Some(bad) = self.trusted_proxies.iter().find(|p| parse_net(p).is_none()) {
+            return Err(ConfigError::Invalid(format!(
+                "trusted_proxies (RUNWAY_TRUSTED_PROXIES): `{bad}` is not an address or a range such as `10.0.0.0/8`"
             )));
         }
         self.auth.validate().map_err(ConfigError::Invalid)?;
@@ -461,6 +471,7 @@ impl fmt::Debug for Settings {
             .field("database_max_connections", &self.database_max_connections)
             .field("public_url", &self.public_url)
             .field("allowed_hosts", &self.allowed_hosts)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("log", &self.log)
             .field("auth", &self.auth)
             .field("worker", &self.worker)
@@ -475,6 +486,49 @@ impl fmt::Debug for Settings {
             .field("api", &self.api)
             .field("metrics", &self.metrics)
             .finish()
+    }
+}
+
+/// `10.0.0.0/8`, or one address as a range of one.
+fn parse_net(text: &str) -> Option<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
+}
+
+impl Settings {
+    /// The client's address: the peer's, or, when the peer is a trusted proxy, the nearest address
+    /// in `X-Forwarded-For` (read right to left) that is not a trusted proxy.
+    pub fn client_ip(
+        &self,
+        peer: std::net::IpAddr,
+        forwarded_for: Option<&str>,
+    ) -> std::net::IpAddr {
+        let nets: Vec<ipnet::IpNet> = self
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| parse_net(p))
+            .collect();
+        let trusted = |ip: &std::net::IpAddr| nets.iter().any(|n| n.contains(ip));
+        if !trusted(&peer) {
+            return peer;
+        }
+        let mut client = peer;
+        for hop in forwarded_for.unwrap_or("").rsplit(',') {
+            match hop.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    client = ip;
+                    if !trusted(&ip) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        client
     }
 }
 

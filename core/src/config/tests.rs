@@ -344,3 +344,35 @@ fn discover_reporters_are_dropped_by_default_and_the_salt_is_redacted() {
     assert!(!s.to_redacted_toml().contains("pepper-123"));
     assert!(Settings::load(None, env(&[("RUNWAY_DISCOVER__REPORTERS", "names")])).is_err());
 }
+
+#[test]
+fn the_client_address_comes_from_forwarded_for_only_behind_a_trusted_proxy() {
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("ip");
+    let plain = Settings::load(None, env(&[])).expect("valid");
+    assert_eq!(
+        plain.client_ip(ip("10.0.0.5"), Some("203.0.113.7")),
+        ip("10.0.0.5"),
+        "without trusted proxies the header is ignored"
+    );
+    let mut s = plain.clone();
+    s.trusted_proxies = vec!["10.0.0.0/8".into(), "192.0.2.1".into()];
+    assert_eq!(
+        s.client_ip(ip("10.0.0.5"), Some("203.0.113.7")),
+        ip("203.0.113.7")
+    );
+    // A client cannot forge its way past the proxies: the nearest untrusted hop wins.
+    assert_eq!(
+        s.client_ip(ip("10.0.0.5"), Some("1.1.1.1, 203.0.113.7, 192.0.2.1")),
+        ip("203.0.113.7")
+    );
+    assert_eq!(
+        s.client_ip(ip("198.51.100.2"), Some("1.1.1.1")),
+        ip("198.51.100.2")
+    );
+    assert_eq!(s.client_ip(ip("10.0.0.5"), Some("garbage")), ip("10.0.0.5"));
+    assert!(Settings::load(
+        None,
+        env(&[("RUNWAY_TRUSTED_PROXIES", "[\"10.0.0.0/33\"]")])
+    )
+    .is_err());
+}

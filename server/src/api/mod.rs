@@ -114,10 +114,17 @@ async fn authenticate(
             "Send a token as `Authorization: Bearer <token>`; make one under Settings → API tokens.",
         ));
     };
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| {
+        state
+            .runway
+            .settings
+            .client_ip(c.0.ip(), forwarded)
+            .to_string()
+    });
     let principal = match tokens::authenticate(&state.runway, presented, ip.as_deref()).await {
         Ok(p) => p,
         Err(e) => {
