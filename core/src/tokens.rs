@@ -80,6 +80,9 @@ pub struct Principal {
     pub token_name: String,
     pub kind: TokenKind,
     pub scopes: Scopes,
+    /// For a service token: the person who made it, accountable for what it requests (they may
+    /// not approve those requests).
+    pub accountable: Option<i64>,
 }
 
 impl Principal {
@@ -281,20 +284,24 @@ async fn insert(
     })
 }
 
-/// Teams whose service tokens `user` manages: the ones they lead, or every team with a service
-/// token plus their own for admins.
-fn managed_teams(user: &User) -> Vec<String> {
-    user.teams
+/// Teams whose service tokens `user` manages: the ones they lead; for admins, every team someone
+/// has signed in as a member of.
+async fn managed_teams(rw: &Runway, user: &User) -> Result<Vec<String>, TokenError> {
+    if user.is_admin {
+        return Ok(crate::db::impact::known_teams(&rw.db).await?);
+    }
+    Ok(user
+        .teams
         .iter()
-        .filter(|m| user.is_admin || m.is_lead)
+        .filter(|m| m.is_lead)
         .map(|m| m.team.clone())
-        .collect()
+        .collect())
 }
 
 /// The settings page: the caller's tokens and the service tokens they manage.
 pub async fn page(rw: &Runway, user: &User) -> Result<TokensPage, TokenError> {
     let personal = sql::personal_of(&rw.db, user.id).await?;
-    let teams = managed_teams(user);
+    let teams = managed_teams(rw, user).await?;
     let service = if user.is_admin {
         sql::service_of(&rw.db, None).await?
     } else {
@@ -335,6 +342,14 @@ pub async fn revoke(rw: &Runway, user: &User, id: i64) -> Result<TokenView, Toke
     Ok(view(row))
 }
 
+/// Is token `id` still usable (not revoked, not expired)? Long-lived calls (event streams) ask
+/// again from time to time.
+pub async fn still_valid(rw: &Runway, id: i64) -> Result<bool, TokenError> {
+    Ok(sql::by_id(&rw.db, id)
+        .await?
+        .is_some_and(|r| r.revoked_at.is_none() && r.expires_at > Utc::now()))
+}
+
 /// The user a presented token acts for, now; `ip` is recorded as its last-used address.
 pub async fn authenticate(
     rw: &Runway,
@@ -357,18 +372,24 @@ pub async fn authenticate(
         return Err(TokenError::Expired);
     }
     let user = rw.user(row.user_id).await?.ok_or(TokenError::Unknown)?;
+    // Written at most once a minute per token, and never at the cost of the call: a busy
+    // database makes the "last used" a little stale, not the call fail.
     let stale = row
         .last_used_at
         .is_none_or(|t| (now - t).num_seconds() >= TOUCH_EVERY_SECS);
-    if stale || row.last_used_ip.as_deref() != ip {
-        sql::touch(&rw.db, row.id, now, ip).await?;
+    if stale {
+        if let Err(e) = sql::touch(&rw.db, row.id, now, ip).await {
+            tracing::warn!(token.id = row.id, error = %e, "cannot record a token's use");
+        }
     }
+    let kind = TokenKind::parse(&row.kind).unwrap_or(TokenKind::Personal);
     Ok(Principal {
         user,
         token_id: row.id,
         token_name: row.name,
-        kind: TokenKind::parse(&row.kind).unwrap_or(TokenKind::Personal),
+        kind,
         scopes: Scopes::parse(&row.scopes).unwrap_or_default(),
+        accountable: (kind == TokenKind::Service).then_some(row.created_by),
     })
 }
 

@@ -2,8 +2,18 @@
 
 -- Where a request was made: the portal's pages, the API (and the command-line client, which uses
 -- it), and later Slack and Jira. Impact and history count channels from this column.
-ALTER TABLE requests ADD COLUMN channel TEXT NOT NULL DEFAULT 'portal'
-    CHECK (channel IN ('portal', 'api', 'slack', 'jira'));
+-- A constant default adds the column without rewriting the table; the check is added NOT VALID
+-- (every existing row holds the default), so no scan holds the table's lock.
+ALTER TABLE requests ADD COLUMN channel TEXT NOT NULL DEFAULT 'portal';
+ALTER TABLE requests ADD CONSTRAINT requests_channel_check
+    CHECK (channel IN ('portal', 'api', 'slack', 'jira')) NOT VALID;
+
+-- The person accountable for a request its requester did not make in person: the maker of the
+-- service token a service account used. Nobody approves a request they are accountable for.
+ALTER TABLE requests ADD COLUMN made_by BIGINT REFERENCES users (id);
+
+-- A submission with an idempotency key first looks for the request that key made.
+CREATE INDEX requests_idempotency_key ON requests (idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 -- API tokens. A personal token acts for the person who made it; a service token acts for a service
 -- account (a users row with issuer 'runway:service') that belongs to one team. The rights of either

@@ -5,6 +5,13 @@
 ALTER TABLE requests ADD COLUMN channel TEXT NOT NULL DEFAULT 'portal'
     CHECK (channel IN ('portal', 'api', 'slack', 'jira'));
 
+-- The person accountable for a request its requester did not make in person: the maker of the
+-- service token a service account used. Nobody approves a request they are accountable for.
+ALTER TABLE requests ADD COLUMN made_by INTEGER REFERENCES users (id);
+
+-- A submission with an idempotency key first looks for the request that key made.
+CREATE INDEX requests_idempotency_key ON requests (idempotency_key) WHERE idempotency_key IS NOT NULL;
+
 -- API tokens. A personal token acts for the person who made it; a service token acts for a service
 -- account (a users row with issuer 'runway:service') that belongs to one team. The rights of either
 -- are read from that user at every use, then narrowed by the token's scopes.

@@ -113,6 +113,7 @@ async fn throughput(
                     job: Some(noop_job()),
                     needs_approval: false,
                     channel: Default::default(),
+                    made_by: None,
                 })
                 .await?;
         }

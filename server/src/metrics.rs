@@ -14,7 +14,7 @@
 
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -381,14 +381,25 @@ impl JobObserver for Metrics {
 /// Middleware: counts every answer by its route template (`/requests/{id}`, never the raw path).
 pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let began = Instant::now();
-    let method = req.method().as_str().to_string();
+    // A fixed set: any token is a valid method name to hyper, and each new label value would be
+    // a series kept forever.
+    let method = match *req.method() {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
     let resp = next.run(req).await;
-    metrics.observe_http(&method, &route, resp.status().as_u16(), began.elapsed());
+    metrics.observe_http(method, &route, resp.status().as_u16(), began.elapsed());
     resp
 }
 
@@ -425,7 +436,7 @@ pub async fn guarded(State(state): State<AppState>, req: Request) -> Response {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(crate::api::bearer)
         .unwrap_or("");
     if !constant_time_eq(got.as_bytes(), want.as_bytes()) {
         let mut resp = StatusCode::UNAUTHORIZED.into_response();

@@ -170,6 +170,7 @@ pub fn router(
         leptos: leptos.clone(),
         oidc,
         metrics: metrics.clone(),
+        streams: Arc::default(),
     };
 
     let store = DbSessionStore::new(runway.db.clone(), runway.settings.auth.session_cache);

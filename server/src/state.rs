@@ -15,6 +15,8 @@ pub struct AppState {
     pub oidc: Option<Arc<Oidc>>,
     /// This process's Prometheus metrics.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The API's event streams open per token.
+    pub streams: Arc<crate::api::limits::Streams>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

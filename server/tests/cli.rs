@@ -518,6 +518,9 @@ fn report_impact_on_postgres() {
 const GREET: &str = "id: greet\ntitle: Greet someone\nsummary: Says hello.\ncategory: Testing\nowner: platform\ninputs:\n  - {name: who, label: Who, type: string, required: true, pattern: '[a-z]+'}\nrun:\n  kind: script\n  command: scripts/greet.sh\n  args: [\"{{who}}\"]\n";
 const GREET_SH: &str = "#!/bin/sh\necho \"greeting $1\"\nprintf '{\"outputs\": [{\"name\": \"greeting\", \"label\": \"Greeting\", \"kind\": \"text\", \"value\": \"hello %s\"}]}' \"$1\" > \"$RUNWAY_OUTPUTS\"\n";
 const BROKEN: &str = "id: broken\ntitle: Always fails\nsummary: Fails.\ncategory: Testing\nowner: platform\nretries: 0\nrun:\n  kind: script\n  command: scripts/broken.sh\n";
+const CHATTY: &str = "id: chatty\ntitle: Talks a lot\nsummary: Prints 1200 lines.\ncategory: Testing\nowner: platform\nrun:\n  kind: script\n  command: scripts/chatty.sh\n";
+const CHATTY_SH: &str =
+    "#!/bin/sh\ni=1\nwhile [ $i -le 1200 ]; do echo \"line $i\"; i=$((i+1)); done\n";
 const BROKEN_SH: &str = "#!/bin/sh\necho 'no luck' >&2\nexit 3\n";
 
 fn open_dir() -> tempfile::TempDir {
@@ -601,7 +604,11 @@ fn client_story(database_url: Option<String>) {
     let scripts = catalog.path().join("scripts");
     std::fs::create_dir(&scripts).expect("scripts");
     std::fs::set_permissions(&scripts, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    for (id, yaml, sh) in [("greet", GREET, GREET_SH), ("broken", BROKEN, BROKEN_SH)] {
+    for (id, yaml, sh) in [
+        ("greet", GREET, GREET_SH),
+        ("broken", BROKEN, BROKEN_SH),
+        ("chatty", CHATTY, CHATTY_SH),
+    ] {
         std::fs::write(catalog.path().join(format!("{id}.yaml")), yaml).expect("yaml");
         let script = scripts.join(format!("{id}.sh"));
         std::fs::write(&script, sh).expect("script");
@@ -711,14 +718,47 @@ fn client_story(database_url: Option<String>) {
     ]));
     assert_eq!(out.status.code(), Some(4));
     let out = run(client().args(["actions", "--server", "http://127.0.0.1:9"]));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the saved token never goes to another server"
+    );
+    assert!(
+        text(&out.stderr).contains("belongs to another server"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(client().args([
+        "actions",
+        "--server",
+        "http://127.0.0.1:9",
+        "--token",
+        &token,
+    ]));
     assert_eq!(out.status.code(), Some(3));
+
+    // Following a finished request's long log prints every line, in order.
+    let out = run(client().args(["request", "chatty", "--wait"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(client().args(["requests", "--json"]));
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let chatty = page["items"][0]["id"].as_i64().expect("newest");
+    let out = run(client().args(["logs", &chatty.to_string(), "--follow"]));
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<String> = text(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("line "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(lines.len(), 1200, "every line of a long log");
+    assert_eq!(lines[1199], "line 1200");
 
     let metrics = metrics_text(metrics_port);
     for line in [
         r#"runway_jobs_finished_total{executor="script",action="greet",outcome="succeeded"} 1"#,
         r#"runway_jobs_finished_total{executor="script",action="broken",outcome="failed"} 1"#,
         r#"runway_executor_failures_total{executor="script",reason="error"} 1"#,
-        r#"runway_job_run_seconds_count{executor="script"} 2"#,
+        r#"runway_job_run_seconds_count{executor="script"} 3"#,
         r#"runway_requests{action="greet",status="succeeded",channel="api"} 1"#,
     ] {
         assert!(metrics.contains(line), "{line} in:\n{metrics}");

@@ -131,6 +131,7 @@ async fn submit_requests(queue: &Queue, n: usize, sleep_ms: u64) -> Vec<i64> {
                 job: Some(job),
                 needs_approval: false,
                 channel: Default::default(),
+                made_by: None,
             })
             .await
             .unwrap();

@@ -50,6 +50,7 @@ fn request(job: NewJob, key: Option<&str>) -> NewRequest {
         job: Some(job),
         needs_approval: false,
         channel: Default::default(),
+        made_by: None,
     }
 }
 

@@ -97,6 +97,13 @@ async fn tokens_are_shown_once_stored_as_hashes_and_record_their_last_use(backen
     assert_eq!(me["name"], "Dana Developer");
     assert_eq!(me["scopes"], json!(["read"]));
     assert_eq!(me["token_kind"], "personal");
+    let resp = api_client()
+        .get(app.url("/api/v1/me"))
+        .header("authorization", format!("BEARER {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "the scheme is case-insensitive");
 
     let user = app
         .runway
@@ -441,6 +448,54 @@ async fn submissions_are_validated_like_the_portal_and_idempotent(backend: Backe
     app.stop().await;
 }
 
+async fn a_token_holds_at_most_ten_event_streams(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = make_token(&app, "dana", "ci", &["read", "request"]).await;
+    let (status, made) = post(
+        &app,
+        "/api/v1/actions/service-database/requests",
+        &token,
+        r#"{"inputs": {"service": "billing", "team": "payments", "engine": "postgres", "size": "small", "environment": "staging", "backups": false}}"#,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let path = format!("/api/v1/requests/{}/events", made["id"]);
+    let mut open = Vec::new();
+    for _ in 0..10 {
+        let resp = api_client()
+            .get(app.url(&path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        open.push(resp);
+    }
+    let (status, body, headers) = call(&app, reqwest::Method::GET, &path, &token, None).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(headers.contains_key("retry-after"));
+    // Closing one frees its place.
+    drop(open.pop());
+    let mut freed = false;
+    for _ in 0..50 {
+        let resp = api_client()
+            .get(app.url(&path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == 200 {
+            freed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(freed, "a closed stream gives its place back");
+    drop(open);
+    app.stop().await;
+}
+
 async fn approvals_follow_the_portal_rules(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let dana = make_token(&app, "dana", "dana", &["read", "request", "approve"]).await;
@@ -556,6 +611,27 @@ async fn service_tokens_act_for_their_team_and_never_approve(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(req["requester"], "ci-bot (service, payments)");
     assert_eq!(req["team"], "payments");
+    // Its maker answers for what it requests: the lead cannot approve a request made with it.
+    let (status, pending) = post(
+        &app,
+        "/api/v1/actions/service-database/requests",
+        &token,
+        r#"{"inputs": {"service": "billing", "team": "payments", "engine": "postgres", "size": "small", "environment": "staging", "backups": false}}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{pending}");
+    let lee = make_token(&app, "lee", "lee", &["read", "approve"]).await;
+    let (_, inbox) = get(&app, "/api/v1/approvals", &lee).await;
+    assert_eq!(inbox["total"], 0, "not in the maker's inbox: {inbox}");
+    let (status, body) = post(
+        &app,
+        &format!("/api/v1/requests/{}/approve", pending["id"]),
+        &lee,
+        "{}",
+    )
+    .await;
+    assert_eq!(status, 403, "the token's maker may not approve: {body}");
+    app.sign_in("lee").await;
     // The lead sees it listed under the team's service tokens.
     let (status, html) = app.get_text("/settings/tokens").await;
     assert_eq!(status, 200);
@@ -674,6 +750,13 @@ async fn metrics_need_their_token_and_count_known_work(backend: Backend) {
     for _ in 0..2 {
         assert_eq!(get(&app, "/api/v1/requests/999999", &token).await.0, 404);
     }
+    // Made-up methods are counted as `other`, never as a label value each.
+    let odd = reqwest::Method::from_bytes(b"R4ND0M").unwrap();
+    let _ = api_client()
+        .request(odd, app.url("/"))
+        .send()
+        .await
+        .unwrap();
 
     let resp = api_client()
         .get(app.url("/metrics"))
@@ -723,6 +806,7 @@ both_backends!(
     scopes_narrow_what_a_token_may_do,
     submissions_are_validated_like_the_portal_and_idempotent,
     approvals_follow_the_portal_rules,
+    a_token_holds_at_most_ten_event_streams,
     a_tokens_rights_are_its_owners_at_the_time_of_use,
     service_tokens_act_for_their_team_and_never_approve,
     calls_over_the_rate_limit_get_429_with_retry_after,

@@ -48,6 +48,7 @@ fn approvable(db: &Db) -> String {
     format!(
         "r.status = 'pending_approval'
          AND (r.requester_id IS NULL OR r.requester_id <> $1)
+         AND (r.made_by IS NULL OR r.made_by <> $1)
          AND NOT EXISTS (SELECT 1 FROM request_approvals d WHERE d.request_id = r.id AND d.approver_id = $1)
          AND ((r.action_id || ' ' || r.action_hash) IN {lead_versions} AND r.team IN {lead_teams}
               OR (r.action_id || ' ' || r.action_hash) IN {group_versions})",

@@ -41,6 +41,8 @@ pub struct NewRequest {
     pub needs_approval: bool,
     /// Where the request was made.
     pub channel: runway_domain::request::Channel,
+    /// The person accountable when the requester is a service account (the token's maker).
+    pub made_by: Option<i64>,
 }
 
 /// What a submit did.
@@ -304,15 +306,15 @@ pub async fn submit_with_payload(
         let mut tx = pool.begin_with(db.begin_write()).await?;
         let status = if req.needs_approval { "pending_approval" } else { "queued" };
         let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, idempotency_key, executor, created_at, updated_at, search_text, channel)
-             VALUES ($1, $2, $3, $4, $5, $8, $6, $9, $7, $7, $10, $11)
+            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, idempotency_key, executor, created_at, updated_at, search_text, channel, made_by)
+             VALUES ($1, $2, $3, $4, $5, $8, $6, $9, $7, $7, $10, $11, $12)
              ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL AND status NOT IN ('succeeded', 'failed', 'cancelled', 'rejected', 'expired')
              DO NOTHING
              RETURNING id",
         )
         .bind(&req.action_id).bind(&req.action_hash).bind(req.requester_id).bind(&req.team)
         .bind(&req.inputs).bind(&req.idempotency_key).bind(at).bind(status).bind(&req.executor)
-        .bind(&search).bind(req.channel.as_str())
+        .bind(&search).bind(req.channel.as_str()).bind(req.made_by)
         .fetch_optional(&mut *tx).await?;
         let Some(request_id) = inserted else {
             let existing: i64 = sqlx::query_scalar(

@@ -13,6 +13,8 @@ pub struct RequestRow {
     pub action_hash: String,
     pub requester_id: Option<i64>,
     pub requester_name: Option<String>,
+    /// The person accountable when the requester is a service account (the token's maker).
+    pub made_by: Option<i64>,
     pub team: Option<String>,
     pub inputs: String,
     pub status: String,
@@ -27,7 +29,7 @@ pub struct RequestRow {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-pub(crate) const ROW: &str = "SELECT r.id, r.action_id, r.action_hash, r.requester_id, u.name AS requester_name, r.team, r.inputs,
+pub(crate) const ROW: &str = "SELECT r.id, r.action_id, r.action_hash, r.requester_id, u.name AS requester_name, r.made_by, r.team, r.inputs,
         r.status, r.executor, r.attempts, r.errors, r.assignee_id, a.name AS assignee_name, r.note,
         r.created_at, r.updated_at, r.finished_at
      FROM requests r LEFT JOIN users u ON u.id = r.requester_id LEFT JOIN users a ON a.id = r.assignee_id";

@@ -15,6 +15,7 @@ pub struct TokenRow {
     pub name: String,
     pub prefix: String,
     pub scopes: String,
+    pub created_by: i64,
     pub created_by_name: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -23,7 +24,7 @@ pub struct TokenRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "t.id, t.user_id, t.kind, t.team, t.name, t.prefix, t.scopes, c.name AS created_by_name, t.created_at, t.expires_at, t.last_used_at, t.last_used_ip, t.revoked_at";
+const COLUMNS: &str = "t.id, t.user_id, t.kind, t.team, t.name, t.prefix, t.scopes, t.created_by, c.name AS created_by_name, t.created_at, t.expires_at, t.last_used_at, t.last_used_ip, t.revoked_at";
 
 /// A token to record.
 #[derive(Debug)]

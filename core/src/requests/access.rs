@@ -61,9 +61,9 @@ pub fn may_approve(policy: &ApprovalPolicy, user: &User, row: &RequestRow) -> bo
 }
 
 /// Is `user` one of the people `policy` asks to decide on this request, whatever its status now?
-/// Nobody approves their own request.
+/// Nobody approves their own request, nor one made with a service token they made.
 pub fn is_approver(policy: &ApprovalPolicy, user: &User, row: &RequestRow) -> bool {
-    if row.requester_id == Some(user.id) {
+    if row.requester_id == Some(user.id) || row.made_by == Some(user.id) {
         return false;
     }
     match policy {

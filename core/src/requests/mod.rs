@@ -39,7 +39,7 @@ pub use history::{history, history_filter, history_rows, HistoryError};
 pub use page::{log_before, view, LOG_TAIL};
 pub use retry::{retry, RetryError};
 pub use secrets::{reveal_secret, seal_outputs, RevealError};
-pub use submit::{submit, submit_via, JobPayload, SubmitError};
+pub use submit::{submit, submit_via, JobPayload, Origin, SubmitError};
 pub use team::team_stats;
 
 use crate::catalog::Catalog;

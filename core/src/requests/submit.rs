@@ -54,9 +54,26 @@ pub async fn submit(
     raw: &RawValues,
     idempotency_key: Option<String>,
 ) -> Result<i64, SubmitError> {
-    submit_via(rw, user, action_id, raw, idempotency_key, Channel::Portal)
+    submit_via(rw, user, action_id, raw, idempotency_key, Origin::portal())
         .await
         .map(|s| s.request_id)
+}
+
+/// Where a submission comes from, and who answers for it when its requester is a service account.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    pub channel: Channel,
+    /// The person accountable (a service token's maker); they may not approve the request.
+    pub made_by: Option<i64>,
+}
+
+impl Origin {
+    pub fn portal() -> Self {
+        Self {
+            channel: Channel::Portal,
+            made_by: None,
+        }
+    }
 }
 
 /// [`submit`] from any channel: says whether the request is new or one an earlier call with the
@@ -67,7 +84,7 @@ pub async fn submit_via(
     action_id: &str,
     raw: &RawValues,
     idempotency_key: Option<String>,
-    channel: Channel,
+    origin: Origin,
 ) -> Result<Submitted, SubmitError> {
     let catalog = rw.catalog.snapshot();
     let who = viewer(user);
@@ -139,11 +156,17 @@ pub async fn submit_via(
                 executor,
                 job,
                 needs_approval: spec.approval_for(&valid.values) != ApprovalPolicy::None,
-                channel,
+                channel: origin.channel,
+                made_by: origin.made_by,
             },
             &payload_for,
         )
         .await?;
+    if !submitted.created {
+        // An active request with this key, older than the look-up above reaches, or made by a
+        // concurrent call: the same rules as a repeat.
+        return same_as_earlier(rw, submitted.request_id, action_id, Some(&valid)).await;
+    }
     Ok(submitted)
 }
 

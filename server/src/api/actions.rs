@@ -153,7 +153,11 @@ pub async fn submit(
         .field_errors([(field, message)])
     })?;
     let rw = &state.runway;
-    let made = requests::submit_via(rw, &p.user, &id, &raw, key, Channel::Api).await?;
+    let origin = requests::Origin {
+        channel: Channel::Api,
+        made_by: p.accountable,
+    };
+    let made = requests::submit_via(rw, &p.user, &id, &raw, key, origin).await?;
     if made.created {
         runway_core::audit::record_or_log(
             &rw.db,

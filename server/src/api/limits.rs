@@ -73,3 +73,54 @@ pub async fn limit(
     }
     Ok(next.run(req).await)
 }
+
+/// Event streams open per token, at most [`STREAMS_PER_TOKEN`] at once: each polls the database
+/// while it lasts, and the rate limit counts only the call that opens it.
+#[derive(Default)]
+pub struct Streams {
+    open: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
+}
+
+/// Streams one token may hold open at once.
+pub const STREAMS_PER_TOKEN: usize = 10;
+
+/// One open stream; the count drops when it is dropped (the stream ended or the client left).
+pub struct StreamSlot {
+    streams: Arc<Streams>,
+    token: i64,
+}
+
+impl Streams {
+    /// A slot for one more stream of `token`, or `None` when it holds the most already.
+    pub fn acquire(self: &Arc<Self>, token: i64) -> Option<StreamSlot> {
+        let mut open = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = open.entry(token).or_insert(0);
+        if *n >= STREAMS_PER_TOKEN {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            streams: self.clone(),
+            token,
+        })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self
+            .streams
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.token) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.token);
+            }
+        }
+    }
+}

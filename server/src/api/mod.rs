@@ -104,25 +104,26 @@ async fn authenticate(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
+        .and_then(bearer);
     let Some(presented) = presented else {
         return Err(problem::unauthorized(
             "Send a token as `Authorization: Bearer <token>`; make one under Settings → API tokens.",
         ));
     };
-    let forwarded = req
+    // Every X-Forwarded-For header, in order, as one list (a proxy may add a header rather than
+    // append to the last one).
+    let forwarded: Vec<&str> = req
         .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let forwarded = forwarded.join(",");
     let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| {
         state
             .runway
             .settings
-            .client_ip(c.0.ip(), forwarded)
+            .client_ip(c.0.ip(), Some(forwarded.as_str()))
             .to_string()
     });
     let principal = match tokens::authenticate(&state.runway, presented, ip.as_deref()).await {
@@ -138,6 +139,15 @@ async fn authenticate(
     req.extensions_mut().insert(principal.user.clone());
     req.extensions_mut().insert(principal);
     Ok(runway_core::audit::VIA.scope(via, next.run(req)).await)
+}
+
+/// The credentials of an `Authorization: Bearer …` value (the scheme in any case, RFC 9110).
+pub fn bearer(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| rest.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// Refuses a call whose token lacks `scope` (the owner's own rights are checked by the use case).

@@ -12,6 +12,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use futures_util::StreamExt;
 use runway_core::requests::{self, access};
 use runway_core::tokens::Principal;
 use runway_domain::token::Scope;
@@ -129,12 +130,54 @@ pub async fn events(
 ) -> Result<Response, Problem> {
     need(&p, Scope::Read)?;
     access::visible(&state.runway, &p.user, id).await?;
-    Ok(
-        crate::live::stream(State(state), Path(id), Extension(p.user.clone()), headers)
-            .await
-            .into_response(),
+    let slot = state.streams.acquire(p.token_id).ok_or_else(|| {
+        problem::too_many(
+            5,
+            "This token holds the most event streams it may have open at once; close one first.",
+        )
+    })?;
+    let resp = crate::live::stream(
+        State(state.clone()),
+        Path(id),
+        Extension(p.user.clone()),
+        headers,
     )
+    .await
+    .into_response();
+    // The stream ends when the token stops being valid (checked every half minute) or after an
+    // hour; the client reconnects with `Last-Event-ID` and is authenticated again.
+    let rw = state.runway.clone();
+    let token = p.token_id;
+    let ended = async move {
+        let deadline = tokio::time::Instant::now() + STREAM_MAX;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => return,
+                () = tokio::time::sleep(STREAM_RECHECK) => {}
+            }
+            if !matches!(runway_core::tokens::still_valid(&rw, token).await, Ok(true)) {
+                return;
+            }
+        }
+    };
+    let (parts, body) = resp.into_parts();
+    let body = body
+        .into_data_stream()
+        .take_until(Box::pin(ended))
+        .map(move |chunk| {
+            // Held for as long as the stream: the per-token count drops with it.
+            let _held = &slot;
+            chunk
+        });
+    Ok(Response::from_parts(
+        parts,
+        axum::body::Body::from_stream(body),
+    ))
 }
+
+/// How often a stream checks that its token is still valid, and how long it may last.
+const STREAM_RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
+const STREAM_MAX: std::time::Duration = std::time::Duration::from_secs(3600);
 
 async fn status_of(state: &AppState, id: i64) -> Result<String, Problem> {
     Ok(runway_core::db::requests::get(&state.runway.db, id)

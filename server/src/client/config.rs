@@ -26,6 +26,16 @@ pub fn path(explicit: Option<PathBuf>) -> Option<PathBuf> {
 }
 
 pub fn read(path: &std::path::Path) -> Result<Option<ClientFile>, String> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(format!(
+                "{} holds a token but others may read it: `chmod 600 {}`, then revoke the token if it was shared",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => toml::from_str(&text)
             .map(Some)

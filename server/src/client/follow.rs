@@ -18,8 +18,6 @@ const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 #[derive(Debug, serde::Deserialize)]
 struct Update {
     status: String,
-    #[serde(rename = "final")]
-    is_final: bool,
     #[serde(default)]
     log: Vec<Line>,
 }
@@ -78,7 +76,12 @@ pub async fn until_final(
     loop {
         match stream_once(client, id, print_logs, &mut progress, &mut last_id).await {
             Ok(true) => break,
-            Ok(false) => failures = 0,
+            Ok(false) => {
+                // The server closed the stream early (a time limit, a restart): open it again
+                // where it stopped, after a pause.
+                failures = 0;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
             Err(e) if e.message.starts_with(FATAL) => {
                 progress.clear();
                 return Err(Failure {
@@ -170,11 +173,14 @@ fn handle(
     last_id: &mut Option<String>,
 ) -> Result<bool, Failure> {
     let mut data = String::new();
+    let mut kind = "message";
     for line in message.lines() {
         if let Some(v) = line.strip_prefix("data:") {
             data.push_str(v.trim_start());
         } else if let Some(v) = line.strip_prefix("id:") {
             *last_id = Some(v.trim().to_string());
+        } else if let Some(v) = line.strip_prefix("event:") {
+            kind = v.trim();
         }
     }
     if data.is_empty() {
@@ -189,5 +195,7 @@ fn handle(
         }
     }
     progress.show(&update.status);
-    Ok(update.is_final)
+    // `done` comes once everything is sent: a final request with more log lines to send gets
+    // `update` messages (already marked final) first.
+    Ok(kind == "done")
 }

@@ -163,26 +163,36 @@ pub struct Client {
 }
 
 impl Client {
-    /// From flags, the environment, then the login file.
+    /// From flags, the environment, then the login file. The file's token goes only to the file's
+    /// server: naming another server (a repository's `.envrc` setting `RUNWAY_SERVER`, say) never
+    /// sends it there.
     pub fn from(conn: &Conn) -> Result<Client, Failure> {
         let file = match config::path(conn.client_config.clone()) {
             Some(p) => config::read(&p).map_err(usage)?,
             None => None,
         };
-        let server = conn
-            .server
-            .clone()
-            .or_else(|| file.as_ref().map(|f| f.server.clone()))
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                usage("no server: pass --server URL, set RUNWAY_SERVER, or run `runway login`")
-            })?;
-        let token = conn
-            .token
-            .clone()
-            .or_else(|| file.as_ref().map(|f| f.token.clone()))
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| usage("no token: set RUNWAY_TOKEN, or run `runway login`"))?;
+        let same =
+            |a: &str, b: &str| a.trim().trim_end_matches('/') == b.trim().trim_end_matches('/');
+        let nonempty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
+        let (server, token) = match (nonempty(&conn.server), nonempty(&conn.token), file) {
+            (Some(s), Some(t), _) => (s, t),
+            (None, Some(t), Some(f)) => (f.server, t),
+            (Some(s), None, Some(f)) if same(&s, &f.server) => (s, f.token),
+            (Some(s), None, Some(_)) => {
+                return Err(usage(format!(
+                    "no token for {s}: the saved token belongs to another server; set RUNWAY_TOKEN or run `runway login --server {s}`"
+                )))
+            }
+            (None, None, Some(f)) => (f.server, f.token),
+            (None, _, None) => {
+                return Err(usage(
+                    "no server: pass --server URL, set RUNWAY_SERVER, or run `runway login`",
+                ))
+            }
+            (Some(_), None, None) => {
+                return Err(usage("no token: set RUNWAY_TOKEN, or run `runway login`"))
+            }
+        };
         Client::new(&server, &token)
     }
 
@@ -192,6 +202,12 @@ impl Client {
             return Err(usage(format!(
                 "`{base}` is not a server address: expected http:// or https://"
             )));
+        }
+        if base.starts_with("http://") && !is_loopback(&base) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "runway: warning: {base} is plain http; the token travels unencrypted"
+            );
         }
         let http = reqwest::Client::builder()
             .user_agent(concat!("runway-cli/", env!("CARGO_PKG_VERSION")))
@@ -219,11 +235,24 @@ impl Client {
         retries: u32,
     ) -> Result<(StatusCode, T), Failure> {
         let mut attempt = 0;
+        let mut limited = 0;
         let resp = loop {
             let Some(r) = req.try_clone() else {
                 return Err(server_failure("cannot repeat this call"));
             };
             match r.timeout(Duration::from_secs(60)).send().await {
+                // Over the rate limit: wait as told (at most a minute), a few times.
+                Ok(resp) if resp.status() == StatusCode::TOO_MANY_REQUESTS && limited < 3 => {
+                    limited += 1;
+                    let wait = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(5)
+                        .clamp(1, 60);
+                    tokio::time::sleep(Duration::from_secs(wait)).await;
+                }
                 Ok(resp) => break resp,
                 Err(e) if attempt < retries => {
                     attempt += 1;
@@ -259,6 +288,30 @@ impl Client {
     }
 }
 
+/// `http://127.0.0.1:3000`, `http://localhost`, `http://[::1]:8080`.
+fn is_loopback(base: &str) -> bool {
+    let host = base
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(base)
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cause: &dyn std::error::Error = e;
     while let Some(next) = cause.source() {
@@ -286,6 +339,7 @@ fn problem_failure(status: StatusCode, body: &[u8]) -> Failure {
     }
     let code = match status {
         StatusCode::UNAUTHORIZED => 4,
+        StatusCode::TOO_MANY_REQUESTS => 3,
         s if s.is_client_error() => 2,
         _ => 3,
     };
@@ -341,7 +395,17 @@ pub async fn login(args: LoginArgs) -> Result<u8, Failure> {
     };
     let token = match args.conn.token.clone() {
         Some(t) => t,
-        None => prompt("Paste a token from Settings → API tokens: ")?,
+        None => {
+            // Not echoed: a pasted token stays out of the terminal's scrollback.
+            let t = rpassword::prompt_password(
+                "Paste a token from Settings → API tokens (not shown): ",
+            )
+            .map_err(|e| usage(format!("cannot read the token: {e}")))?;
+            if t.trim().is_empty() {
+                return Err(usage("nothing entered"));
+            }
+            t
+        }
     };
     let client = Client::new(&server, &token)?;
     let me: WhoAmI = client.get("/api/v1/me").await?;
