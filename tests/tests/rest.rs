@@ -711,6 +711,15 @@ async fn the_openapi_document_describes_exactly_the_api(backend: Backend) {
         .unwrap();
     assert_eq!(resp.status(), 404);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let token = make_token(&app, "dana", "ci", &["read"]).await;
+    let resp = api_client()
+        .delete(app.url("/api/v1/actions"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
     app.stop().await;
 }
 

@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/approvals", get(approvals::list))
         .route("/api/v1/requests/{id}/approve", post(approvals::approve))
         .route("/api/v1/requests/{id}/reject", post(approvals::reject))
+        .method_not_allowed_fallback(wrong_method)
         .layer(from_fn_with_state(limiter, limits::limit))
         .layer(from_fn_with_state(state.clone(), authenticate));
     Router::new()
@@ -86,6 +87,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/{*rest}", axum::routing::any(unknown))
         .merge(authenticated)
         .with_state(state)
+}
+
+/// A known endpoint called with a method it does not take: a problem too.
+async fn wrong_method() -> Problem {
+    Problem::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+    )
+    .detail("This endpoint does not take that method; see /api/v1/docs.")
 }
 
 /// No such endpoint: a problem, not the portal's HTML 404.
