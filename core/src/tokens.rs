@@ -307,7 +307,13 @@ pub async fn page(rw: &Runway, user: &User) -> Result<TokensPage, TokenError> {
     } else {
         sql::service_of(&rw.db, Some(&teams)).await?
     };
+    let others = if user.is_admin {
+        sql::active_personal_except(&rw.db, user.id, Utc::now(), 500).await?
+    } else {
+        Vec::new()
+    };
     Ok(TokensPage {
+        others: others.into_iter().map(view).collect(),
         personal: personal.into_iter().map(view).collect(),
         service: service.into_iter().map(view).collect(),
         service_teams: teams,

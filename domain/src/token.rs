@@ -150,6 +150,9 @@ pub struct TokensPage {
     pub service: Vec<TokenView>,
     /// Teams whose service tokens the caller may create (teams they lead; every team for admins).
     pub service_teams: Vec<String>,
+    /// Admins: everyone else's usable personal tokens (the newest 500), to revoke.
+    #[serde(default)]
+    pub others: Vec<TokenView>,
     pub default_days: u32,
     pub max_days: u32,
 }

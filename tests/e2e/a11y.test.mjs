@@ -172,6 +172,7 @@ for (const backend of backends) {
       await visit(ada, server.url, '/admin/catalog', 'admin: catalogue health', found);
       await visit(ada, server.url, '/admin/audit', 'admin: audit log', found);
       await visit(ada, server.url, '/impact', 'admin: impact', found);
+      await visit(ada, server.url, '/settings/tokens', "admin: API tokens (everyone's)", found);
       // The catalogue editor (Form and YAML tabs, a problem showing) and an action's history.
       await visit(ada, server.url, '/catalog/new?kind=manual', 'editor: new action (Form tab)', found);
       await ada.getByLabel('Id', { exact: true }).fill('Not An Id');

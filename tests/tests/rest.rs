@@ -230,6 +230,24 @@ async fn unknown_revoked_and_expired_tokens_and_cookies_are_refused(backend: Bac
         404
     );
     assert_eq!(get(&app, "/api/v1/me", &token).await.0, 200);
+    // An admin sees it among everyone's tokens and can revoke it (a leak, a leaver).
+    app.sign_in("ada").await;
+    let ada = app
+        .runway
+        .user(me_id(&app, "ada").await)
+        .await
+        .unwrap()
+        .unwrap();
+    let page = runway_core::tokens::page(&app.runway, &ada).await.unwrap();
+    assert!(page
+        .others
+        .iter()
+        .any(|t| t.id == id && t.created_by == "Dana Developer"));
+    let (_, html) = app.get_text("/settings/tokens").await;
+    assert!(
+        html.contains("Everyone&#x27;s personal tokens")
+            || html.contains("Everyone's personal tokens")
+    );
     app.sign_in("dana").await;
     let resp = app
         .post_form(&format!("/settings/tokens/{id}/revoke"), "")

@@ -66,6 +66,10 @@ fn Tokens(page: TokensPage) -> impl IntoView {
         {(!page.service.is_empty()).then(|| view! {
             <TokenTable title="Service tokens" id="service-tokens" tokens=page.service.clone() />
         })}
+        {(!page.others.is_empty()).then(|| view! {
+            <p class="muted">"As an admin, you see everyone's usable personal tokens (newest 500), to revoke one that leaked or whose owner left."</p>
+            <TokenTable title="Everyone's personal tokens" id="others-tokens" tokens=page.others.clone() />
+        })}
     }
 }
 

@@ -83,6 +83,24 @@ pub async fn personal_of(db: &Db, user_id: i64) -> Result<Vec<TokenRow>, DbError
     Ok(rows)
 }
 
+/// Everyone else's personal tokens still usable at `now`, newest first, at most `limit`: what an
+/// admin revokes when someone leaves or a token leaks.
+#[tracing::instrument(skip_all)]
+pub async fn active_personal_except(
+    db: &Db,
+    user_id: i64,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<TokenRow>, DbError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM api_tokens t JOIN users c ON c.id = t.created_by
+         WHERE t.kind = 'personal' AND t.user_id <> $1 AND t.revoked_at IS NULL AND t.expires_at > $2
+         ORDER BY t.id DESC LIMIT $3"
+    );
+    let rows = on_pool!(db, pool => sqlx::query_as::<_, TokenRow>(&sql).bind(user_id).bind(now).bind(limit).fetch_all(pool).await)?;
+    Ok(rows)
+}
+
 /// The service tokens of these teams (every team's with `None`), newest first.
 #[tracing::instrument(skip_all)]
 pub async fn service_of(db: &Db, teams: Option<&[String]>) -> Result<Vec<TokenRow>, DbError> {
