@@ -463,6 +463,23 @@ async fn submissions_are_validated_like_the_portal_and_idempotent(backend: Backe
     let ada = make_token(&app, "ada", "admin", &["read", "request"]).await;
     let (status, body) = post(&app, &format!("/api/v1/requests/{id}/retry"), &ada, "").await;
     assert_eq!(status, 403, "and only of a failed request: {body}");
+    // Two calls at once with one key and different inputs: one request, one refusal.
+    let racer = |name: &'static str| {
+        api_client()
+            .post(app.url("/api/v1/actions/create-repo/requests"))
+            .bearer_auth(&token)
+            .header("idempotency-key", "race-1")
+            .header("content-type", "application/json")
+            .body(format!(
+                r#"{{"inputs": {}}}"#,
+                REPO_INPUTS.replace("billing-api", name)
+            ))
+            .send()
+    };
+    let (a, b) = tokio::join!(racer("racer-one"), racer("racer-two"));
+    let mut codes = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+    codes.sort_unstable();
+    assert_eq!(codes, [201, 422], "exactly one request for one key");
     app.stop().await;
 }
 
