@@ -274,6 +274,23 @@ async fn pages_are_compressed_for_browsers_that_accept_it(backend: Backend) {
     app.stop().await;
 }
 
+/// A Postgres URL asking for TLS gets an encrypted connection (the test server has TLS on, with a
+/// self-signed certificate: `require` encrypts without checking it, as libpq does).
+#[tokio::test]
+async fn postgres_connections_use_tls_when_the_url_asks_for_it() {
+    let db = crate::support::TestDb::new(Backend::Postgres).await;
+    let url = format!("{}?sslmode=require", db.url);
+    let pool = runway_core::db::Db::connect(&url, 1)
+        .await
+        .expect("connects over TLS");
+    let encrypted: bool = runway_core::on_pool!(&pool, p => sqlx::query_scalar(
+        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+    ).fetch_one(p).await)
+    .expect("query");
+    assert!(encrypted, "the connection is encrypted");
+    pool.close().await;
+}
+
 both_backends!(
     pages_name_hashed_assets_that_are_cached_for_a_year_and_sent_precompressed,
     pages_are_compressed_for_browsers_that_accept_it,
