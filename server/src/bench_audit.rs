@@ -3,7 +3,7 @@
 //! query as the portal runs it (`core::audit::audit_page`, an admin caller) with each filter alone,
 //! none, and deep in the keyset pages, and prints p50/p99 per view.
 
-use crate::bench_history::{out, percentile, scratch_db};
+use crate::bench_history::{out, p50_p99, scratch_db};
 use runway_core::config::Settings;
 use runway_core::state::Runway;
 use runway_domain::audit::AuditQuery;
@@ -127,9 +127,8 @@ pub async fn run(settings: Settings, args: BenchAudit) -> anyhow::Result<()> {
             }
         }
         out(&format!(
-            "  audit: {name:<20} p50 {:>7.2} ms   p99 {:>7.2} ms   ({} pages, {:.0} rows a first page)",
-            percentile(&mut samples.clone(), 0.5),
-            percentile(&mut samples, 0.99),
+            "  audit: {name:<20} {}   ({} pages, {:.0} rows a first page)",
+            p50_p99(&samples),
             samples.len(),
             rows as f64 / args.samples.max(1) as f64,
         ));

@@ -75,6 +75,16 @@ pub(crate) async fn scratch_db(settings: &Settings, bench: &str) -> anyhow::Resu
     Ok(db)
 }
 
+/// `p50 …ms   p99 …ms` of `samples`: the figures every benchmark prints per line.
+pub(crate) fn p50_p99(samples: &[Duration]) -> String {
+    let mut sorted = samples.to_vec();
+    format!(
+        "p50 {:>8.2} ms   p99 {:>8.2} ms",
+        percentile(&mut sorted, 0.5),
+        percentile(&mut sorted, 0.99)
+    )
+}
+
 pub(crate) fn percentile(samples: &mut [Duration], q: f64) -> f64 {
     samples.sort_unstable();
     let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len().max(1));
@@ -157,9 +167,8 @@ pub async fn run(settings: Settings, args: BenchHistory) -> anyhow::Result<()> {
             }
         }
         out(&format!(
-            "  history: {name:<22} p50 {:>7.2} ms   p99 {:>7.2} ms   ({} pages)",
-            percentile(&mut samples.clone(), 0.5),
-            percentile(&mut samples, 0.99),
+            "  history: {name:<22} {}   ({} pages)",
+            p50_p99(&samples),
             samples.len()
         ));
     }
@@ -172,9 +181,8 @@ pub async fn run(settings: Settings, args: BenchHistory) -> anyhow::Result<()> {
         samples.push(t.elapsed());
     }
     out(&format!(
-        "  team page:                       p50 {:>7.2} ms   p99 {:>7.2} ms   ({} pages)",
-        percentile(&mut samples.clone(), 0.5),
-        percentile(&mut samples, 0.99),
+        "  team page:                       {}   ({} pages)",
+        p50_p99(&samples),
         samples.len()
     ));
     Ok(())

@@ -5,7 +5,7 @@
 //! for the first view), the report as pages get it (from the cache), and an action's own figures
 //! (from the cached report, and read for the one action when none is cached). Prints p50/p99.
 
-use crate::bench_history::{out, percentile, scratch_db};
+use crate::bench_history::{out, p50_p99, scratch_db};
 use runway_core::config::Settings;
 use runway_core::state::Runway;
 use runway_domain::user::{Membership, User};
@@ -113,9 +113,8 @@ pub async fn run(settings: Settings, args: BenchImpact) -> anyhow::Result<()> {
         anyhow::ensure!(report.headline.requests > 0, "no requests in the period");
     }
     out(&format!(
-        "  report, computed (90 days):   p50 {:>8.2} ms   p99 {:>8.2} ms   ({} runs)",
-        percentile(&mut cold.clone(), 0.5),
-        percentile(&mut cold, 0.99),
+        "  report, computed (90 days):   {}   ({} runs)",
+        p50_p99(&cold),
         cold.len()
     ));
     rw.impact.clear();
@@ -126,9 +125,8 @@ pub async fn run(settings: Settings, args: BenchImpact) -> anyhow::Result<()> {
         served.push(t.elapsed());
     }
     out(&format!(
-        "  report, as pages get it:      p50 {:>8.2} ms   p99 {:>8.2} ms   ({} pages, the first computes)",
-        percentile(&mut served.clone(), 0.5),
-        percentile(&mut served, 0.99),
+        "  report, as pages get it:      {}   ({} pages, the first computes)",
+        p50_p99(&served),
         served.len()
     ));
     for (name, direct) in [
@@ -147,9 +145,8 @@ pub async fn run(settings: Settings, args: BenchImpact) -> anyhow::Result<()> {
             figures.push(t.elapsed());
         }
         out(&format!(
-            "  {name:<28} p50 {:>8.2} ms   p99 {:>8.2} ms   ({} pages)",
-            percentile(&mut figures.clone(), 0.5),
-            percentile(&mut figures, 0.99),
+            "  {name:<28} {}   ({} pages)",
+            p50_p99(&figures),
             figures.len()
         ));
     }

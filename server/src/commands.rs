@@ -18,6 +18,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Tickets {
             command: TicketsCommand::Analyze(args),
         } => return crate::tickets::analyze(*args),
+        // Checking catalogue files needs no settings either (a CI job runs it on a checkout).
+        Command::Catalog {
+            command: CatalogCommand::Check { dir },
+        } => return catalog_check(&dir),
         command @ (Command::Login(_)
         | Command::Actions(_)
         | Command::Request(_)

@@ -82,6 +82,17 @@ fn catalog_check_prints_every_problem_and_exits_1() {
 }
 
 #[test]
+fn catalog_check_needs_no_settings() {
+    // A setting that would stop `serve` does not concern a check of catalogue files.
+    let out = run(runway()
+        .env("RUNWAY_NOT_A_SETTING", "x")
+        .arg("catalog")
+        .arg("check")
+        .arg(demo_catalog()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
 fn catalog_check_of_a_missing_directory_exits_2() {
     let out = run(runway().args(["catalog", "check", "/nonexistent/catalogue"]));
     assert_eq!(out.status.code(), Some(2));
