@@ -224,6 +224,10 @@ pub struct ActionEffort {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PulseCell {
     pub round_id: i64,
+    /// The round is still open: nothing is shown until it closes (watching results change as
+    /// each person answers would give their answer away).
+    #[serde(default)]
+    pub open: bool,
     pub opens_at: String,
     /// The team, or `early adopters` / `other teams`.
     pub who: String,

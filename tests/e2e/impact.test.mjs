@@ -78,7 +78,7 @@ for (const backend of backends) {
     }
   });
 
-  test(`${backend}: a pulse shows a team's results only from five answers`, async () => {
+  test(`${backend}: a pulse shows a team's results only from five answers, once its round has closed`, async () => {
     const server = await startServer({ backend, catalogDir });
     const contexts = [];
     try {
@@ -123,13 +123,20 @@ for (const backend of backends) {
         const answered = (await row.locator('td').nth(1).textContent()).trim();
         assert.equal(answered, String(i + 1));
         if (i < 4) {
-          await row.getByText('Shown from 5 answers').waitFor();
+          await row.getByText(/from 5 answers/).waitFor();
           assert.equal(await row.locator('[data-col="mean"]').count(), 0, `hidden at ${i + 1} answers`);
           assert.match(await ada.getByTestId('pulse-chart').getAttribute('aria-label'), /payments: \d{4}-\d{2}-\d{2} hidden/);
         } else {
-          assert.equal(await row.locator('[data-col="mean"]').count(), 5, 'the aggregate at five answers');
+          // Five answers, but the round is still open: nothing shows until it closes.
+          await row.getByText('Shown once this round closes').waitFor();
+          assert.equal(await row.locator('[data-col="mean"]').count(), 0, 'hidden while the round is open');
+          await Promise.all([ada.waitForURL(/\/impact/), ada.getByRole('button', { name: 'Stop this pulse' }).click()]);
+          await waitForHydration(ada);
+          await paymentsRow().locator('[data-col="mean"]').first().waitFor();
+          const closed = paymentsRow();
+          assert.equal(await closed.locator('[data-col="mean"]').count(), 5, 'the aggregate once closed, at five answers');
           // Scores 3, 4, 5, 1, 2: the mean of every statement is 3.0.
-          for (const cell of await row.locator('[data-col="mean"]').allTextContents()) assert.equal(cell.trim(), '3.0');
+          for (const cell of await closed.locator('[data-col="mean"]').allTextContents()) assert.equal(cell.trim(), '3.0');
           // The trend chart (labelled axes, values on hover) carries it too.
           const chart = ada.getByTestId('pulse-chart');
           assert.match(await chart.getAttribute('aria-label'), /payments: \d{4}-\d{2}-\d{2} 3\.0/);

@@ -782,8 +782,22 @@ async fn pulse_results_show_only_from_five_answers(backend: Backend) {
                 "pooled figures hide it too: {cells:?}"
             );
             let (_, html) = app.get_text("/impact").await;
-            assert!(html.contains("Shown from 5 answers"), "{html}");
+            assert!(html.contains("from 5 answers"), "{html}");
         } else {
+            // Five answers, but the round is open: nothing shows yet (watching the results change
+            // answer by answer would give each answer away).
+            assert!(payments["means"].is_null(), "hidden while open: {payments}");
+            assert_eq!(payments["open"], true);
+            let (_, html) = app.get_text("/impact").await;
+            assert!(html.contains("Shown once this round closes"), "{html}");
+            // The round closes: its results show.
+            on_pool!(&app.runway.db, pool => sqlx::query("UPDATE pulse_rounds SET closes_at = $1 WHERE id = $2")
+                .bind(Utc::now() - Duration::seconds(1)).bind(round).execute(pool).await.map(|_| ())).unwrap();
+            app.runway.impact.clear();
+            let r = report(&app, 90).await;
+            let cells = r["pulses"][0]["cells"].as_array().unwrap().clone();
+            let payments = cells.iter().find(|c| c["who"] == "payments").unwrap();
+            assert_eq!(payments["open"], false);
             // The aggregate equals plain SQL over the tallies.
             for statement in 0..3 {
                 let sum = scalar(&app, &format!("SELECT CAST(SUM(score * answers) AS BIGINT) FROM pulse_tallies WHERE round_id = {round} AND team = 'payments' AND statement = {statement}")).await.unwrap();

@@ -449,7 +449,7 @@ fn Pulses(pulses: Vec<PulseResults>, days: u32, admin: bool, teams: Vec<String>)
     view! {
         <section aria-labelledby="pulses-heading" id="pulses">
             <h2 id="pulses-heading">"Team cognitive load"</h2>
-            <p class="muted">{format!("Anonymous pulse: statements rated 1 (strongly disagree) to 5 (strongly agree). A team's results show only when at least {PULSE_MIN_ANSWERS} of its members answered; early adopters and other teams pool only teams that are shown.")}</p>
+            <p class="muted">{format!("Anonymous pulse: statements rated 1 (strongly disagree) to 5 (strongly agree). A round's results show once it has closed, for teams where at least {PULSE_MIN_ANSWERS} members answered; early adopters and other teams pool only teams that are shown.")}</p>
             {pulses.is_empty().then(|| view! { <p class="muted">"No pulse yet."</p> })}
             {pulses.into_iter().map(|p| view! { <PulseTable p admin /> }).collect_view()}
             <p class="no-print">{csv_link("pulses", days, "Download pulse results (CSV)")}</p>
@@ -480,7 +480,14 @@ fn PulseTable(p: PulseResults, admin: bool) -> impl IntoView {
                                 <td>{c.opens_at.clone()}</td><th scope="row">{c.who.clone()}</th><td>{c.answered}</td>
                                 {match &c.means {
                                     Some(m) => m.iter().map(|v| view! { <td data-col="mean">{format!("{v:.1}")}</td> }).collect_view().into_any(),
-                                    None => view! { <td colspan=n.to_string() class="muted" data-col="hidden">{format!("Shown from {PULSE_MIN_ANSWERS} answers")}</td> }.into_any(),
+                                    None => {
+                                        let why = if c.open {
+                                            format!("Shown once this round closes (from {PULSE_MIN_ANSWERS} answers)")
+                                        } else {
+                                            format!("Shown from {PULSE_MIN_ANSWERS} answers")
+                                        };
+                                        view! { <td colspan=n.to_string() class="muted" data-col="hidden">{why}</td> }.into_any()
+                                    }
                                 }}
                             </tr>
                         }

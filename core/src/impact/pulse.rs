@@ -267,8 +267,9 @@ fn means(tally: &BTreeMap<i64, BTreeMap<i64, i64>>, statements: usize) -> Vec<f6
 
 type Tally = BTreeMap<i64, BTreeMap<i64, i64>>;
 
-/// Every pulse's results: per round, per team (shown only from [`PULSE_MIN_ANSWERS`] answers), then
-/// the early adopters and the other teams, each pooling only its teams that are shown.
+/// Every pulse's results: per round, per team (shown only once the round has closed, and from
+/// [`PULSE_MIN_ANSWERS`] answers), then the early adopters and the other teams, each pooling only
+/// its teams that are shown.
 pub async fn results(
     rw: &Runway,
     early: &BTreeSet<String>,
@@ -297,17 +298,22 @@ pub async fn results(
             .or_default() += n;
     }
     let rounds = sql::rounds(&rw.db).await?;
+    let now = chrono::Utc::now();
     let mut out = Vec::new();
     for p in pulses {
         let statements: Vec<String> = serde_json::from_str(&p.statements).unwrap_or_default();
         let pulse_teams = teams.remove(&p.id).unwrap_or_default();
         let mut cells = Vec::new();
         for r in rounds.iter().filter(|r| r.pulse_id == p.id) {
+            // A round's results show once it has closed (its time is up, or the pulse was
+            // stopped): while it is open, a reader comparing results before and after one more
+            // answer would learn that answer.
+            let open = r.closes_at > now && p.stopped_at.is_none();
             let mut pooled: [(u64, Tally); 2] = Default::default();
             for t in &pulse_teams {
                 let key = (r.id, t.clone());
                 let n = answered.get(&key).copied().unwrap_or(0);
-                let shown = n >= PULSE_MIN_ANSWERS;
+                let shown = !open && n >= PULSE_MIN_ANSWERS;
                 let tally = tallies.get(&key);
                 if shown {
                     if let Some(tally) = tally {
@@ -322,6 +328,7 @@ pub async fn results(
                 }
                 cells.push(PulseCell {
                     round_id: r.id,
+                    open,
                     opens_at: r.opens_at.date_naive().to_string(),
                     who: t.clone(),
                     answered: n,
@@ -336,10 +343,12 @@ pub async fn results(
                 let (n, tally) = &pooled[i];
                 cells.push(PulseCell {
                     round_id: r.id,
+                    open,
                     opens_at: r.opens_at.date_naive().to_string(),
                     who: who.to_string(),
                     answered: *n,
-                    means: (*n >= PULSE_MIN_ANSWERS).then(|| means(tally, statements.len())),
+                    means: (!open && *n >= PULSE_MIN_ANSWERS)
+                        .then(|| means(tally, statements.len())),
                 });
             }
         }
