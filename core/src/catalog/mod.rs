@@ -323,15 +323,17 @@ impl CatalogStore {
         for p in &catalog.problems {
             tracing::error!(file = %p.file, line = ?p.line, field = %p.field, "catalogue problem: {}", p.message);
         }
+        let actions = catalog.actions.len();
+        // Served first, then announced: whoever reads "catalogue loaded" gets the new catalogue.
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(catalog);
         tracing::info!(
-            actions = catalog.actions.len(),
+            actions,
             added = report.added.len(),
             changed = report.changed.len(),
             removed = report.removed.len(),
             problems = report.problems,
             "catalogue loaded"
         );
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(catalog);
         Ok(report)
     }
 }
