@@ -159,7 +159,12 @@ fn text_block(key: &str, s: &str, indent: &str) -> String {
     let body = s.strip_suffix('\n').unwrap_or(s);
     let literal_ok = s.contains('\n')
         && !body.ends_with('\n')
-        && !body.starts_with([' ', '\t'])
+        // YAML takes the block's indentation from its first non-empty line, so that line must
+        // not start with a blank of its own.
+        && !body
+            .split('\n')
+            .find(|l| !l.is_empty())
+            .is_some_and(|l| l.starts_with([' ', '\t']))
         && !s.contains('\r')
         && !body.lines().any(|l| l.ends_with([' ', '\t']));
     if !literal_ok {

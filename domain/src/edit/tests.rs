@@ -179,3 +179,19 @@ fn a_dry_run_shows_the_rendered_run_with_secrets_masked_and_variables_by_name() 
     .expect("valid");
     assert!(dry_run(&manual, &valid)[0].contains("payments team's inbox"));
 }
+
+#[test]
+fn a_description_whose_first_text_line_is_indented_reads_back_exactly() {
+    // Found by the round-trip property: YAML takes a literal block's indentation from its first
+    // non-empty line, so an indented first line after an empty one must be quoted instead.
+    for d in ["\n x", "\n\n  two\nthree", "\n\tx\n"] {
+        let doc = EditDoc {
+            title: "T".into(),
+            description: d.into(),
+            ..EditDoc::default()
+        };
+        let yaml = doc.apply(BASE, "description");
+        let back = EditDoc::from_yaml(&yaml).expect("reads");
+        assert_eq!(back.description, d, "{yaml}");
+    }
+}
