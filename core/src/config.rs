@@ -11,8 +11,10 @@ use figment::Figment;
 
 mod api;
 mod auth;
+mod channels;
 pub use api::{ApiSettings, MetricsSettings};
 pub use auth::{AuthSettings, GroupsSource};
+pub use channels::{EmailSettings, JiraSettings, SlackSettings};
 pub use runway_domain::secret::Secret;
 use runway_exec::script::ScriptSettings;
 use runway_exec::webhook::WebhookSettings;
@@ -77,6 +79,12 @@ pub struct Settings {
     pub api: ApiSettings,
     /// `[metrics]`: where Prometheus metrics are served, and to whom.
     pub metrics: MetricsSettings,
+    /// `[email]`: notification e-mail.
+    pub email: EmailSettings,
+    /// `[slack]`: the Slack app and direct messages.
+    pub slack: SlackSettings,
+    /// `[jira]`: the Jira trigger.
+    pub jira: JiraSettings,
 }
 
 /// What `runway tickets import` stores of a ticket's reporter. Names are personal data the
@@ -233,6 +241,9 @@ impl Default for Settings {
             discover: DiscoverSettings::default(),
             api: ApiSettings::default(),
             metrics: MetricsSettings::default(),
+            email: EmailSettings::default(),
+            slack: SlackSettings::default(),
+            jira: JiraSettings::default(),
         }
     }
 }
@@ -345,6 +356,9 @@ impl Settings {
         self.scripts.validate().map_err(ConfigError::Invalid)?;
         self.api.validate().map_err(ConfigError::Invalid)?;
         self.metrics.validate().map_err(ConfigError::Invalid)?;
+        self.email.validate().map_err(ConfigError::Invalid)?;
+        self.slack.validate().map_err(ConfigError::Invalid)?;
+        self.jira.validate().map_err(ConfigError::Invalid)?;
         // `secrets_key` is checked where the key is made (`crypto`), by start-up.
         if self.log.filter.parse::<LogFilterCheck>().is_err() {
             return Err(ConfigError::Invalid(format!(
@@ -411,6 +425,17 @@ impl Settings {
         }
         if !shown.webhooks.signing_secret.expose().is_empty() {
             shown.webhooks.signing_secret = Secret::new("[redacted]");
+        }
+        for secret in [
+            &mut shown.email.smtp_url,
+            &mut shown.slack.bot_token,
+            &mut shown.slack.signing_secret,
+            &mut shown.jira.api_token,
+            &mut shown.jira.webhook_secret,
+        ] {
+            if !secret.expose().is_empty() {
+                *secret = Secret::new("[redacted]");
+            }
         }
         if !shown.discover.reporter_salt.expose().is_empty() {
             shown.discover.reporter_salt = Secret::new("[redacted]");

@@ -19,6 +19,11 @@
 //! - [`data_dir`]: keeps Runway's data directory and files private (0700/0600), out of scripts' reach.
 //! - [`markdown`]: renders action descriptions to sanitised HTML.
 //! - [`tokens`]: API tokens (personal and service): made, listed, revoked, and checked at each use.
+//! - [`notify`]: notifications: the outbox's `notify` job, fan-out to people by their choices,
+//!   e-mail (`lettre`) and Slack direct messages, and the delivery record admins read.
+//! - [`slack`]: the Slack app: verifying Slack's calls, `/runway`, modals built from forms,
+//!   approvals from buttons; its Web API client.
+//! - [`jira`]: the Jira trigger: verified webhooks become requests; comments and transitions back.
 //! - [`state`]: the [`state::Runway`] handle that the web layer and commands share, and the
 //!   start-up checks that need more than the settings' data.
 //!
@@ -36,8 +41,11 @@ pub mod db;
 pub mod discover;
 pub mod editor;
 pub mod impact;
+pub mod jira;
 pub mod markdown;
+pub mod notify;
 pub mod queue;
 pub mod requests;
+pub mod slack;
 pub mod state;
 pub mod tokens;

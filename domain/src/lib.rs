@@ -11,6 +11,7 @@
 //! - [`spec`]: the action specification: inputs, executor, approval policy, rollout.
 //! - [`parse`]: reads one catalogue YAML file into an [`spec::ActionSpec`], reporting *every* problem
 //!   with its line and field path.
+//! - [`notify`]: notifications people can choose, per channel, and their defaults.
 //! - [`request`]: the request lifecycle states.
 //! - [`secret`]: a configured secret value that never shows in `Debug` output.
 //! - [`problem`]: one located problem in a catalogue file.
@@ -27,6 +28,7 @@ pub mod edit;
 pub mod form;
 pub mod ids;
 pub mod impact;
+pub mod notify;
 pub mod parse;
 pub mod problem;
 pub mod request;

@@ -9,8 +9,8 @@ use crate::duration::HumanDuration;
 use crate::ids::{ActionId, FieldName, TeamName};
 use crate::problem::Problem;
 use crate::spec::{
-    ActionSpec, ApprovalPolicy, Condition, FieldKind, FieldSpec, HttpMethod, Lifecycle,
-    LifecycleStatus, RunSpec, SelectOption, Visibility, WebhookPoll,
+    ActionSpec, ApprovalPolicy, Condition, FieldKind, FieldSpec, HttpMethod, JiraSource,
+    JiraTrigger, Lifecycle, LifecycleStatus, RunSpec, SelectOption, Visibility, WebhookPoll,
 };
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoaderOptions, Node};
@@ -47,7 +47,12 @@ const TOP_KEYS: &[&str] = &[
     "replaces",
     "estimate",
     "lifecycle",
+    "jira",
 ];
+
+/// The keys of the `jira` mapping, and of its `transitions`.
+const JIRA_KEYS: &[&str] = &["label", "project", "issue_type", "inputs", "transitions"];
+const JIRA_TRANSITION_KEYS: &[&str] = &["succeeded", "failed"];
 
 /// The keys of the `lifecycle` mapping.
 const LIFECYCLE_KEYS: &[&str] = &["status", "replacement", "note"];
@@ -392,6 +397,7 @@ impl Reader {
         let replaces = self.opt_text(map, "", "replaces");
         let estimate = self.opt_duration(map, "", "estimate");
         let lifecycle = self.lifecycle(map, id.as_ref());
+        let jira = self.jira(map, &inputs);
 
         Some(ActionSpec {
             id: id?,
@@ -412,7 +418,96 @@ impl Reader {
             replaces,
             estimate,
             lifecycle: lifecycle?,
+            jira: jira?,
         })
+    }
+
+    /// `jira: {label, project, issue_type, inputs, transitions}`; absent = no Jira trigger.
+    fn jira(
+        &mut self,
+        map: &MarkedMappingNode,
+        inputs: &[FieldSpec],
+    ) -> Option<Option<JiraTrigger>> {
+        let Some(node) = map.get_node("jira") else {
+            return Some(None);
+        };
+        let Some(m) = node.as_mapping() else {
+            self.push(
+                line_of(node),
+                "jira",
+                "expected a mapping with `label` or `project`, and `inputs`",
+            );
+            return None;
+        };
+        let before = self.problems.len();
+        self.check_keys(m, "jira", JIRA_KEYS);
+        let label = self.opt_text(m, "jira", "label");
+        let project = self.opt_text(m, "jira", "project");
+        let issue_type = self.opt_text(m, "jira", "issue_type");
+        if label.is_none() && project.is_none() {
+            self.push(
+                map_line(m),
+                "jira",
+                "needs a `label` or a `project`, so not every ticket becomes a request",
+            );
+        }
+        let mut sources = Vec::new();
+        match m.get_node("inputs") {
+            None => {}
+            Some(Node::Mapping(im)) => {
+                for (key, value) in im.iter() {
+                    let name = key.as_str();
+                    let path = format!("jira.inputs.{name}");
+                    let Some(field) = inputs.iter().find(|f| f.name.as_str() == name) else {
+                        self.push(scalar_line(key), &path, "is not one of the action's inputs");
+                        continue;
+                    };
+                    if matches!(field.kind, FieldKind::Secret { .. }) {
+                        self.push(
+                            scalar_line(key),
+                            &path,
+                            "is a secret: secrets are never taken from a ticket",
+                        );
+                        continue;
+                    }
+                    match value.as_scalar().and_then(|s| JiraSource::parse(s.as_str())) {
+                        Some(src) => sources.push((name.to_string(), src)),
+                        None => self.push(
+                            line_of(value),
+                            &path,
+                            "expected summary, description, labels, components, customfield_<id>, field:<id> or line:<key>",
+                        ),
+                    }
+                }
+            }
+            Some(other) => self.push(
+                line_of(other),
+                "jira.inputs",
+                "expected a mapping of input names to ticket fields",
+            ),
+        }
+        let (mut on_success, mut on_failure) = (None, None);
+        match m.get_node("transitions") {
+            None => {}
+            Some(Node::Mapping(tm)) => {
+                self.check_keys(tm, "jira.transitions", JIRA_TRANSITION_KEYS);
+                on_success = self.opt_text(tm, "jira.transitions", "succeeded");
+                on_failure = self.opt_text(tm, "jira.transitions", "failed");
+            }
+            Some(other) => self.push(
+                line_of(other),
+                "jira.transitions",
+                "expected `succeeded` and `failed` transition names",
+            ),
+        }
+        (self.problems.len() == before).then_some(Some(JiraTrigger {
+            label,
+            project,
+            issue_type,
+            inputs: sources,
+            on_success,
+            on_failure,
+        }))
     }
 
     /// `lifecycle: {status, replacement, note}`; absent = active. Whether the replacement exists is

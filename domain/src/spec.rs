@@ -46,6 +46,9 @@ pub struct ActionSpec {
     /// before it existed, which are active.
     #[serde(default, skip_serializing_if = "Lifecycle::is_active_plain")]
     pub lifecycle: Lifecycle,
+    /// `jira:`: the Jira tickets that become requests of this action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jira: Option<JiraTrigger>,
 }
 
 impl ActionSpec {
@@ -424,4 +427,77 @@ impl FieldKind {
 pub struct SelectOption {
     pub value: String,
     pub label: String,
+}
+
+/// `jira:`: which Jira tickets become requests of this action, how their fields fill its form, and
+/// where the ticket moves when the request ends. A ticket matches when it has every condition
+/// given (`label`, `project`, `issue_type`); at least a label or a project is required, so no
+/// action takes every ticket of a site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JiraTrigger {
+    /// A label the ticket carries (`runway:create-repo`), at creation or added later.
+    pub label: Option<String>,
+    /// The project key (`PLAT`).
+    pub project: Option<String>,
+    /// The issue type's name (`Task`, `Service Request`).
+    pub issue_type: Option<String>,
+    /// Input name to where its value comes from, in the order written.
+    pub inputs: Vec<(String, JiraSource)>,
+    /// The transition (by name) to take when the request succeeds.
+    pub on_success: Option<String>,
+    /// The transition (by name) to take when the request fails, is rejected, expires or is
+    /// cancelled.
+    pub on_failure: Option<String>,
+}
+
+/// Where an input's value comes from in a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JiraSource {
+    Summary,
+    Description,
+    /// The ticket's labels (every one, for a multi-select; the first, for one value), without the
+    /// trigger label.
+    Labels,
+    /// The components' names.
+    Components,
+    /// A field by id (`customfield_10010`, `priority`, `duedate`): its text, its `value` or
+    /// `name`, or each item's, for lists.
+    Field(String),
+    /// A `Key: value` line in the description (`Repository name: billing-api`); the key is matched
+    /// without regard to case.
+    Line(String),
+}
+
+impl JiraSource {
+    /// Reads the forms a `jira.inputs` value may take: `summary`, `description`, `labels`,
+    /// `components`, `customfield_10010`, `field:<id>`, `line:<key>`.
+    pub fn parse(s: &str) -> Option<JiraSource> {
+        let s = s.trim();
+        Some(match s {
+            "summary" => JiraSource::Summary,
+            "description" => JiraSource::Description,
+            "labels" => JiraSource::Labels,
+            "components" => JiraSource::Components,
+            _ => {
+                if let Some(key) = s.strip_prefix("line:") {
+                    let key = key.trim();
+                    if key.is_empty() {
+                        return None;
+                    }
+                    JiraSource::Line(key.to_string())
+                } else {
+                    let id = s.strip_prefix("field:").unwrap_or(s).trim();
+                    let ok = !id.is_empty()
+                        && id
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    if !ok || (!s.starts_with("field:") && !id.starts_with("customfield_")) {
+                        return None;
+                    }
+                    JiraSource::Field(id.to_string())
+                }
+            }
+        })
+    }
 }

@@ -114,6 +114,7 @@ async fn throughput(
                     needs_approval: false,
                     channel: Default::default(),
                     made_by: None,
+                    ticket: None,
                 })
                 .await?;
         }

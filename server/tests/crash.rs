@@ -132,6 +132,7 @@ async fn submit_requests(queue: &Queue, n: usize, sleep_ms: u64) -> Vec<i64> {
                 needs_approval: false,
                 channel: Default::default(),
                 made_by: None,
+                ticket: None,
             })
             .await
             .unwrap();

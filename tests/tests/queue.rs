@@ -51,6 +51,7 @@ fn request(job: NewJob, key: Option<&str>) -> NewRequest {
         needs_approval: false,
         channel: Default::default(),
         made_by: None,
+        ticket: None,
     }
 }
 

@@ -43,6 +43,15 @@ pub struct NewRequest {
     pub channel: runway_domain::request::Channel,
     /// The person accountable when the requester is a service account (the token's maker).
     pub made_by: Option<i64>,
+    /// The Jira ticket the request was made from, recorded with it (`request_tickets`).
+    pub ticket: Option<Ticket>,
+}
+
+/// A Jira ticket: its key (`PLAT-12`) and id (`10002`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub key: String,
+    pub id: String,
 }
 
 /// What a submit did.
@@ -339,6 +348,11 @@ pub async fn submit_with_payload(
             let pending_job = serde_json::to_string(j).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
             sqlx::query("UPDATE requests SET pending_job = $2 WHERE id = $1")
                 .bind(request_id).bind(&pending_job)
+                .execute(&mut *tx).await?;
+        }
+        if let Some(t) = &req.ticket {
+            sqlx::query("INSERT INTO request_tickets (request_id, issue_key, issue_id) VALUES ($1, $2, $3)")
+                .bind(request_id).bind(&t.key).bind(&t.id)
                 .execute(&mut *tx).await?;
         }
         let second = if req.needs_approval { "approval_requested" } else { "queued" };

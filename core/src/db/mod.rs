@@ -13,8 +13,10 @@ pub mod discover;
 pub mod history;
 pub mod impact;
 pub mod inbox;
+pub mod jira;
 pub mod jobs;
 pub mod metrics;
+pub mod notify;
 pub mod requests;
 #[cfg(feature = "bench")]
 pub mod seed;

@@ -77,3 +77,13 @@ pub async fn load(db: &Db, id: i64) -> Result<Option<User>, DbError> {
             .collect(),
     }))
 }
+
+/// The person (not a service account) with this e-mail address, compared without regard to case;
+/// the one who signed in last when several accounts share it.
+#[tracing::instrument(skip_all)]
+pub async fn by_email(db: &Db, email: &str) -> Result<Option<i64>, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM users WHERE LOWER(email) = LOWER($1) AND issuer <> 'runway:service'
+         ORDER BY last_login_at DESC, id DESC LIMIT 1"
+    ).bind(email.trim()).fetch_optional(pool).await)?)
+}

@@ -289,6 +289,14 @@ pub fn handlers(rw: &Runway) -> crate::queue::handler::Handlers {
     let shared = std::sync::Arc::new(ActionHandler::new(rw.clone()));
     h.register("script", SharedHandler(shared.clone()));
     h.register("webhook", SharedHandler(shared));
+    h.register(
+        crate::notify::JOB_KIND,
+        crate::notify::NotifyHandler::new(rw.clone()),
+    );
+    h.register(
+        crate::jira::COMMENT_JOB,
+        crate::jira::CommentHandler::new(rw),
+    );
     h
 }
 

@@ -60,11 +60,13 @@ pub async fn submit(
 }
 
 /// Where a submission comes from, and who answers for it when its requester is a service account.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Origin {
     pub channel: Channel,
     /// The person accountable (a service token's maker); they may not approve the request.
     pub made_by: Option<i64>,
+    /// The Jira ticket it was made from.
+    pub ticket: Option<crate::db::jobs::Ticket>,
 }
 
 impl Origin {
@@ -72,6 +74,7 @@ impl Origin {
         Self {
             channel: Channel::Portal,
             made_by: None,
+            ticket: None,
         }
     }
 }
@@ -158,6 +161,7 @@ pub async fn submit_via(
                 needs_approval: spec.approval_for(&valid.values) != ApprovalPolicy::None,
                 channel: origin.channel,
                 made_by: origin.made_by,
+                ticket: origin.ticket,
             },
             &payload_for,
         )

@@ -623,3 +623,53 @@ fn broken_lifecycles_report_exact_located_problems() {
         assert_eq!(got, expected, "for:\n{yaml}");
     }
 }
+
+const JIRA_HEAD: &str = "id: a\ntitle: A\nsummary: S\ncategory: C\nowner: platform\nrun:\n  kind: manual\ninputs:\n  - name: repo\n    label: Repo\n    type: string\n  - name: langs\n    label: Languages\n    type: multiselect\n    options: [go, rust]\n  - name: token\n    label: Token\n    type: secret\n";
+
+#[test]
+fn a_jira_section_reads_its_trigger_sources_and_transitions() {
+    let text = format!(
+        "{JIRA_HEAD}jira:\n  label: runway:a\n  project: PLAT\n  inputs:\n    repo: \"line: Repository name\"\n    langs: labels\n  transitions:\n    succeeded: Done\n    failed: Needs attention\n"
+    );
+    let spec = parse_action("a.yaml", &text).expect("valid");
+    let jira = spec.jira.expect("a trigger");
+    assert_eq!(jira.label.as_deref(), Some("runway:a"));
+    assert_eq!(jira.project.as_deref(), Some("PLAT"));
+    assert_eq!(
+        jira.inputs,
+        vec![
+            (
+                "repo".to_string(),
+                JiraSource::Line("Repository name".into())
+            ),
+            ("langs".to_string(), JiraSource::Labels),
+        ]
+    );
+    assert_eq!(jira.on_success.as_deref(), Some("Done"));
+    assert_eq!(jira.on_failure.as_deref(), Some("Needs attention"));
+    assert_eq!(
+        JiraSource::parse("customfield_10010"),
+        Some(JiraSource::Field("customfield_10010".into()))
+    );
+    assert_eq!(
+        JiraSource::parse("field:duedate"),
+        Some(JiraSource::Field("duedate".into()))
+    );
+    assert_eq!(JiraSource::parse("priority"), None);
+}
+
+#[test]
+fn a_jira_section_without_a_condition_or_with_unknown_or_secret_inputs_is_refused_at_its_path() {
+    let text = format!("{JIRA_HEAD}jira:\n  inputs:\n    nope: summary\n    token: summary\n    repo: reporter\n  colour: red\n");
+    let problems = parse_action("a.yaml", &text).expect_err("invalid");
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    for f in [
+        "jira",
+        "jira.inputs.nope",
+        "jira.inputs.token",
+        "jira.inputs.repo",
+        "jira.colour",
+    ] {
+        assert!(fields.contains(&f), "{f} missing from {problems:?}");
+    }
+}

@@ -156,6 +156,7 @@ pub async fn submit(
     let origin = requests::Origin {
         channel: Channel::Api,
         made_by: p.accountable,
+        ticket: None,
     };
     let made = requests::submit_via(rw, &p.user, &id, &raw, key, origin).await?;
     if made.created {

@@ -1,0 +1,32 @@
+//! SQL for the Jira trigger: webhook deliveries seen, and the requests tickets made.
+
+use super::{Db, DbError};
+use crate::on_pool;
+use chrono::Utc;
+
+/// True when a webhook delivery with this identifier was handled already.
+#[tracing::instrument(skip_all)]
+pub async fn seen(db: &Db, identifier: &str) -> Result<bool, DbError> {
+    let found: Option<String> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT identifier FROM jira_webhooks WHERE identifier = $1"
+    ).bind(identifier).fetch_optional(pool).await)?;
+    Ok(found.is_some())
+}
+
+/// Remembers a handled delivery.
+#[tracing::instrument(skip_all)]
+pub async fn remember(db: &Db, identifier: &str) -> Result<(), DbError> {
+    on_pool!(db, pool => sqlx::query(
+        "INSERT INTO jira_webhooks (identifier, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    ).bind(identifier).bind(Utc::now()).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The request a ticket already made for an action, if any.
+#[tracing::instrument(skip_all)]
+pub async fn request_of(db: &Db, issue_id: &str, action_id: &str) -> Result<Option<i64>, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT t.request_id FROM request_tickets t JOIN requests r ON r.id = t.request_id
+         WHERE t.issue_id = $1 AND r.action_id = $2 ORDER BY t.request_id DESC LIMIT 1"
+    ).bind(issue_id).bind(action_id).fetch_optional(pool).await)?)
+}

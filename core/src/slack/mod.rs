@@ -1,0 +1,3 @@
+//! The Slack app: Slack's Web API client ([`api`]).
+
+pub mod api;
