@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod editor;
 pub mod impact;
+pub mod notifications;
 pub mod tokens;
 
 #[cfg(feature = "ssr")]

@@ -99,6 +99,7 @@ fn SignedInNav(user: User) -> impl IntoView {
         <div class="user-area">
             <span class="user-name" data-testid="user-name">{user.name}</span>
             <span class="user-teams muted" data-testid="user-teams">{format!("{role} · {teams}")}</span>
+            <A href="/settings/notifications">"Notifications"</A>
             <A href="/settings/tokens">"API tokens"</A>
             // A real form: signing out works without JavaScript, and the POST is CSRF-checked.
             <form method="post" action="/auth/logout" class="sign-out">

@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/impact") view=pages::impact::ImpactPage ssr=SsrMode::Async />
                     <Route path=path!("/pulse") view=pages::pulse::PulsePage ssr=SsrMode::Async />
                     <Route path=path!("/settings/tokens") view=pages::tokens::TokensPageView ssr=SsrMode::Async />
+                    <Route path=path!("/settings/notifications") view=pages::notifications::NotificationsPageView ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=pages::signin::SignInPage ssr=SsrMode::Async />
                 </Routes>
             </main>

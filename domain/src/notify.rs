@@ -166,3 +166,38 @@ mod tests {
         assert!(p.is_on(Notification::ApprovalNeeded, NotifyChannel::Email));
     }
 }
+
+/// The notifications settings page: the person's choices, and for admins how delivery goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationsPage {
+    pub preferences: Preferences,
+    /// Admins only.
+    pub deliveries: Option<DeliveryReport>,
+}
+
+/// How notification delivery goes, for admins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryReport {
+    pub sent: i64,
+    pub pending: i64,
+    pub failed: i64,
+    /// The newest deliveries that failed for good or are being retried after a failure.
+    pub problems: Vec<DeliveryProblem>,
+}
+
+/// One delivery that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryProblem {
+    pub request_id: i64,
+    /// What it was about, in words.
+    pub about: String,
+    /// `E-mail`, `Slack` or `Jira`.
+    pub channel: String,
+    /// The person it was for (none for a Jira ticket).
+    pub recipient: Option<String>,
+    /// True when it will not be tried again.
+    pub given_up: bool,
+    pub attempts: i64,
+    pub error: String,
+    pub created_at: String,
+}

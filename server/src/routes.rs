@@ -46,7 +46,7 @@ pub fn leptos_options(runway: &Runway) -> LeptosOptions {
 /// Routes served by plain axum handlers; everything else is a Leptos page or a server function.
 /// Keep in step with [`router`]: the authorization matrix test requests every route listed by
 /// [`route_inventory`] and fails on one without an expectation.
-pub const PLAIN_ROUTES: [(&str, &str); 40] = [
+pub const PLAIN_ROUTES: [(&str, &str); 41] = [
     ("GET", "/admin/audit.csv"),
     ("GET", "/requests/{id}/log.txt"),
     ("POST", "/requests/{id}/retry"),
@@ -86,6 +86,7 @@ pub const PLAIN_ROUTES: [(&str, &str); 40] = [
     ("POST", "/settings/tokens"),
     ("POST", "/settings/tokens/service"),
     ("POST", "/settings/tokens/{id}/revoke"),
+    ("POST", "/settings/notifications"),
     ("GET", "/metrics"),
 ];
 
@@ -110,6 +111,9 @@ pub fn route_inventory() -> Vec<(String, String)> {
         .collect();
     for route in page_routes() {
         all.push(("GET".to_string(), route.path().to_string()));
+    }
+    for (m, p) in crate::hooks::HOOK_ROUTES {
+        all.push((m.to_string(), p.to_string()));
     }
     for (m, p) in crate::api::API_ROUTES {
         all.push((m.to_string(), p.to_string()));
@@ -230,6 +234,7 @@ pub fn router(
             "/settings/tokens/{id}/revoke",
             post(crate::tokens::revoke),
         )
+        .route("/settings/notifications", post(crate::notifications::save))
         .route("/admin/audit.csv", get(crate::audit::export_csv))
         .route("/requests/{id}/events", get(crate::live::stream))
         .route("/requests/{id}/take", post(requests::take))
@@ -281,6 +286,9 @@ pub fn router(
         // The public API authenticates with bearer tokens only: outside the session, sign-in and
         // CSRF layers (a cookie means nothing there), inside the host, size and header checks.
         .merge(crate::api::router(state.clone()))
+        // Slack and Jira sign their calls: verified by signature, outside the session and CSRF
+        // layers like the API.
+        .merge(crate::hooks::router(state.clone()))
         // Prometheus presents `metrics.token`, not a session.
         .merge(
             Router::new()

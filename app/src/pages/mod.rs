@@ -14,6 +14,7 @@ pub mod impact;
 pub mod inbox;
 pub mod lifecycle;
 pub mod not_found;
+pub mod notifications;
 pub mod pulse;
 pub mod request;
 pub mod signin;

@@ -48,3 +48,54 @@ pub async fn save(
     }
     sql::set_preferences(&rw.db, user.id, &rows).await
 }
+
+/// The settings page: the person's choices, and for admins the delivery report.
+pub async fn settings_page(
+    rw: &Runway,
+    user: &User,
+) -> Result<runway_domain::notify::NotificationsPage, DbError> {
+    use runway_domain::notify::{DeliveryProblem, DeliveryReport, NotificationsPage};
+    let preferences = page(rw, user).await?;
+    let deliveries = if user.is_admin {
+        let (sent, pending, failed) = sql::counts(&rw.db).await?;
+        let problems = sql::problems(&rw.db)
+            .await?
+            .into_iter()
+            .map(|p| DeliveryProblem {
+                request_id: p.request_id,
+                about: Notification::parse(&p.notification)
+                    .map(|n| n.label().to_string())
+                    .unwrap_or_else(|| match p.notification.as_str() {
+                        "jira_created" => "Comment: the request was made".to_string(),
+                        "jira_finished" => "Comment: the request ended".to_string(),
+                        "jira_transition" => "Ticket transition".to_string(),
+                        "approval_closed" => "Approval message: decided".to_string(),
+                        other => other.to_string(),
+                    }),
+                channel: match p.channel.as_str() {
+                    "email" => "E-mail",
+                    "slack" => "Slack",
+                    _ => "Jira",
+                }
+                .to_string(),
+                recipient: p.recipient,
+                given_up: p.status == "failed",
+                attempts: p.attempts,
+                error: p.last_error.unwrap_or_default(),
+                created_at: p.created_at.to_rfc3339(),
+            })
+            .collect();
+        Some(DeliveryReport {
+            sent,
+            pending,
+            failed,
+            problems,
+        })
+    } else {
+        None
+    };
+    Ok(NotificationsPage {
+        preferences,
+        deliveries,
+    })
+}
