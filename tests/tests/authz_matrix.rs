@@ -563,6 +563,51 @@ const MATRIX: &[(&str, &str, &str, &str, [u16; 5])] = &[
         "",
         [401, 404, 404, 404, 404],
     ),
+    // Notification choices: everyone's own; the delivery report inside the page is for admins.
+    (
+        "GET",
+        "/settings/notifications",
+        "/settings/notifications",
+        "",
+        [303, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/api/notifications/page",
+        "/api/notifications/page",
+        "",
+        [401, 200, 200, 200, 200],
+    ),
+    (
+        "POST",
+        "/settings/notifications",
+        "/settings/notifications",
+        "on=finished%3Aemail",
+        [401, 303, 303, 303, 303],
+    ),
+    // Slack and Jira sign their calls; neither is set up here, so there is no endpoint, and a
+    // session cookie changes nothing (channels::* test the signatures).
+    (
+        "POST",
+        "/hooks/jira",
+        "/hooks/jira",
+        "{}",
+        [404, 404, 404, 404, 404],
+    ),
+    (
+        "POST",
+        "/hooks/slack/commands",
+        "/hooks/slack/commands",
+        "text=",
+        [404, 404, 404, 404, 404],
+    ),
+    (
+        "POST",
+        "/hooks/slack/interactions",
+        "/hooks/slack/interactions",
+        "payload=%7B%7D",
+        [404, 404, 404, 404, 404],
+    ),
     // Prometheus presents metrics.token; none is configured here, so there is no endpoint.
     ("GET", "/metrics", "/metrics", "", [404, 404, 404, 404, 404]),
     // The public API takes bearer tokens only: a session cookie is no credential there (see

@@ -17,6 +17,7 @@ mod audit;
 mod auth;
 mod authz_matrix;
 mod catalog;
+mod channels;
 mod discover;
 mod edge;
 mod editor;

@@ -182,8 +182,9 @@ impl NotifyHandler {
         let mut out = Vec::new();
         for (n, ids) in people {
             for id in ids {
-                // Nobody is told what they did themselves (cancelling their own request).
-                if ev.actor_id == Some(id) {
+                // Nobody is told what they did themselves (cancelling their own request), except
+                // that the request they made is queued: that is its receipt.
+                if ev.actor_id == Some(id) && n != Notification::Queued {
                     continue;
                 }
                 let choices = preferences::of_user(&rw.db, id).await?;

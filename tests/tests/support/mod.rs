@@ -4,6 +4,7 @@
 //! server named by `RUNWAY_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and
 //! dropped again when the test's [`TestApp`] is dropped.
 
+pub mod fakes;
 pub mod oidc;
 
 use runway_core::config::Settings;
