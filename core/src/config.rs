@@ -510,6 +510,9 @@ impl fmt::Debug for Settings {
             .field("discover", &self.discover)
             .field("api", &self.api)
             .field("metrics", &self.metrics)
+            .field("email", &self.email)
+            .field("slack", &self.slack)
+            .field("jira", &self.jira)
             .finish()
     }
 }

@@ -148,6 +148,7 @@ for (const backend of backends) {
       await Promise.all([posted(dana, '/settings/tokens'), dana.getByRole('button', { name: 'Create token' }).click()]);
       found.push(...(await audit(dana, 'API token created (shown once)')));
       await visit(dana, server.url, '/settings/tokens', 'API tokens (one)', found);
+      await visit(dana, server.url, '/settings/notifications', 'notifications (choices)', found);
       await dana.goto(server.url + '/api/v1/docs');
       found.push(...(await audit(dana, 'API reference')));
       await visit(dana, server.url, '/actions/no-such-action', 'unknown action', found, 404);
@@ -173,6 +174,7 @@ for (const backend of backends) {
       await visit(ada, server.url, '/admin/audit', 'admin: audit log', found);
       await visit(ada, server.url, '/impact', 'admin: impact', found);
       await visit(ada, server.url, '/settings/tokens', "admin: API tokens (everyone's)", found);
+      await visit(ada, server.url, '/settings/notifications', 'admin: notifications (delivery report)', found);
       // The catalogue editor (Form and YAML tabs, a problem showing) and an action's history.
       await visit(ada, server.url, '/catalog/new?kind=manual', 'editor: new action (Form tab)', found);
       await ada.getByLabel('Id', { exact: true }).fill('Not An Id');

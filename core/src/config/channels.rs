@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EmailSettings {
-    /// The SMTP server as a URL: `smtp://host:25` (plain, local relays), `smtp://user:pass@host:587`
-    /// (STARTTLS required) or `smtps://user:pass@host:465` (TLS). Empty: no e-mail is sent.
+    /// The SMTP server as a URL: `smtp://host:25` (plain, local relays only),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465` (TLS).
+    /// Empty: no e-mail is sent.
     pub smtp_url: Secret,
     /// The sender, e.g. `Runway <runway@example.com>`.
     pub from: String,
@@ -29,6 +30,14 @@ impl EmailSettings {
                 "email.smtp_url (RUNWAY_EMAIL__SMTP_URL): expected an smtp:// or smtps:// URL"
                     .into(),
             );
+        }
+        let plain = url.starts_with("smtp://")
+            && !(url.contains("tls=required") || url.contains("tls=opportunistic"));
+        if plain && url.split('?').next().is_some_and(|u| u.contains('@')) {
+            return Err("email.smtp_url (RUNWAY_EMAIL__SMTP_URL): credentials would travel over plain SMTP; add `?tls=required` (STARTTLS) or use `smtps://`".into());
+        }
+        if lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).is_err() {
+            return Err("email.smtp_url (RUNWAY_EMAIL__SMTP_URL): not an SMTP URL lettre understands, such as `smtps://user:pass@smtp.example.com:465`".into());
         }
         if self.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(format!(

@@ -376,3 +376,74 @@ fn the_client_address_comes_from_forwarded_for_only_behind_a_trusted_proxy() {
     )
     .is_err());
 }
+
+#[test]
+fn channel_settings_are_checked_and_their_secrets_never_printed() {
+    let bad = |pairs: &[(&str, &str)], key: &str| {
+        let e = Settings::load(None, env(pairs))
+            .expect_err("refused")
+            .to_string();
+        assert!(e.contains(key), "{e}");
+    };
+    bad(
+        &[("RUNWAY_EMAIL__SMTP_URL", "http://mail")],
+        "email.smtp_url",
+    );
+    bad(
+        &[
+            ("RUNWAY_EMAIL__SMTP_URL", "smtp://u:p@mail:587"),
+            ("RUNWAY_EMAIL__FROM", "r@x.org"),
+        ],
+        "plain SMTP",
+    );
+    bad(
+        &[
+            ("RUNWAY_EMAIL__SMTP_URL", "smtp://localhost:25"),
+            ("RUNWAY_EMAIL__FROM", "not an address"),
+        ],
+        "email.from",
+    );
+    bad(
+        &[("RUNWAY_SLACK__BOT_TOKEN", "xoxb-1")],
+        "slack.signing_secret",
+    );
+    bad(
+        &[("RUNWAY_JIRA__BASE_URL", "https://acme.atlassian.net")],
+        "jira.webhook_secret",
+    );
+    bad(
+        &[
+            ("RUNWAY_JIRA__BASE_URL", "https://acme.atlassian.net"),
+            ("RUNWAY_JIRA__WEBHOOK_SECRET", "w"),
+        ],
+        "jira.api_token",
+    );
+    let s = Settings::load(
+        None,
+        env(&[
+            (
+                "RUNWAY_EMAIL__SMTP_URL",
+                "smtps://runway:mailpass@mail.example.com:465",
+            ),
+            ("RUNWAY_EMAIL__FROM", "Runway <runway@example.com>"),
+            ("RUNWAY_SLACK__BOT_TOKEN", "xoxb-slacktoken"),
+            ("RUNWAY_SLACK__SIGNING_SECRET", "slacksigning"),
+            ("RUNWAY_JIRA__BASE_URL", "https://acme.atlassian.net"),
+            ("RUNWAY_JIRA__API_TOKEN", "jiratoken"),
+            ("RUNWAY_JIRA__WEBHOOK_SECRET", "jirahook"),
+        ]),
+    )
+    .expect("valid");
+    assert!(s.email.enabled() && s.slack.enabled() && s.jira.enabled());
+    let shown = s.to_redacted_toml();
+    for secret in [
+        "mailpass",
+        "xoxb-slacktoken",
+        "slacksigning",
+        "jiratoken",
+        "jirahook",
+    ] {
+        assert!(!shown.contains(secret), "{secret} printed");
+        assert!(!format!("{s:?}").contains(secret), "{secret} in Debug");
+    }
+}
