@@ -1,17 +1,18 @@
 -- Notifications and the channels beyond the portal (issue #16): the outbox, deliveries, each
 -- person's choices, and the Jira tickets requests came from.
 
--- The outbox. Every request event a person may want to hear about puts a `notify` job on the queue
--- in the transaction that writes the event, whichever code path wrote it, so an event is never
--- committed without its job and a crash between the two cannot lose one. The job's handler
--- (core::notify) works out who hears about it and delivers.
+-- The outbox. Every request event a person may want to hear about is also written here, by a
+-- trigger, in the transaction that writes the event, whichever code path wrote it: an event is never
+-- committed without its outbox row, and a crash between the two cannot lose one. Workers that run
+-- notifications move the rows into `notify` jobs (db::notify::relay); the jobs' handler
+-- (core::notify) works out who hears about each event and delivers.
+CREATE TABLE notification_outbox (
+    id       BIGSERIAL PRIMARY KEY,
+    event_id BIGINT NOT NULL
+);
 CREATE FUNCTION request_events_outbox() RETURNS trigger AS $$
-DECLARE
-    now_ms BIGINT := (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT;
 BEGIN
-    INSERT INTO jobs (kind, payload, state, run_at, max_attempts, timeout_ms, enqueued_at)
-    VALUES ('notify', json_build_object('event_id', NEW.id)::TEXT, 'queued', now_ms, 8, 120000, now_ms);
-    PERFORM pg_notify('runway_jobs', '');
+    INSERT INTO notification_outbox (event_id) VALUES (NEW.id);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;

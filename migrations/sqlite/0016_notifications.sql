@@ -1,17 +1,19 @@
 -- Notifications and the channels beyond the portal (issue #16): the outbox, deliveries, each
 -- person's choices, and the Jira tickets requests came from.
 
--- The outbox. Every request event a person may want to hear about puts a `notify` job on the queue
--- in the transaction that writes the event, whichever code path wrote it, so an event is never
--- committed without its job and a crash between the two cannot lose one. The job's handler
--- (core::notify) works out who hears about it and delivers.
+-- The outbox. Every request event a person may want to hear about is also written here, by a
+-- trigger, in the transaction that writes the event, whichever code path wrote it: an event is never
+-- committed without its outbox row, and a crash between the two cannot lose one. Workers that run
+-- notifications move the rows into `notify` jobs (db::notify::relay); the jobs' handler
+-- (core::notify) works out who hears about each event and delivers.
+CREATE TABLE notification_outbox (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id INTEGER NOT NULL
+);
 CREATE TRIGGER request_events_outbox AFTER INSERT ON request_events
 WHEN NEW.kind IN ('queued', 'approval_requested', 'approved', 'rejected', 'expired', 'succeeded', 'failed', 'cancelled')
 BEGIN
-    INSERT INTO jobs (kind, payload, state, run_at, max_attempts, timeout_ms, enqueued_at)
-    VALUES ('notify', json_object('event_id', NEW.id), 'queued',
-            CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER), 8, 120000,
-            CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+    INSERT INTO notification_outbox (event_id) VALUES (NEW.id);
 END;
 
 -- One message to one person on one channel about one event. The unique key makes the fan-out

@@ -209,3 +209,72 @@ pub async fn ticket_of(db: &Db, request_id: i64) -> Result<Option<(String, Strin
         "SELECT issue_key, issue_id FROM request_tickets WHERE request_id = $1"
     ).bind(request_id).fetch_optional(pool).await)?)
 }
+
+/// The `notify` job an outbox row becomes: retried up to 8 times, 2 minutes per attempt.
+const NOTIFY_MAX_ATTEMPTS: i64 = 8;
+const NOTIFY_TIMEOUT_MS: i64 = 120_000;
+
+/// Moves up to `limit` outbox rows, oldest first, into `notify` jobs, in one transaction; returns
+/// how many moved. Concurrent relays on Postgres skip each other's rows; SQLite has one writer.
+#[tracing::instrument(skip_all)]
+pub async fn relay(db: &Db, now_ms: i64, limit: i64) -> Result<u64, DbError> {
+    match db {
+        Db::Postgres(pool) => {
+            let moved = sqlx::query(
+                "WITH moved AS (
+                     DELETE FROM notification_outbox WHERE id IN (
+                         SELECT id FROM notification_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                     RETURNING id, event_id)
+                 INSERT INTO jobs (kind, payload, state, run_at, max_attempts, timeout_ms, enqueued_at)
+                 SELECT 'notify', json_build_object('event_id', event_id)::TEXT, 'queued', $2, $3, $4, $2
+                 FROM moved ORDER BY id",
+            )
+            .bind(limit)
+            .bind(now_ms)
+            .bind(NOTIFY_MAX_ATTEMPTS)
+            .bind(NOTIFY_TIMEOUT_MS)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(moved)
+        }
+        Db::Sqlite(pool) => {
+            let mut tx = pool.begin_with(db.begin_write()).await?;
+            let last: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(id) FROM (SELECT id FROM notification_outbox ORDER BY id LIMIT $1)",
+            )
+            .bind(limit)
+            .fetch_one(&mut *tx)
+            .await?;
+            let Some(last) = last else {
+                return Ok(0);
+            };
+            let moved = sqlx::query(
+                "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, timeout_ms, enqueued_at)
+                 SELECT 'notify', json_object('event_id', event_id), 'queued', $2, $3, $4, $2
+                 FROM notification_outbox WHERE id <= $1 ORDER BY id",
+            )
+            .bind(last)
+            .bind(now_ms)
+            .bind(NOTIFY_MAX_ATTEMPTS)
+            .bind(NOTIFY_TIMEOUT_MS)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("DELETE FROM notification_outbox WHERE id <= $1")
+                .bind(last)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(moved)
+        }
+    }
+}
+
+/// Rows waiting in the outbox (not yet moved into jobs).
+#[tracing::instrument(skip_all)]
+pub async fn outbox_len(db: &Db) -> Result<i64, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM notification_outbox"
+    ).fetch_one(pool).await)?)
+}

@@ -1,12 +1,13 @@
 //! Notifications: telling people what happened to requests, by e-mail and Slack direct message,
 //! and telling a Jira ticket what happened to the request made from it.
 //!
-//! The outbox is the `request_events` table itself: a trigger (migration `0016_notifications`) puts
-//! a `notify` job on the queue in the transaction that writes each event worth telling, so every
-//! path that writes one (submit, claim, completion, approvals, cancel, expiry, retry) is covered,
-//! and an event never exists without its job. [`NotifyHandler`] runs that job:
+//! The outbox: a trigger (migration `0016_notifications`) writes a `notification_outbox` row in the
+//! transaction that writes each request event worth telling, so every path that writes one
+//! (submit, claim, completion, approvals, cancel, expiry, retry) is covered, and an event never
+//! exists without its outbox row. Workers move the rows into `notify` jobs
+//! (`db::notify::relay`), and [`NotifyHandler`] runs each:
 //!
-//! 1. **Fan-out**: who hears about the event ([`plan`]), on which channels (their choices, the
+//! 1. **Fan-out**: who hears about the event (`plan`), on which channels (their choices, the
 //!    channels set up here), recorded as `notification_deliveries` rows, unique per event,
 //!    notification, person and channel, so a retried or rescued job records nothing twice.
 //! 2. **Delivery**: every row of the event not yet sent is sent and marked sent. A failed send is

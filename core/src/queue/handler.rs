@@ -33,9 +33,12 @@ pub trait Handler: Send + Sync + 'static {
     }
 }
 
-/// Handlers by job kind.
+/// Handlers by job kind, and whether the worker also moves the notification outbox into jobs.
 #[derive(Clone, Default)]
-pub struct Handlers(HashMap<String, Arc<dyn Handler>>);
+pub struct Handlers {
+    by_kind: HashMap<String, Arc<dyn Handler>>,
+    outbox: bool,
+}
 
 impl Handlers {
     /// The built-in handlers: `noop` and `canary` with the `bench` feature (tests and benchmarks),
@@ -53,11 +56,24 @@ impl Handlers {
     }
 
     pub fn register(&mut self, kind: &str, handler: impl Handler) {
-        self.0.insert(kind.to_string(), Arc::new(handler));
+        self.by_kind.insert(kind.to_string(), Arc::new(handler));
     }
 
     pub fn get(&self, kind: &str) -> Option<Arc<dyn Handler>> {
-        self.0.get(kind).cloned()
+        self.by_kind.get(kind).cloned()
+    }
+
+    /// Registers `handler` for the jobs the notification outbox becomes: a worker with it moves
+    /// outbox rows into those jobs every poll interval (`db::notify::relay`). Workers without it
+    /// (tests of the queue itself, with their own handlers) leave the outbox alone.
+    pub fn register_outbox(&mut self, kind: &str, handler: impl Handler) {
+        self.register(kind, handler);
+        self.outbox = true;
+    }
+
+    /// True when this worker relays the notification outbox.
+    pub fn relays_outbox(&self) -> bool {
+        self.outbox
     }
 }
 

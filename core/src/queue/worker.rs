@@ -146,6 +146,9 @@ impl Worker {
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "rescue failed"),
                 }
+                if self.handlers.relays_outbox() {
+                    relay_outbox(&db).await;
+                }
             }
             // Register interest before claiming, so a wake-up between claim and wait is not lost.
             let notified = wake.notified();
@@ -546,6 +549,22 @@ async fn heartbeat_loop(
                 }
             }
             Err(e) => tracing::error!(error = %e, "heartbeat failed"),
+        }
+    }
+}
+
+/// Moves the notification outbox into `notify` jobs, a batch at a time, until it is empty. A
+/// failure is logged; the rows stay for the next poll.
+async fn relay_outbox(db: &crate::db::Db) {
+    const BATCH: i64 = 500;
+    loop {
+        match crate::db::notify::relay(db, now_ms(), BATCH).await {
+            Ok(n) if n as i64 == BATCH => continue,
+            Ok(_) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot move the notification outbox into jobs");
+                return;
+            }
         }
     }
 }

@@ -289,7 +289,7 @@ pub fn handlers(rw: &Runway) -> crate::queue::handler::Handlers {
     let shared = std::sync::Arc::new(ActionHandler::new(rw.clone()));
     h.register("script", SharedHandler(shared.clone()));
     h.register("webhook", SharedHandler(shared));
-    h.register(
+    h.register_outbox(
         crate::notify::JOB_KIND,
         crate::notify::NotifyHandler::new(rw.clone()),
     );
