@@ -39,6 +39,9 @@ pub struct ImpactReport {
     pub adoption_weeks: Vec<AdoptionWeek>,
     pub adoption: Vec<ActionAdoption>,
     pub team_shares: Vec<TeamShare>,
+    /// Where the period's requests came from: the portal, the API, Slack, Jira.
+    #[serde(default)]
+    pub channels: Vec<ChannelCount>,
     pub effort: Vec<ActionEffort>,
     pub pulses: Vec<PulseResults>,
     /// Teams named in any action's limited rollout (`visible_to`), now or in an earlier version.
@@ -191,6 +194,16 @@ pub struct TeamShare {
     pub runway: u64,
     pub tickets: u64,
     /// runway / (runway + tickets), in percent.
+    pub share: Option<f64>,
+}
+
+/// Requests of the period made through one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelCount {
+    /// `portal`, `api`, `slack` or `jira`.
+    pub channel: String,
+    pub requests: u64,
+    /// Of all the period's requests, in percent.
     pub share: Option<f64>,
 }
 

@@ -254,7 +254,9 @@ pub async fn export_csv(
 }
 
 /// The report's tables, as `/impact.csv?table=` names them.
-pub const TABLES: [&str; 6] = ["actions", "adoption", "weeks", "shares", "effort", "pulses"];
+pub const TABLES: [&str; 7] = [
+    "actions", "adoption", "weeks", "shares", "channels", "effort", "pulses",
+];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
@@ -396,6 +398,14 @@ pub fn csv(report: &ImpactReport, table: &str) -> String {
                     s.tickets.to_string(),
                     f1(s.share),
                 ]);
+            }
+        }
+        "channels" => {
+            row(["channel", "requests", "share_pct"]
+                .map(String::from)
+                .to_vec());
+            for c in &report.channels {
+                row(vec![c.channel.clone(), c.requests.to_string(), f1(c.share)]);
             }
         }
         "effort" => {

@@ -1087,6 +1087,31 @@ async fn a_labelled_ticket_becomes_a_request_gets_its_link_and_moves_on_when_it_
         .unwrap();
     assert_eq!(answer["outcome"], "ignored");
     settle(&c.app).await;
+
+    // Impact counts where requests came from.
+    let mut admin = c.app;
+    admin.new_browser();
+    admin.sign_in("ada").await;
+    let report: Value = admin
+        .get("/impact.json?days=30")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let jira = report["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ch| ch["channel"] == "jira")
+        .cloned()
+        .unwrap();
+    assert_eq!(jira["requests"], 2, "{report}");
+    let (status, csv) = admin.get_text("/impact.csv?table=channels&days=30").await;
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with("channel,requests,share_pct\n") && csv.contains("jira,2,"),
+        "{csv}"
+    );
 }
 
 async fn an_invalid_ticket_or_unknown_reporter_gets_a_comment_saying_what_to_do(backend: Backend) {
@@ -1121,9 +1146,37 @@ async fn an_invalid_ticket_or_unknown_reporter_gets_a_comment_saying_what_to_do(
         .await
         .unwrap();
     assert_eq!(answer["outcome"], "commented");
+    // Someone else labelling dana's ticket does not make a request in her name.
+    let mut other = ticket(
+        "jira:issue_updated",
+        "PLAT-22",
+        "10022",
+        &["runway:greet"],
+        "Name: ana",
+        "red",
+        "dana@example.com",
+    );
+    other["user"] = json!({"accountId": "557058:mallory", "displayName": "Mallory"});
+    other["changelog"] =
+        json!({"items": [{"field": "labels", "fromString": "", "toString": "runway:greet"}]});
+    let answer: Value = jira_post(&c.app, &other, "wh-22", JIRA_SECRET)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["outcome"], "commented");
     assert_eq!(request_count(&c.app, "greet").await, 0);
     settle(&c.app).await;
     let comments = c.jira.comments();
+    let impersonation = comments
+        .iter()
+        .find(|(k, _)| k == "PLAT-22")
+        .map(|(_, d)| comment_text(d))
+        .expect("comment");
+    assert!(
+        impersonation.contains("only when the ticket's reporter"),
+        "{impersonation}"
+    );
     let missing = comments
         .iter()
         .find(|(k, _)| k == "PLAT-20")

@@ -295,6 +295,23 @@ fn Adoption(report: ImpactReport) -> impl IntoView {
                     <p class="no-print">{csv_link("shares", days, "Download this table (CSV)")}</p>
                 }.into_any()
             }}
+            <h3>"Where requests came from"</h3>
+            <table class="fields" data-testid="channels">
+                <thead><tr><th scope="col">"Channel"</th><th scope="col">"Requests"</th><th scope="col">"Share"</th></tr></thead>
+                <tbody>
+                    {report.channels.iter().map(|c| {
+                        let name = match c.channel.as_str() {
+                            "portal" => "Portal",
+                            "api" => "API and command line",
+                            "slack" => "Slack",
+                            "jira" => "Jira tickets",
+                            other => other,
+                        }.to_string();
+                        view! { <tr><th scope="row">{name}</th><td>{c.requests}</td><td>{pct(c.share)}</td></tr> }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="no-print">{csv_link("channels", days, "Download this table (CSV)")}</p>
         </section>
     }
 }

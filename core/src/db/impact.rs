@@ -24,6 +24,8 @@ pub struct PhaseRow {
     pub requester_id: Option<i64>,
     pub executor: String,
     pub status: String,
+    /// Where it was made (`portal`, `api`, `slack`, `jira`).
+    pub channel: String,
     pub created: i64,
     pub finished: Option<i64>,
     pub decided: Option<i64>,
@@ -35,7 +37,7 @@ pub struct PhaseRow {
 pub async fn phases(db: &Db, since: DateTime<Utc>) -> Result<Vec<PhaseRow>, DbError> {
     let at = epoch(db, "e.at");
     let sql = format!(
-        "SELECT r.id, r.action_id, r.team, r.requester_id, r.executor, r.status,
+        "SELECT r.id, r.action_id, r.team, r.requester_id, r.executor, r.status, r.channel,
                 {created} AS created, {finished} AS finished,
                 MIN(CASE WHEN e.kind IN ('approved', 'rejected', 'expired') THEN {at} END) AS decided,
                 MIN(CASE WHEN e.kind = 'queued' THEN {at} END) AS queued,
@@ -44,7 +46,7 @@ pub async fn phases(db: &Db, since: DateTime<Utc>) -> Result<Vec<PhaseRow>, DbEr
          LEFT JOIN request_events e ON e.request_id = r.id
               AND e.kind IN ('approved', 'rejected', 'expired', 'queued', 'started', 'assigned')
          WHERE r.created_at >= $1
-         GROUP BY r.id, r.action_id, r.team, r.requester_id, r.executor, r.status, r.created_at, r.finished_at
+         GROUP BY r.id, r.action_id, r.team, r.requester_id, r.executor, r.status, r.channel, r.created_at, r.finished_at
          ORDER BY r.id",
         created = epoch(db, "r.created_at"),
         finished = epoch(db, "r.finished_at"),

@@ -425,6 +425,7 @@ pub async fn compute(rw: &Runway, days: u32, now: DateTime<Utc>) -> Result<Impac
         .collect();
 
     let team_shares = team_shares(rw, &rows, since_s).await?;
+    let channels = channel_counts(&rows);
     let pulses = pulse::results(rw, &early).await?;
 
     let finished: Vec<u64> = rows
@@ -465,6 +466,7 @@ pub async fn compute(rw: &Runway, days: u32, now: DateTime<Utc>) -> Result<Impac
         adoption_weeks,
         adoption,
         team_shares,
+        channels,
         effort,
         pulses,
         early_adopters: early.into_iter().collect(),
@@ -583,6 +585,23 @@ fn adoption_of(
         early: side(&e),
         others: side(&o),
     }
+}
+
+/// The period's requests per channel, every channel listed (zero included), in
+/// `Channel::ALL` order.
+fn channel_counts(rows: &[PhaseRow]) -> Vec<runway_domain::impact::ChannelCount> {
+    let total = rows.len() as u64;
+    runway_domain::request::Channel::ALL
+        .into_iter()
+        .map(|c| {
+            let requests = rows.iter().filter(|r| r.channel == c.as_str()).count() as u64;
+            runway_domain::impact::ChannelCount {
+                channel: c.as_str().to_string(),
+                requests,
+                share: percent(requests, total),
+            }
+        })
+        .collect()
 }
 
 /// Per team, for the actions with a ticket baseline: requests through Runway and tickets of the

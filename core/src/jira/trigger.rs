@@ -135,6 +135,29 @@ async fn handle(rw: &Runway, v: &Value) -> Result<Received, TriggerError> {
         }
     };
     let reporter = &fields["reporter"];
+    // The request is made as the reporter, so only the reporter's own act makes it: someone
+    // allowed to set another person as reporter cannot make requests in their name.
+    if same_person(&v["user"], reporter) == Some(false) {
+        comment(
+            rw,
+            issue.key,
+            vec![Block::Paragraph(vec![
+                Inline::Text(format!(
+                    "Runway makes a {} request only when the ticket's reporter files it or adds the label, because the request is made in the reporter's name. The reporter can ",
+                    spec.title
+                )),
+                Inline::Link {
+                    text: "make the request in the portal".into(),
+                    href: form_link,
+                },
+                Inline::Text(" (the form is filled in from this ticket).".into()),
+            ])],
+        )
+        .await?;
+        return Ok(Received::Commented(
+            "the ticket was filed or labelled by someone other than its reporter",
+        ));
+    }
     let mut email = reporter["emailAddress"]
         .as_str()
         .filter(|e| !e.is_empty())
@@ -270,6 +293,18 @@ async fn handle(rw: &Runway, v: &Value) -> Result<Received, TriggerError> {
         }
         Err(SubmitError::Db(e)) => Err(e.into()),
     }
+}
+
+/// Are the event's actor and the reporter the same account? `None` when the payload does not say
+/// (no actor, or no identifier both carry). Cloud names accounts by `accountId`; Data Center by
+/// `key` or `name`.
+fn same_person(actor: &Value, reporter: &Value) -> Option<bool> {
+    ["accountId", "key", "name", "emailAddress"]
+        .iter()
+        .find_map(|k| match (actor[*k].as_str(), reporter[*k].as_str()) {
+            (Some(a), Some(r)) => Some(a.eq_ignore_ascii_case(r)),
+            _ => None,
+        })
 }
 
 /// Does the ticket satisfy the trigger? A label trigger on an update needs the label just added.
@@ -466,6 +501,27 @@ mod tests {
             labels: vec!["runway:repo"],
         };
         assert!(!matches(&trigger(), &issue, true, &[]));
+    }
+
+    #[test]
+    fn the_actor_must_be_the_reporter_when_the_payload_says_who_both_are() {
+        let cloud = json!({"accountId": "557058:a"});
+        assert_eq!(
+            same_person(&cloud, &json!({"accountId": "557058:a"})),
+            Some(true)
+        );
+        assert_eq!(
+            same_person(&cloud, &json!({"accountId": "557058:b"})),
+            Some(false)
+        );
+        assert_eq!(
+            same_person(
+                &json!({"name": "dana", "key": "JIRAUSER1"}),
+                &json!({"key": "JIRAUSER2"})
+            ),
+            Some(false)
+        );
+        assert_eq!(same_person(&Value::Null, &json!({"accountId": "x"})), None);
     }
 
     #[test]

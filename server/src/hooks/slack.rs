@@ -13,11 +13,16 @@ use axum::Json;
 use runway_core::slack::api::SlackApi;
 use runway_core::slack::{app, signature};
 
-/// The Slack client when Slack is set up and the call is Slack's; the refusal otherwise.
-fn verified(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<SlackApi, Response> {
+/// The Slack client when Slack is set up and the call is Slack's; the refusal's status and word
+/// otherwise.
+fn verified(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<SlackApi, (StatusCode, &'static str)> {
     let settings = &state.runway.settings.slack;
     let Some(api) = SlackApi::from_settings(settings) else {
-        return Err(refuse(StatusCode::NOT_FOUND, "slack is not set up"));
+        return Err((StatusCode::NOT_FOUND, "slack is not set up"));
     };
     let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
     let now = chrono::Utc::now().timestamp();
@@ -29,7 +34,7 @@ fn verified(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<SlackA
         now,
     ) {
         tracing::warn!(reason = %why, "slack: call refused");
-        return Err(refuse(StatusCode::UNAUTHORIZED, "bad signature"));
+        return Err((StatusCode::UNAUTHORIZED, "bad signature"));
     }
     Ok(api)
 }
@@ -52,7 +57,7 @@ fn answer(r: Result<app::Answer, runway_core::db::DbError>) -> Response {
 pub async fn command(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let api = match verified(&state, &headers, &body) {
         Ok(api) => api,
-        Err(r) => return r,
+        Err((status, why)) => return refuse(status, why),
     };
     let form = crate::requests::body_values(&body);
     answer(
@@ -72,7 +77,7 @@ pub async fn interaction(
 ) -> Response {
     let api = match verified(&state, &headers, &body) {
         Ok(api) => api,
-        Err(r) => return r,
+        Err((status, why)) => return refuse(status, why),
     };
     let payload = crate::requests::body_values(&body)
         .into_iter()
