@@ -171,7 +171,7 @@ fn broken_specs_report_exact_located_problems() {
         ),
         (
             format!("{HEAD}{manual}requried: true\n"),
-            vec!["a.yaml:7: requried: unknown field; expected one of: id, title, summary, description, category, tags, owner, inputs, run, approval, timeout, retries, concurrency, visible_to, replaces, estimate, lifecycle"],
+            vec!["a.yaml:7: requried: unknown field; expected one of: id, title, summary, description, category, tags, owner, inputs, run, approval, timeout, retries, concurrency, visible_to, replaces, estimate, lifecycle, jira"],
         ),
         (
             "id: Create_Repo\ntitle: A\nsummary: S\ncategory: C\nowner: platform\nrun: {kind: manual}\n".to_string(),
