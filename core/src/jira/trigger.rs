@@ -138,22 +138,15 @@ async fn handle(rw: &Runway, v: &Value) -> Result<Received, TriggerError> {
     // The request is made as the reporter, so only the reporter's own act makes it: someone
     // allowed to set another person as reporter cannot make requests in their name.
     if same_person(&v["user"], reporter) == Some(false) {
-        comment(
-            rw,
-            issue.key,
-            vec![Block::Paragraph(vec![
-                Inline::Text(format!(
-                    "Runway makes a {} request only when the ticket's reporter files it or adds the label, because the request is made in the reporter's name. The reporter can ",
-                    spec.title
-                )),
-                Inline::Link {
-                    text: "make the request in the portal".into(),
-                    href: form_link,
-                },
-                Inline::Text(" (the form is filled in from this ticket).".into()),
-            ])],
-        )
-        .await?;
+        let mut text = vec![Inline::Text(format!(
+            "Runway makes a {} request only when the ticket's reporter files it or adds the label, because the request is made in the reporter's name. The reporter can ",
+            spec.title
+        ))];
+        text.extend(finish_in_portal(
+            "make the request in the portal",
+            &form_link,
+        ));
+        comment(rw, issue.key, vec![Block::Paragraph(text)]).await?;
         return Ok(Received::Commented(
             "the ticket was filed or labelled by someone other than its reporter",
         ));
@@ -191,14 +184,11 @@ async fn handle(rw: &Runway, v: &Value) -> Result<Received, TriggerError> {
                     "{who} has no Runway account Runway can match by e-mail, so this ticket did not become a {} request.",
                     spec.title
                 ))]),
-                Block::Paragraph(vec![
-                    Inline::Text("Sign in to Runway once, then ".into()),
-                    Inline::Link {
-                        text: "make the request in the portal".into(),
-                        href: form_link,
-                    },
-                    Inline::Text(" (the form is filled in from this ticket).".into()),
-                ]),
+                Block::Paragraph(
+                    std::iter::once(Inline::Text("Sign in to Runway once, then ".into()))
+                        .chain(finish_in_portal("make the request in the portal", &form_link))
+                        .collect(),
+                ),
             ],
         )
         .await?;
@@ -244,13 +234,7 @@ async fn handle(rw: &Runway, v: &Value) -> Result<Received, TriggerError> {
                         spec.title
                     ))]),
                     Block::Bullets(items),
-                    Block::Paragraph(vec![
-                        Inline::Link {
-                            text: "Finish the request in Runway".into(),
-                            href: form_link,
-                        },
-                        Inline::Text(" (the form is filled in from this ticket).".into()),
-                    ]),
+                    Block::Paragraph(finish_in_portal("Finish the request in Runway", &form_link)),
                 ],
             )
             .await?;
@@ -293,6 +277,17 @@ async fn handle(rw: &Runway, v: &Value) -> Result<Received, TriggerError> {
         }
         Err(SubmitError::Db(e)) => Err(e.into()),
     }
+}
+
+/// A link to the form filled in from the ticket, and a word saying so.
+fn finish_in_portal(text: &str, form_link: &str) -> Vec<Inline> {
+    vec![
+        Inline::Link {
+            text: text.to_string(),
+            href: form_link.to_string(),
+        },
+        Inline::Text(" (the form is filled in from this ticket).".into()),
+    ]
 }
 
 /// Are the event's actor and the reporter the same account? `None` when the payload does not say

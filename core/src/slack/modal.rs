@@ -123,34 +123,20 @@ fn input_block(field: &FieldSpec, current: &[&str], teams: &[String], dispatch: 
             }
             e
         }
-        FieldKind::Integer { min, max, .. } => {
-            let mut e =
-                json!({"type": "number_input", "action_id": name, "is_decimal_allowed": false});
-            if let Some(n) = min {
-                e["min_value"] = json!(n.to_string());
-            }
-            if let Some(n) = max {
-                e["max_value"] = json!(n.to_string());
-            }
-            if let Some(v) = first {
-                e["initial_value"] = json!(v);
-            }
-            e
-        }
-        FieldKind::Number { min, max, .. } => {
-            let mut e =
-                json!({"type": "number_input", "action_id": name, "is_decimal_allowed": true});
-            if let Some(n) = min {
-                e["min_value"] = json!(n.to_string());
-            }
-            if let Some(n) = max {
-                e["max_value"] = json!(n.to_string());
-            }
-            if let Some(v) = first {
-                e["initial_value"] = json!(v);
-            }
-            e
-        }
+        FieldKind::Integer { min, max, .. } => number_element(
+            name,
+            false,
+            min.map(|n| n.to_string()),
+            max.map(|n| n.to_string()),
+            first,
+        ),
+        FieldKind::Number { min, max, .. } => number_element(
+            name,
+            true,
+            min.map(|n| n.to_string()),
+            max.map(|n| n.to_string()),
+            first,
+        ),
         FieldKind::Boolean => {
             let yes = option("true", &field.label);
             let mut e = json!({"type": "checkboxes", "action_id": name, "options": [yes.clone()]});
@@ -232,6 +218,26 @@ fn input_block(field: &FieldSpec, current: &[&str], teams: &[String], dispatch: 
         }
     }
     block
+}
+
+/// A `number_input` with its bounds and current value.
+fn number_element(
+    name: &str,
+    decimal: bool,
+    min: Option<String>,
+    max: Option<String>,
+    current: Option<&str>,
+) -> Value {
+    let mut e = json!({"type": "number_input", "action_id": name, "is_decimal_allowed": decimal});
+    for (key, value) in [("min_value", min), ("max_value", max)] {
+        if let Some(v) = value {
+            e[key] = json!(v);
+        }
+    }
+    if let Some(v) = current {
+        e["initial_value"] = json!(v);
+    }
+    e
 }
 
 /// The form values in a submitted or changed modal (`view.state.values`), as a browser would post
