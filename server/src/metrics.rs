@@ -74,6 +74,12 @@ struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    channel: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ActionLabels {
     action: String,
 }
@@ -120,6 +126,8 @@ pub struct Metrics {
     catalog_actions: Gauge,
     catalog_problems: Gauge,
     queue_oldest_ready: Gauge<f64, AtomicU64>,
+    deliveries_unsent: Family<DeliveryLabels, Gauge>,
+    outbox_rows: Gauge,
     /// When the database gauges were last read: scrapes closer together than this reuse them.
     refreshed: tokio::sync::Mutex<Option<Instant>>,
 }
@@ -216,6 +224,18 @@ impl Metrics {
             "How long the oldest job that is ready to run has waited for a worker (0 when none waits)",
             queue_oldest_ready.clone(),
         );
+        let deliveries_unsent = Family::<DeliveryLabels, Gauge>::default();
+        registry.register(
+            "notification_deliveries_unsent",
+            "Notification deliveries not sent, by channel (email, slack, jira) and status (pending: waiting or being retried; failed: given up)",
+            deliveries_unsent.clone(),
+        );
+        let outbox_rows = Gauge::default();
+        registry.register(
+            "notification_outbox_rows",
+            "Request events waiting in the notification outbox for a worker to turn them into jobs",
+            outbox_rows.clone(),
+        );
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info
             .get_or_create(&BuildLabels {
@@ -230,6 +250,8 @@ impl Metrics {
         Arc::new(Self {
             registry,
             queue_oldest_ready,
+            deliveries_unsent,
+            outbox_rows,
             http_requests,
             http_duration,
             jobs_finished,
@@ -318,6 +340,23 @@ impl Metrics {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "metrics: cannot read approvals"),
+        }
+        match sql::deliveries_unsent(&rw.db).await {
+            Ok(rows) => {
+                self.deliveries_unsent.clear();
+                for (channel, status, n) in rows {
+                    self.deliveries_unsent
+                        .get_or_create(&DeliveryLabels { channel, status })
+                        .set(n);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot read notification deliveries"),
+        }
+        match runway_core::db::notify::outbox_len(&rw.db).await {
+            Ok(n) => {
+                self.outbox_rows.set(n);
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot read the notification outbox"),
         }
         *last = Some(Instant::now());
     }

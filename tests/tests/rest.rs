@@ -827,6 +827,7 @@ async fn metrics_need_their_token_and_count_known_work(backend: Backend) {
         "runway_catalog_actions",
         "runway_catalog_problems 0",
         "runway_queue_oldest_ready_age_seconds",
+        "runway_notification_outbox_rows",
         "runway_build_info{version=",
     ] {
         assert!(text.contains(name), "{name}");

@@ -44,3 +44,15 @@ pub async fn oldest_ready_ms(db: &Db, now_ms: i64) -> Result<Option<i64>, DbErro
     ).bind(now_ms).fetch_one(pool).await)?;
     Ok(oldest)
 }
+
+/// Notification deliveries not sent, per (channel, status): `pending` (waiting or being retried)
+/// and `failed` (given up). Sent ones are not counted: the status index answers without reading
+/// them.
+#[tracing::instrument(skip_all)]
+pub async fn deliveries_unsent(db: &Db) -> Result<Vec<(String, String, i64)>, DbError> {
+    let rows = on_pool!(db, pool => sqlx::query_as::<_, (String, String, i64)>(
+        "SELECT channel, status, CAST(COUNT(*) AS BIGINT) FROM notification_deliveries
+         WHERE status IN ('pending', 'failed') GROUP BY channel, status"
+    ).fetch_all(pool).await)?;
+    Ok(rows)
+}
