@@ -183,6 +183,10 @@ pub struct DeliveryReport {
     pub failed: i64,
     /// The newest deliveries that failed for good or are being retried after a failure.
     pub problems: Vec<DeliveryProblem>,
+    /// Comments on tickets that made no request, refused by Jira for good: `(issue key, error,
+    /// when)`, newest first.
+    #[serde(default)]
+    pub ticket_comments: Vec<(String, String, String)>,
 }
 
 /// One delivery that failed.

@@ -66,3 +66,12 @@ CREATE TABLE request_tickets (
     issue_id   TEXT NOT NULL
 );
 CREATE INDEX request_tickets_issue ON request_tickets (issue_key);
+
+-- Comments on tickets that made no request (what is missing, who is unknown) that Jira refused
+-- for good, for the admins' delivery report.
+CREATE TABLE jira_comment_failures (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    issue_key TEXT NOT NULL,
+    error     TEXT NOT NULL,
+    failed_at TEXT NOT NULL
+);

@@ -1165,9 +1165,26 @@ async fn an_invalid_ticket_or_unknown_reporter_gets_a_comment_saying_what_to_do(
         .await
         .unwrap();
     assert_eq!(answer["outcome"], "commented");
+    // A ticket deleted before Runway's comment arrives: Jira refuses it for good, and admins see so.
+    let gone = ticket(
+        "jira:issue_created",
+        "GONE-1",
+        "10099",
+        &["runway:greet"],
+        "No name",
+        "red",
+        "dana@example.com",
+    );
+    let answer: Value = jira_post(&c.app, &gone, "wh-99", JIRA_SECRET)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["outcome"], "commented");
     assert_eq!(request_count(&c.app, "greet").await, 0);
     settle(&c.app).await;
     let comments = c.jira.comments();
+    assert!(!comments.iter().any(|(k, _)| k == "GONE-1"));
     let impersonation = comments
         .iter()
         .find(|(k, _)| k == "PLAT-22")
@@ -1200,6 +1217,13 @@ async fn an_invalid_ticket_or_unknown_reporter_gets_a_comment_saying_what_to_do(
         "{unknown}"
     );
     assert!(c.jira.violations().is_empty(), "{:?}", c.jira.violations());
+    let app = c.app;
+    app.sign_in("ada").await;
+    let page = app.get_text("/settings/notifications").await.1;
+    assert!(
+        page.contains("GONE-1") && page.contains("HTTP 404"),
+        "{page}"
+    );
 }
 
 async fn jira_webhooks_that_are_not_signed_with_the_secret_are_refused(backend: Backend) {

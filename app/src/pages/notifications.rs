@@ -93,6 +93,7 @@ fn Choices(page: NotificationsPage) -> impl IntoView {
 #[component]
 fn Deliveries(d: DeliveryReport) -> impl IntoView {
     let empty = d.problems.is_empty();
+    let tickets = d.ticket_comments.clone();
     view! {
         <section aria-labelledby="deliveries">
             <h2 id="deliveries">"Delivery (admins)"</h2>
@@ -124,6 +125,27 @@ fn Deliveries(d: DeliveryReport) -> impl IntoView {
                                         <td>{if p.given_up { "failed" } else { "retrying" }}</td>
                                         <td>{p.error}</td>
                                     </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            <h3>"Jira comments that could not be posted"</h3>
+            {if tickets.is_empty() {
+                view! { <p class="muted">"None: every comment on a ticket that made no request was posted."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="fields" data-testid="ticket-comment-failures">
+                            <thead><tr>
+                                <th scope="col">"Ticket"</th>
+                                <th scope="col">"When"</th>
+                                <th scope="col">"Error"</th>
+                            </tr></thead>
+                            <tbody>
+                                {tickets.into_iter().map(|(key, error, at)| view! {
+                                    <tr><td>{key}</td><td>{at.get(..16).unwrap_or(&at).replace('T', " ")}</td><td>{error}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>

@@ -30,3 +30,22 @@ pub async fn request_of(db: &Db, issue_id: &str, action_id: &str) -> Result<Opti
          WHERE t.issue_id = $1 AND r.action_id = $2 ORDER BY t.request_id DESC LIMIT 1"
     ).bind(issue_id).bind(action_id).fetch_optional(pool).await)?)
 }
+
+/// Records a comment Jira refused for good.
+#[tracing::instrument(skip_all)]
+pub async fn comment_failed(db: &Db, issue_key: &str, error: &str) -> Result<(), DbError> {
+    on_pool!(db, pool => sqlx::query(
+        "INSERT INTO jira_comment_failures (issue_key, error, failed_at) VALUES ($1, $2, $3)"
+    ).bind(issue_key).bind(error).bind(Utc::now()).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The newest 50 comments Jira refused for good: `(issue key, error, when)`.
+#[tracing::instrument(skip_all)]
+pub async fn comment_failures(
+    db: &Db,
+) -> Result<Vec<(String, String, chrono::DateTime<Utc>)>, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_as(
+        "SELECT issue_key, error, failed_at FROM jira_comment_failures ORDER BY id DESC LIMIT 50"
+    ).fetch_all(pool).await)?)
+}

@@ -329,15 +329,26 @@ pub struct CommentJob {
     pub body: Value,
 }
 
-/// Runs `jira_comment` jobs.
+/// Runs `jira_comment` jobs. A comment Jira refuses for good (or still fails at the job's last
+/// attempt) is recorded for the admins' delivery report.
 pub struct CommentHandler {
     api: Option<JiraApi>,
+    db: crate::db::Db,
 }
 
 impl CommentHandler {
     pub fn new(rw: &Runway) -> Self {
         Self {
             api: JiraApi::from_settings(&rw.settings.jira),
+            db: rw.db.clone(),
+        }
+    }
+
+    async fn record(&self, issue_key: &str, error: &JiraError) {
+        if let Err(e) =
+            crate::db::jira::comment_failed(&self.db, issue_key, &error.to_string()).await
+        {
+            tracing::error!(error = %e, "jira: cannot record a refused comment");
         }
     }
 }
@@ -354,9 +365,15 @@ impl Handler for CommentHandler {
             Ok(()) => Ok(()),
             Err(e) if e.is_permanent() => {
                 tracing::warn!(issue = %job.issue_key, error = %e, "jira: comment refused");
+                self.record(&job.issue_key, &e).await;
                 Ok(())
             }
-            Err(e) => Err(e.to_string()),
+            Err(e) => {
+                if ctx.job.attempt >= ctx.job.max_attempts {
+                    self.record(&job.issue_key, &e).await;
+                }
+                Err(e.to_string())
+            }
         }
     }
 }

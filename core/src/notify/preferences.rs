@@ -85,11 +85,17 @@ pub async fn settings_page(
                 created_at: p.created_at.to_rfc3339(),
             })
             .collect();
+        let ticket_comments = crate::db::jira::comment_failures(&rw.db)
+            .await?
+            .into_iter()
+            .map(|(key, error, at)| (key, error, at.to_rfc3339()))
+            .collect();
         Some(DeliveryReport {
             sent,
             pending,
             failed,
             problems,
+            ticket_comments,
         })
     } else {
         None

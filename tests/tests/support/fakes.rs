@@ -528,6 +528,11 @@ async fn jira_comment(
             StatusCode::UNAUTHORIZED,
         );
     }
+    // Tickets whose key starts with GONE- were deleted: Jira answers 404, as documented.
+    if key.starts_with("GONE-") {
+        let body = json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}});
+        return (StatusCode::NOT_FOUND, Json(body)).into_response();
+    }
     if !headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
