@@ -695,6 +695,43 @@ async fn calls_over_the_rate_limit_get_429_with_retry_after(backend: Backend) {
     app.stop().await;
 }
 
+async fn service_tokens_share_their_makers_budget(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .with_settings(|s| {
+            s.api.rate_per_minute = 100;
+            s.api.rate_per_person_per_minute = 4;
+        })
+        .spawn()
+        .await;
+    // Lee makes two service tokens under two names (two service accounts): together they get
+    // Lee's one per-person budget, not one each.
+    app.sign_in("lee").await;
+    let mut tokens = Vec::new();
+    for name in ["bot-a", "bot-b"] {
+        let resp = app
+            .post_form(
+                "/settings/tokens/service",
+                &format!("team=payments&name={name}&days=30&scopes=read"),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+        tokens.push(token_in(&resp.text().await.unwrap()));
+    }
+    for i in 0..4 {
+        assert_eq!(
+            get(&app, "/api/v1/me", &tokens[i % 2]).await.0,
+            200,
+            "call {i}"
+        );
+    }
+    assert_eq!(get(&app, "/api/v1/me", &tokens[0]).await.0, 429);
+    assert_eq!(get(&app, "/api/v1/me", &tokens[1]).await.0, 429);
+    // Someone else is not affected.
+    let sams = make_token(&app, "sam", "sams", &["read"]).await;
+    assert_eq!(get(&app, "/api/v1/me", &sams).await.0, 200);
+    app.stop().await;
+}
+
 async fn the_openapi_document_describes_exactly_the_api(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let resp = api_client()
@@ -855,6 +892,7 @@ both_backends!(
     a_tokens_rights_are_its_owners_at_the_time_of_use,
     service_tokens_act_for_their_team_and_never_approve,
     calls_over_the_rate_limit_get_429_with_retry_after,
+    service_tokens_share_their_makers_budget,
     the_openapi_document_describes_exactly_the_api,
     metrics_need_their_token_and_count_known_work,
 );

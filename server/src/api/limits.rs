@@ -1,5 +1,6 @@
 //! Rate limits of the API: each token, and each person across all their tokens, may make so many
-//! calls a minute (a burst of that many, refilled evenly: GCRA, from `governor`). Over the limit a
+//! calls a minute. A service token counts against the person who made it (its accountable
+//! person), so making more service tokens does not multiply anyone's budget (a burst of that many, refilled evenly: GCRA, from `governor`). Over the limit a
 //! call gets 429 with `Retry-After`. The counts live in each `serve` process: with N replicas
 //! behind a load balancer a client can reach up to N times the limit.
 
@@ -60,7 +61,10 @@ pub async fn limit(
     req: Request,
     next: Next,
 ) -> Result<Response, Problem> {
-    if let Err(wait) = limits.check(p.token_id, p.user.id) {
+    // A service token's calls count against the person who made it: a service account per token
+    // name would otherwise give its maker a fresh budget with every token.
+    let person = p.accountable.unwrap_or(p.user.id);
+    if let Err(wait) = limits.check(p.token_id, person) {
         tracing::info!(
             token.id = p.token_id,
             wait_secs = wait,
