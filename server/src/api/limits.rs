@@ -1,7 +1,7 @@
 //! Rate limits of the API: each token, and each person across all their tokens, may make so many
-//! calls a minute. A service token counts against the person who made it (its accountable
-//! person), so making more service tokens does not multiply anyone's budget (a burst of that many, refilled evenly: GCRA, from `governor`). Over the limit a
-//! call gets 429 with `Retry-After`. The counts live in each `serve` process: with N replicas
+//! calls a minute (a burst of that many, refilled evenly: GCRA, from `governor`). A service token
+//! counts against the person who made it, so more service tokens do not multiply anyone's budget.
+//! Over the limit a call gets 429 with `Retry-After`. The counts live in each `serve` process: with N replicas
 //! behind a load balancer a client can reach up to N times the limit.
 
 use super::problem::{self, Problem};
