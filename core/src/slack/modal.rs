@@ -152,7 +152,7 @@ fn input_block(field: &FieldSpec, current: &[&str], teams: &[String], dispatch: 
                 .map(|o| option(&o.value, &o.label))
                 .collect();
             let mut e = json!({"type": "static_select", "action_id": name, "options": opts});
-            if let Some(o) = first.and_then(|v| options.iter().find(|o| o.value == v)) {
+            if let Some(o) = first.and_then(|v| options.iter().take(100).find(|o| o.value == v)) {
                 e["initial_option"] = option(&o.value, &o.label);
             }
             e
@@ -166,6 +166,7 @@ fn input_block(field: &FieldSpec, current: &[&str], teams: &[String], dispatch: 
             let mut e = json!({"type": "multi_static_select", "action_id": name, "options": opts});
             let chosen: Vec<Value> = options
                 .iter()
+                .take(100)
                 .filter(|o| current.contains(&o.value.as_str()))
                 .map(|o| option(&o.value, &o.label))
                 .collect();
@@ -173,6 +174,12 @@ fn input_block(field: &FieldSpec, current: &[&str], teams: &[String], dispatch: 
                 e["initial_options"] = json!(chosen);
             }
             e
+        }
+        // Slack refuses a select without options: someone in no team gets a text box, and the
+        // portal's validation tells them under it that they must pick one of their teams.
+        FieldKind::Team if teams.is_empty() => {
+            json!({"type": "plain_text_input", "action_id": name,
+                   "placeholder": plain("You are in no team yet", 150)})
         }
         FieldKind::Team => {
             let opts: Vec<Value> = teams.iter().take(100).map(|t| option(t, t)).collect();
@@ -191,10 +198,8 @@ fn input_block(field: &FieldSpec, current: &[&str], teams: &[String], dispatch: 
         }
     };
     if let Some(p) = &field.placeholder {
-        if !matches!(
-            field.kind,
-            FieldKind::Boolean | FieldKind::Multiselect { .. } | FieldKind::Date
-        ) {
+        // Every element but a checkbox takes a placeholder.
+        if !matches!(field.kind, FieldKind::Boolean) {
             element["placeholder"] = plain(p, 150);
         }
     }
@@ -406,6 +411,18 @@ mod tests {
             .expect("blocks")
             .iter()
             .any(|b| b["block_id"] == "zones"));
+    }
+
+    #[test]
+    fn someone_in_no_team_gets_a_text_box_not_an_empty_select() {
+        let v = form_view(&spec(), &[], &RawValues::new());
+        let team = v["blocks"]
+            .as_array()
+            .expect("blocks")
+            .iter()
+            .find(|b| b["block_id"] == "team")
+            .expect("team");
+        assert_eq!(team["element"]["type"], "plain_text_input");
     }
 
     #[test]
