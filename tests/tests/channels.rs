@@ -70,8 +70,12 @@ run:
   kind: manual
 "#;
 
+/// A beta only the search team sees: others must not learn it exists.
+const BETA: &str = "id: beta\ntitle: Search beta\nsummary: Only for search.\ncategory: Beta\nowner: platform\nvisible_to: [search]\nrun:\n  kind: manual\n";
+
 fn catalog() -> tempfile::TempDir {
     let d = tempfile::tempdir().expect("temp dir");
+    std::fs::write(d.path().join("beta.yaml"), BETA).expect("write");
     std::fs::write(d.path().join("greet.yaml"), GREET).expect("write");
     std::fs::write(d.path().join("budget.yaml"), BUDGET).expect("write");
     d
@@ -585,6 +589,10 @@ async fn a_slack_modal_with_a_mistake_then_a_fix_makes_one_request_and_a_dm_when
     let list: Value = command(&c.app, "UDANA", "", "").await.json().await.unwrap();
     assert_eq!(list["response_type"], "ephemeral");
     assert!(list.to_string().contains("`greet`") && list.to_string().contains("`budget`"));
+    assert!(
+        !list.to_string().contains("`beta`"),
+        "a beta for another team is not listed"
+    );
     let list: Value = command(&c.app, "UDANA", "money", "")
         .await
         .json()
@@ -887,6 +895,36 @@ async fn slack_calls_that_are_not_signed_by_slack_are_refused_and_strangers_get_
     assert_eq!(stale.status(), 401, "a replay of an old submission");
     assert!(c.slack.calls("views.open").is_empty());
     assert_eq!(request_count(&c.app, "greet").await, 0);
+    // An action dana may not see answers exactly like one that does not exist.
+    assert_eq!(
+        command(&c.app, "UDANA", "beta", "trig-beta").await.status(),
+        200
+    );
+    let slack = c.slack.clone();
+    eventually("the beta answer", || {
+        !slack.calls("views.update").is_empty()
+    })
+    .await;
+    let hidden = c.slack.calls("views.update")[0]["view"]["blocks"][0]["text"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        command(&c.app, "UDANA", "gamma", "trig-gamma")
+            .await
+            .status(),
+        200
+    );
+    let opened = c.slack.calls("views.open");
+    let missing = opened.last().unwrap()["view"]["blocks"][0]["text"]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(hidden.replace("beta", "X"), missing.replace("gamma", "X"));
+    assert!(
+        hidden.starts_with("No action you may use matches"),
+        "{hidden}"
+    );
     // Someone Runway does not know is told where to sign in.
     let answer: Value = command(&c.app, "USTRANGER", "", "")
         .await

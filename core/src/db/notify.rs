@@ -122,12 +122,13 @@ pub struct Delivery {
     pub attempts: i64,
 }
 
-/// The deliveries of an event not sent yet, in the order they were recorded.
+/// The deliveries of an event still to send (neither sent nor given up), in the order they were
+/// recorded.
 #[tracing::instrument(skip_all)]
 pub async fn unsent(db: &Db, event_id: i64) -> Result<Vec<Delivery>, DbError> {
     Ok(on_pool!(db, pool => sqlx::query_as::<_, Delivery>(
         "SELECT id, notification, user_id, channel, attempts FROM notification_deliveries
-         WHERE event_id = $1 AND status <> 'sent' ORDER BY id"
+         WHERE event_id = $1 AND status = 'pending' ORDER BY id"
     ).bind(event_id).fetch_all(pool).await)?)
 }
 

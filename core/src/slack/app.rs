@@ -122,9 +122,19 @@ pub async fn command(
     let base = rw.settings.public_origin(None);
     let base = base.trim_end_matches('/');
     if found.is_empty() {
-        return Ok(ephemeral(format!(
-            "No action you may use matches “{text}”. See the whole catalogue at {base}/"
-        )));
+        let words =
+            format!("No action you may use matches “{text}”. See the whole catalogue at {base}/");
+        // Answered the way an action one may not see is (in a modal), so the answer does not
+        // tell whether a hidden action has that id.
+        if !trigger.is_empty()
+            && api
+                .open_view(&trigger, &modal::notice("Runway", &words))
+                .await
+                .is_ok()
+        {
+            return Ok(Answer::Empty);
+        }
+        return Ok(ephemeral(words));
     }
     let mut blocks = vec![json!({"type": "section", "text": {"type": "mrkdwn", "text":
         if text.is_empty() { "Actions you can use. Type `/runway <id>` to open one's form.".to_string() }
@@ -161,7 +171,13 @@ fn form_for(rw: &Runway, user: &User, action_id: &str) -> Value {
             )
         }
         Some(a) => modal::form_view(&a.spec, &user.team_names(), &Vec::new()),
-        None => modal::notice("Runway", "No action you may use has that id."),
+        None => modal::notice(
+            "Runway",
+            &format!(
+                "No action you may use matches “{action_id}”. See the whole catalogue at {}/",
+                rw.settings.public_origin(None).trim_end_matches('/')
+            ),
+        ),
     }
 }
 
