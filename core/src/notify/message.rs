@@ -14,6 +14,8 @@ pub struct Message {
     pub results: Vec<(String, String)>,
     /// The request's page.
     pub link: String,
+    /// Where the person changes what they hear about.
+    pub settings_link: String,
     /// For approvals: the request id the buttons decide on.
     pub approve: Option<i64>,
 }
@@ -39,11 +41,9 @@ pub struct About<'a> {
 }
 
 pub fn compose(a: &About<'_>) -> Message {
-    let link = format!(
-        "{}/requests/{}",
-        a.base_url.trim_end_matches('/'),
-        a.request_id
-    );
+    let base = a.base_url.trim_end_matches('/');
+    let link = format!("{base}/requests/{}", a.request_id);
+    let settings_link = format!("{base}/settings/notifications");
     let what = format!("{} #{}", a.action_title, a.request_id);
     let team = a.team.map(|t| format!(" for team {t}")).unwrap_or_default();
     let mut lines = Vec::new();
@@ -127,6 +127,7 @@ pub fn compose(a: &About<'_>) -> Message {
         lines,
         results,
         link,
+        settings_link,
         approve,
     }
 }
@@ -146,9 +147,10 @@ pub fn text(m: &Message) -> String {
         out.push('\n');
     }
     out.push_str(&format!("Open the request: {}\n", m.link));
-    out.push_str(
-        "\n-- \nRunway. Choose what you hear about under Notifications, next to your name.\n",
-    );
+    out.push_str(&format!(
+        "\n-- \nRunway. Choose what you hear about: {}\n",
+        m.settings_link
+    ));
     out
 }
 
@@ -170,8 +172,9 @@ pub fn html(m: &Message) -> String {
         out.push_str("</table>");
     }
     out.push_str(&format!(
-        "<p><a href=\"{}\">Open the request</a></p><p style=\"color:#666\">Runway. Choose what you hear about under Notifications, next to your name.</p></body></html>",
-        escape(&m.link)
+        "<p><a href=\"{}\">Open the request</a></p><p style=\"color:#666\">Runway. <a href=\"{}\">Choose what you hear about</a>.</p></body></html>",
+        escape(&m.link),
+        escape(&m.settings_link)
     ));
     out
 }
@@ -263,6 +266,8 @@ mod tests {
         assert!(h.contains("Create a &lt;repo&gt;"), "{h}");
         assert!(!h.contains("<repo>"));
         assert!(text(&m).contains("URL: https://git/x"));
+        assert!(text(&m).contains("https://runway.example.com/settings/notifications"));
+        assert!(h.contains("href=\"https://runway.example.com/settings/notifications\""));
     }
 
     #[test]
