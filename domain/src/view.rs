@@ -127,6 +127,10 @@ pub struct RequestView {
     pub can_retry: bool,
     /// The approval policy in words.
     pub approval: String,
+    /// Where the request was made, in words, when not in the portal: "from Slack", "through the
+    /// API", "from Jira ticket PLAT-7".
+    #[serde(default)]
+    pub origin: Option<String>,
     /// The ease question, for the requester once the request has ended.
     #[serde(default)]
     pub rating: Option<crate::impact::RatingView>,

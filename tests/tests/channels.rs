@@ -661,6 +661,9 @@ async fn a_slack_modal_with_a_mistake_then_a_fix_makes_one_request_and_a_dm_when
 
     fulfil(&c.app, &ada, id, true).await;
     settle(&c.app).await;
+    c.app.sign_in("ada").await;
+    let page = c.app.get_text(&format!("/requests/{id}")).await.1;
+    assert!(page.contains("from Slack"), "{page}");
     let dms: Vec<Value> = c
         .slack
         .calls("chat.postMessage")
@@ -1144,6 +1147,10 @@ async fn a_labelled_ticket_becomes_a_request_gets_its_link_and_moves_on_when_it_
         .cloned()
         .unwrap();
     assert_eq!(jira["requests"], 2, "{report}");
+    // The request's page says where it came from.
+    let (status, page) = admin.get_text(&format!("/requests/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("from Jira ticket PLAT-7"), "{page}");
     let (status, csv) = admin.get_text("/impact.csv?table=channels&days=30").await;
     assert_eq!(status, 200);
     assert!(

@@ -91,10 +91,15 @@ fn RequestBody(r: RequestView) -> impl IntoView {
                     <span class=status_class data-testid="request-status">{r.status_label.clone()}</span>
                     {r.lead_time.clone().map(|t| view! { <span class="muted">{format!(" · took {t}")}</span> })}
                 </p>
-                <p class="muted">
-                    {format!("Requested by {}", r.requester.as_deref().unwrap_or("someone"))}
-                    {r.team.clone().map(|t| format!(" for {t}"))}
-                    {format!(" · version {}", r.version)}
+                // One text: adjacent optional pieces do not hydrate reliably.
+                <p class="muted" data-testid="request-byline">
+                    {format!(
+                        "Requested by {}{}{} · version {}",
+                        r.requester.as_deref().unwrap_or("someone"),
+                        r.team.as_deref().map(|t| format!(" for {t}")).unwrap_or_default(),
+                        r.origin.as_deref().map(|o| format!(" {o}")).unwrap_or_default(),
+                        r.version
+                    )}
                 </p>
             </header>
             {(!r.errors.is_empty()).then(|| view! {

@@ -27,11 +27,13 @@ pub struct RequestRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Where it was made: `portal`, `api`, `slack`, `jira`.
+    pub channel: String,
 }
 
 pub(crate) const ROW: &str = "SELECT r.id, r.action_id, r.action_hash, r.requester_id, u.name AS requester_name, r.made_by, r.team, r.inputs,
         r.status, r.executor, r.attempts, r.errors, r.assignee_id, a.name AS assignee_name, r.note,
-        r.created_at, r.updated_at, r.finished_at
+        r.created_at, r.updated_at, r.finished_at, r.channel
      FROM requests r LEFT JOIN users u ON u.id = r.requester_id LEFT JOIN users a ON a.id = r.assignee_id";
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<RequestRow>, DbError> {

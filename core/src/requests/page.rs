@@ -202,5 +202,19 @@ pub async fn view(
         can_cancel: may_cancel(user, &row),
         can_retry: may_retry(rw, user, &row),
         approval: policy.in_words(),
+        origin: origin(rw, &row).await?,
     }))
+}
+
+/// Where `row` was made, in words, when not in the portal.
+async fn origin(rw: &Runway, row: &sql::RequestRow) -> Result<Option<String>, DbError> {
+    Ok(match row.channel.as_str() {
+        "api" => Some("through the API".to_string()),
+        "slack" => Some("from Slack".to_string()),
+        "jira" => Some(match crate::db::notify::ticket_of(&rw.db, row.id).await? {
+            Some((key, _)) => format!("from Jira ticket {key}"),
+            None => "from a Jira ticket".to_string(),
+        }),
+        _ => None,
+    })
 }
