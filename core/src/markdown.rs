@@ -7,6 +7,16 @@
 
 use pulldown_cmark::{html, Event, Options, Parser};
 
+/// Escapes text for HTML element content and attribute values (the server's small pages and the
+/// notification e-mails use it).
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 /// Renders `markdown` to HTML that is safe to insert into a page as-is.
 pub fn render(markdown: &str) -> String {
     let options =

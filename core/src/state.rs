@@ -62,6 +62,15 @@ impl Runway {
         Ok(user)
     }
 
+    /// The person (never a service account) who signed in with this e-mail address, as they are
+    /// now: how Slack and Jira users become Runway users.
+    pub async fn person_by_email(&self, email: &str) -> Result<Option<User>, DbError> {
+        match users::by_email(&self.db, email).await? {
+            Some(id) => self.user(id).await,
+            None => Ok(None),
+        }
+    }
+
     /// Drops `id` from the recent-users cache (its teams just changed here).
     pub fn forget_user(&self, id: i64) {
         self.users.forget(&id);

@@ -43,10 +43,4 @@ pub fn retired(replacement: Option<&runway_domain::view::ActionLink>) -> String 
 }
 
 /// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+pub use runway_core::markdown::escape_html as escape;

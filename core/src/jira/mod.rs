@@ -16,6 +16,7 @@ pub mod trigger;
 use crate::config::JiraSettings;
 use crate::db::notify::OutboxEvent;
 use crate::db::requests::RequestRow;
+use crate::notify::{JIRA_CREATED, JIRA_FINISHED, JIRA_TRANSITION};
 use crate::queue::handler::{Handler, JobContext};
 use crate::state::Runway;
 use adf::{Block, Inline};
@@ -189,11 +190,6 @@ impl JiraApi {
     }
 }
 
-/// Deliveries to the ticket a request came from (see `crate::notify`).
-pub const CREATED: &str = crate::notify::JIRA_CREATED;
-pub const FINISHED: &str = crate::notify::JIRA_FINISHED;
-pub const TRANSITION: &str = "jira_transition";
-
 /// Sends one of the outbox's Jira deliveries about `row`.
 pub async fn deliver(
     rw: &Runway,
@@ -223,7 +219,7 @@ pub async fn deliver(
         href: link.clone(),
     };
     match notification {
-        CREATED => {
+        JIRA_CREATED => {
             let waits = if ev.kind == "approval_requested" {
                 "It waits for approval; this ticket hears when it ends."
             } else {
@@ -236,7 +232,7 @@ pub async fn deliver(
             ])]);
             api.comment(&key, &body).await
         }
-        FINISHED => {
+        JIRA_FINISHED => {
             let outcome = match ev.kind.as_str() {
                 "succeeded" => "succeeded".to_string(),
                 "failed" => "failed".to_string(),
@@ -294,7 +290,7 @@ pub async fn deliver(
             }
             api.comment(&key, &adf::doc(&blocks)).await
         }
-        TRANSITION => {
+        JIRA_TRANSITION => {
             let spec = spec_of(rw, row).await.map_err(db_error)?;
             let jira = spec.and_then(|s| s.jira);
             let name = match ev.kind.as_str() {

@@ -168,10 +168,7 @@ async fn handle(rw: &Runway, v: &Value) -> Result<Received, TriggerError> {
         }
     }
     let user = match &email {
-        Some(e) => match crate::db::users::by_email(&rw.db, e).await? {
-            Some(id) => rw.user(id).await?,
-            None => None,
-        },
+        Some(e) => rw.person_by_email(e).await?,
         None => None,
     };
     let Some(user) = user else {

@@ -2,6 +2,7 @@
 //! e-mail and as Block Kit for Slack. Messages link back to the portal and never carry a secret:
 //! secret results are named, never shown.
 
+use crate::markdown::escape_html as escape;
 use runway_domain::notify::Notification;
 
 /// The parts of a message every channel renders.
@@ -219,14 +220,6 @@ pub fn slack_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]

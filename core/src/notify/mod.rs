@@ -38,9 +38,10 @@ use runway_domain::spec::ApprovalPolicy;
 /// The job kind the outbox trigger enqueues.
 pub const JOB_KIND: &str = "notify";
 
-/// Deliveries that go to a Jira ticket rather than to a person.
+/// Deliveries that go to a Jira ticket rather than to a person (see `crate::jira::deliver`).
 pub const JIRA_CREATED: &str = "jira_created";
 pub const JIRA_FINISHED: &str = "jira_finished";
+pub const JIRA_TRANSITION: &str = "jira_transition";
 /// A Slack approval message changed to say who decided (or that the request closed).
 pub const APPROVAL_CLOSED: &str = "approval_closed";
 
@@ -229,7 +230,7 @@ impl NotifyHandler {
             for (yes, what) in [
                 (first, JIRA_CREATED),
                 (last, JIRA_FINISHED),
-                (last, crate::jira::TRANSITION),
+                (last, JIRA_TRANSITION),
             ] {
                 if yes {
                     out.push(NewDelivery {

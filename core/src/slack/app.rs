@@ -42,10 +42,7 @@ pub async fn person(
             return Ok(None);
         }
     };
-    match crate::db::users::by_email(&rw.db, &email).await? {
-        Some(id) => rw.user(id).await,
-        None => Ok(None),
-    }
+    rw.person_by_email(&email).await
 }
 
 fn unknown_person(rw: &Runway) -> String {
