@@ -131,6 +131,9 @@ pub struct RequestView {
     /// API", "from Jira ticket PLAT-7".
     #[serde(default)]
     pub origin: Option<String>,
+    /// Where the request was made: `portal`, `api`, `slack` or `jira`.
+    #[serde(default)]
+    pub channel: String,
     /// The ease question, for the requester once the request has ended.
     #[serde(default)]
     pub rating: Option<crate::impact::RatingView>,

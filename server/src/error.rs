@@ -392,7 +392,11 @@ impl From<CancelError> for Error {
             CancelError::NotFound => not_found(),
             CancelError::NotAllowed => forbidden(
                 "Cannot cancel",
-                "Only the requester, a lead of the request's team or an admin can cancel it, and only before it finishes.",
+                "Only the requester, a lead of the request's team or an admin can cancel it.",
+            ),
+            CancelError::Finished => conflict(
+                "Already finished",
+                "This request has already finished, so there is nothing to cancel.",
             ),
             CancelError::Db(e) => internal("cannot cancel a request", e),
         }

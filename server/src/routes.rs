@@ -115,9 +115,7 @@ pub fn route_inventory() -> Vec<(String, String)> {
     for (m, p) in crate::hooks::HOOK_ROUTES {
         all.push((m.to_string(), p.to_string()));
     }
-    for (m, p) in crate::api::API_ROUTES {
-        all.push((m.to_string(), p.to_string()));
-    }
+    all.extend(crate::api::api_routes());
     for (path, method) in leptos::server_fn::axum::server_fn_paths() {
         all.push((method.to_string(), path.to_string()));
     }

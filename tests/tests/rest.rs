@@ -427,6 +427,8 @@ async fn submissions_are_validated_like_the_portal_and_idempotent(backend: Backe
     assert_eq!(status, 200);
     assert_eq!(req["action_id"], "create-repo");
     assert_eq!(req["status"], "queued");
+    assert_eq!(req["channel"], "api");
+    assert_eq!(req["origin"], "through the API");
     assert!(req["url"]
         .as_str()
         .unwrap()
@@ -458,6 +460,10 @@ async fn submissions_are_validated_like_the_portal_and_idempotent(backend: Backe
         sqlx::query_scalar("SELECT via FROM audit_events WHERE kind = 'request_cancelled'").fetch_one(pool).await)
     .unwrap();
     assert!(via.is_some_and(|v| v.starts_with("token:")));
+    // Cancelling it again is too late, not forbidden: 409 with its own problem type.
+    let (status, body) = post(&app, &format!("/api/v1/requests/{id}/cancel"), &token, "").await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["type"], "https://runway.dev/problems/already-finished");
     let (status, body) = post(&app, &format!("/api/v1/requests/{id}/retry"), &token, "").await;
     assert_eq!(status, 403, "retrying is the owning team's: {body}");
     let ada = make_token(&app, "ada", "admin", &["read", "request"]).await;
@@ -671,6 +677,14 @@ async fn service_tokens_act_for_their_team_and_never_approve(backend: Backend) {
     let (status, html) = app.get_text("/settings/tokens").await;
     assert_eq!(status, 200);
     assert!(html.contains("ci-bot (payments)"), "listed for the lead");
+    // The request page says who made it and how: by the service, for its team, through the API.
+    let (status, html) = app.get_text(&format!("/requests/{}", made["id"])).await;
+    assert_eq!(status, 200);
+    let text = html.replace("<!>", "");
+    assert!(
+        text.contains("Requested by ci-bot (service, payments) for payments through the API"),
+        "byline: {text}"
+    );
     app.stop().await;
 }
 
@@ -759,12 +773,12 @@ async fn the_openapi_document_describes_exactly_the_api(backend: Backend) {
         }
     }
     documented.sort();
-    let mut served: Vec<(String, String)> = runway_server::api::API_ROUTES
-        .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
-        .collect();
+    // The router is built from the document, so it serves exactly these; every documented
+    // operation has its handler.
+    let mut served = runway_server::api::api_routes();
     served.sort();
     assert_eq!(documented, served, "every route documented, nothing else");
+    assert_eq!(runway_server::api::unserved(), Vec::<String>::new());
     // Every referenced schema exists.
     let text = doc.to_string();
     let schemas = doc["components"]["schemas"].as_object().unwrap();

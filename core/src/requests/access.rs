@@ -81,16 +81,25 @@ pub fn is_approver(policy: &ApprovalPolicy, user: &User, row: &RequestRow) -> bo
 /// May `user` cancel this request? The requester, a lead of the request's team, and admins, while
 /// it is not final.
 pub fn may_cancel(user: &User, row: &RequestRow) -> bool {
-    let open = row
-        .status
+    is_open(row) && may_cancel_any(user, row)
+}
+
+/// Has the request not finished yet?
+pub fn is_open(row: &RequestRow) -> bool {
+    row.status
         .parse::<runway_domain::request::RequestStatus>()
-        .is_ok_and(|s| !s.is_final());
-    open && (user.is_admin
+        .is_ok_and(|s| !s.is_final())
+}
+
+/// Is `user` one who may cancel this request while it is open: its requester, a lead of its team,
+/// or an admin?
+pub fn may_cancel_any(user: &User, row: &RequestRow) -> bool {
+    user.is_admin
         || row.requester_id == Some(user.id)
         || row
             .team
             .as_deref()
-            .is_some_and(|t| user.teams.iter().any(|m| m.team == t && m.is_lead)))
+            .is_some_and(|t| user.teams.iter().any(|m| m.team == t && m.is_lead))
 }
 
 /// May `user` retry this failed request? Admins and members of the team that owns the action.

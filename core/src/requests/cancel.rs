@@ -13,9 +13,12 @@ pub enum CancelError {
     /// No such request, or the caller may not see it.
     #[error("no such request, or the caller may not see it")]
     NotFound,
-    /// Not the requester, a lead of its team or an admin; or the request has finished.
+    /// Not the requester, a lead of its team or an admin.
     #[error("the caller may not cancel this request")]
     NotAllowed,
+    /// The request has already finished (succeeded, failed, cancelled, rejected or expired).
+    #[error("the request has already finished")]
+    Finished,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -32,8 +35,11 @@ impl From<AccessError> for CancelError {
 /// `user` cancels request `id` (see [`access::may_cancel`] for who may).
 pub async fn cancel(rw: &Runway, user: &User, id: i64) -> Result<(), CancelError> {
     let row = access::visible(rw, user, id).await?;
-    if !access::may_cancel(user, &row) {
+    if !access::may_cancel_any(user, &row) {
         return Err(CancelError::NotAllowed);
+    }
+    if !access::is_open(&row) {
+        return Err(CancelError::Finished);
     }
     rw.queue.cancel(id, Some(user.id)).await?;
     let event = AuditEvent::new(

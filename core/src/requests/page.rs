@@ -203,6 +203,7 @@ pub async fn view(
         can_retry: may_retry(rw, user, &row),
         approval: policy.in_words(),
         origin: origin(rw, &row).await?,
+        channel: row.channel.clone(),
     }))
 }
 

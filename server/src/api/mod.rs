@@ -29,61 +29,132 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{on, MethodFilter, MethodRouter};
+use std::collections::BTreeMap;
 use axum::{Extension, Router};
 use problem::{Problem, Refusals};
 use runway_core::tokens::{self, Principal};
 use runway_domain::token::Scope;
 use std::net::SocketAddr;
 
-/// Every (method, path) the API serves. The OpenAPI document must describe exactly these (a test
-/// checks both ways), and the authorization matrix requests each with every kind of caller.
-pub const API_ROUTES: [(&str, &str); 16] = [
-    ("GET", "/api/v1/me"),
-    ("GET", "/api/v1/actions"),
-    ("GET", "/api/v1/actions/{id}"),
-    ("POST", "/api/v1/actions/{id}/requests"),
-    ("GET", "/api/v1/requests"),
-    ("GET", "/api/v1/requests/{id}"),
-    ("GET", "/api/v1/requests/{id}/log"),
-    ("GET", "/api/v1/requests/{id}/events"),
-    ("POST", "/api/v1/requests/{id}/cancel"),
-    ("POST", "/api/v1/requests/{id}/retry"),
-    ("POST", "/api/v1/requests/{id}/secrets/{name}"),
-    ("GET", "/api/v1/approvals"),
-    ("POST", "/api/v1/requests/{id}/approve"),
-    ("POST", "/api/v1/requests/{id}/reject"),
-    ("GET", "/api/v1/openapi.json"),
-    ("GET", "/api/v1/docs"),
-];
+/// The handler of each documented operation, by its `operationId`. The router is built from the
+/// OpenAPI document through this table, so the API serves exactly what the document describes: a
+/// handler without a `#[utoipa::path]` in [`doc::ApiDoc`] is never routed, each is served with the
+/// method its document names, and a documented operation without a handler here is logged at
+/// start-up and fails the tests ([`unserved`]).
+fn handler(operation_id: &str, method: MethodFilter) -> Option<MethodRouter<AppState>> {
+    Some(match operation_id {
+        "whoAmI" => on(method, me),
+        "listActions" => on(method, actions::list),
+        "getAction" => on(method, actions::get_one),
+        "submitRequest" => on(method, actions::submit),
+        "listRequests" => on(method, requests::list),
+        "getRequest" => on(method, requests::get_one),
+        "getRequestLog" => on(method, requests::log),
+        "followRequestEvents" => on(method, requests::events),
+        "cancelRequest" => on(method, requests::cancel),
+        "retryRequest" => on(method, requests::retry),
+        "revealSecret" => on(method, requests::reveal),
+        "listApprovals" => on(method, approvals::list),
+        "approveRequest" => on(method, approvals::approve),
+        "rejectRequest" => on(method, approvals::reject),
+        "openapiDocument" => on(method, doc::openapi_json),
+        "apiReference" => on(method, doc::reference),
+        _ => return None,
+    })
+}
+
+/// The operations anyone may read without a token: this document and its reference page.
+const PUBLIC_OPERATIONS: [&str; 2] = ["openapiDocument", "apiReference"];
+
+/// One documented operation: method (upper case), path, `operationId`.
+struct Operation {
+    filter: MethodFilter,
+    method: String,
+    path: String,
+    id: String,
+}
+
+fn operations() -> Vec<Operation> {
+    let mut all = Vec::new();
+    for (path, item) in &doc::document().paths.paths {
+        let methods = [
+            (MethodFilter::GET, "GET", &item.get),
+            (MethodFilter::POST, "POST", &item.post),
+            (MethodFilter::PUT, "PUT", &item.put),
+            (MethodFilter::PATCH, "PATCH", &item.patch),
+            (MethodFilter::DELETE, "DELETE", &item.delete),
+            (MethodFilter::HEAD, "HEAD", &item.head),
+            (MethodFilter::OPTIONS, "OPTIONS", &item.options),
+            (MethodFilter::TRACE, "TRACE", &item.trace),
+        ];
+        for (filter, method, op) in methods {
+            if let Some(op) = op {
+                all.push(Operation {
+                    filter,
+                    method: method.to_string(),
+                    path: path.clone(),
+                    id: op.operation_id.clone().unwrap_or_default(),
+                });
+            }
+        }
+    }
+    all
+}
+
+/// Every (method, path) the API serves: the document's operations. The authorization matrix
+/// requests each with every kind of caller.
+pub fn api_routes() -> Vec<(String, String)> {
+    operations()
+        .into_iter()
+        .map(|op| (op.method, op.path))
+        .collect()
+}
+
+/// Documented operations that have no handler: empty when the document and the router agree.
+/// Logged at start-up and checked by the tests.
+pub fn unserved() -> Vec<String> {
+    operations()
+        .into_iter()
+        .filter(|op| handler(&op.id, op.filter).is_none())
+        .map(|op| format!("{} {} (operationId {:?}): no handler", op.method, op.path, op.id))
+        .collect()
+}
 
 /// The API router, merged outside the session, sign-in and CSRF layers.
 pub fn router(state: AppState) -> Router {
     let limiter = limits::Limits::new(&state.runway.settings.api);
-    let authenticated = Router::new()
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/actions", get(actions::list))
-        .route("/api/v1/actions/{id}", get(actions::get_one))
-        .route("/api/v1/actions/{id}/requests", post(actions::submit))
-        .route("/api/v1/requests", get(requests::list))
-        .route("/api/v1/requests/{id}", get(requests::get_one))
-        .route("/api/v1/requests/{id}/log", get(requests::log))
-        .route("/api/v1/requests/{id}/events", get(requests::events))
-        .route("/api/v1/requests/{id}/cancel", post(requests::cancel))
-        .route("/api/v1/requests/{id}/retry", post(requests::retry))
-        .route(
-            "/api/v1/requests/{id}/secrets/{name}",
-            post(requests::reveal),
-        )
-        .route("/api/v1/approvals", get(approvals::list))
-        .route("/api/v1/requests/{id}/approve", post(approvals::approve))
-        .route("/api/v1/requests/{id}/reject", post(approvals::reject))
+    // One method router per path, holding each of its documented methods.
+    let mut public: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();
+    let mut authenticated: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();
+    for op in operations() {
+        let Some(route) = handler(&op.id, op.filter) else {
+            tracing::error!(operation = %op.id, method = %op.method, path = %op.path,
+                "documented API operation has no handler; it is not served");
+            continue;
+        };
+        let side = if PUBLIC_OPERATIONS.contains(&op.id.as_str()) {
+            &mut public
+        } else {
+            &mut authenticated
+        };
+        let merged = match side.remove(&op.path) {
+            Some(earlier) => earlier.merge(route),
+            None => route,
+        };
+        side.insert(op.path, merged);
+    }
+    let public = public
+        .into_iter()
+        .fold(Router::new(), |r, (path, route)| r.route(&path, route));
+    let authenticated = authenticated
+        .into_iter()
+        .fold(Router::new(), |r, (path, route)| r.route(&path, route));
+    let authenticated = authenticated
         .method_not_allowed_fallback(wrong_method)
         .layer(from_fn_with_state(limiter, limits::limit))
         .layer(from_fn_with_state(state.clone(), authenticate));
-    Router::new()
-        .route("/api/v1/openapi.json", get(doc::openapi_json))
-        .route("/api/v1/docs", get(doc::reference))
+    public
         .route("/api/v1/{*rest}", axum::routing::any(unknown))
         .merge(authenticated)
         .with_state(state)

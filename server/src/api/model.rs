@@ -125,8 +125,14 @@ pub struct RequestOut {
     /// `expired`.
     pub status: String,
     pub is_final: bool,
+    /// Who asked: a person's name, or for a service token `<name> (service, <team>)`.
     pub requester: Option<String>,
     pub team: Option<String>,
+    /// Where it was made: `portal`, `api`, `slack` or `jira`.
+    pub channel: String,
+    /// The same in words when not in the portal: "through the API", "from Slack", "from Jira
+    /// ticket PLAT-7".
+    pub origin: Option<String>,
     /// RFC 3339.
     pub created_at: String,
     pub finished_at: Option<String>,
@@ -151,6 +157,8 @@ impl RequestOut {
             is_final: v.is_final,
             requester: v.requester,
             team: v.team,
+            channel: v.channel,
+            origin: v.origin,
             created_at: v.created_at,
             finished_at: v.finished_at,
             version: v.version,

@@ -233,7 +233,12 @@ impl From<CancelError> for Problem {
             CancelError::NotAllowed => forbidden(
                 "cannot-cancel",
                 "Cannot cancel",
-                "Only the requester, a lead of the request's team or an admin can cancel it, and only before it finishes.",
+                "Only the requester, a lead of the request's team or an admin can cancel it.",
+            ),
+            CancelError::Finished => conflict(
+                "already-finished",
+                "Already finished",
+                "This request has already finished, so there is nothing to cancel.",
             ),
             CancelError::Db(e) => internal("cannot cancel a request", e),
         }

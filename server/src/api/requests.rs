@@ -194,6 +194,7 @@ async fn status_of(state: &AppState, id: i64) -> Result<String, Problem> {
         Refusals,
         (status = 200, body = DecisionOut),
         (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "The request has already finished", body = ProblemDetails, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
