@@ -499,22 +499,33 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         == 0
 }
 
-/// Serves `/metrics` (and nothing else, without authentication) on `metrics.listen`, for `serve`
-/// and `worker` alike, until `stop`.
+/// Serves `/metrics`, `/healthz` and `/readyz` (and nothing else, without authentication) on
+/// `metrics.listen`, for `serve` and `worker` alike, until `stop`. A worker has no other HTTP
+/// port, so its probes use these.
 pub async fn serve_separately(
     listener: tokio::net::TcpListener,
     metrics: Arc<Metrics>,
     rw: Runway,
     stop: tokio_util::sync::CancellationToken,
 ) {
-    let app = axum::Router::new().route(
-        "/metrics",
-        axum::routing::get(move || {
-            let metrics = metrics.clone();
-            let rw = rw.clone();
-            async move { answer(&metrics, &rw).await }
-        }),
-    );
+    let ready = rw.clone();
+    let app = axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let metrics = metrics.clone();
+                let rw = rw.clone();
+                async move { answer(&metrics, &rw).await }
+            }),
+        )
+        .route("/healthz", axum::routing::get(crate::routes::healthz))
+        .route(
+            "/readyz",
+            axum::routing::get(move || {
+                let rw = ready.clone();
+                async move { crate::routes::readiness(&rw).await }
+            }),
+        );
     if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await

@@ -321,13 +321,19 @@ pub fn router(
 }
 
 /// Liveness: the process is up and answering.
-async fn healthz() -> impl IntoResponse {
+pub(crate) async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
 /// Readiness: the database answers, every migration is applied, and the catalogue is loaded.
 async fn readyz(State(state): State<AppState>) -> Response {
-    let rw = &state.runway;
+    readiness(&state.runway).await
+}
+
+/// Ready to work: the database answers, its migrations are this build's, and the catalogue was
+/// read. 200 with the details as JSON, or 503. `serve` answers it at `/readyz`, and so does a
+/// `worker`'s metrics listener (`metrics.listen`).
+pub async fn readiness(rw: &Runway) -> Response {
     let database = rw.db.ping().await.is_ok();
     let migrations = matches!(rw.db.migrations_applied().await, Ok(true));
     let snapshot = rw.catalog.snapshot();

@@ -533,6 +533,9 @@ const CHATTY: &str = "id: chatty\ntitle: Talks a lot\nsummary: Prints 1200 lines
 const CHATTY_SH: &str =
     "#!/bin/sh\ni=1\nwhile [ $i -le 1200 ]; do echo \"line $i\"; i=$((i+1)); done\n";
 const BROKEN_SH: &str = "#!/bin/sh\necho 'no luck' >&2\nexit 3\n";
+const SLOW: &str = "id: slow\ntitle: Takes its time\nsummary: Two lines, two seconds apart.\ncategory: Testing\nowner: platform\nrun:\n  kind: script\n  command: scripts/slow.sh\n";
+const SLOW_SH: &str = "#!/bin/sh\necho 'step one'\nsleep 2\necho 'step two'\n";
+const GATED: &str = "id: gated\ntitle: Needs the lead\nsummary: Waits for approval.\ncategory: Testing\nowner: platform\napproval: team-lead\ninputs:\n  - {name: team, label: Team, type: team, required: true}\nrun:\n  kind: script\n  command: scripts/slow.sh\n";
 
 fn open_dir() -> tempfile::TempDir {
     use std::os::unix::fs::PermissionsExt;
@@ -594,11 +597,16 @@ fn token_for(address: &str, login: &str) -> String {
 }
 
 fn metrics_text(port: u16) -> String {
+    listener_get(port, "/metrics")
+}
+
+/// The whole HTTP answer (status line, headers, body) of `GET path` on the metrics listener.
+fn listener_get(port: u16, path: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     write!(
         stream,
-        "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     )
     .expect("send");
     let mut response = String::new();
@@ -619,6 +627,8 @@ fn client_story(database_url: Option<String>) {
         ("greet", GREET, GREET_SH),
         ("broken", BROKEN, BROKEN_SH),
         ("chatty", CHATTY, CHATTY_SH),
+        ("slow", SLOW, SLOW_SH),
+        ("gated", GATED, SLOW_SH),
     ] {
         std::fs::write(catalog.path().join(format!("{id}.yaml")), yaml).expect("yaml");
         let script = scripts.join(format!("{id}.sh"));
@@ -764,6 +774,14 @@ fn client_story(database_url: Option<String>) {
     assert_eq!(lines.len(), 1200, "every line of a long log");
     assert_eq!(lines[1199], "line 1200");
 
+    // The metrics listener also answers the probes (a worker's only HTTP port).
+    let health = listener_get(metrics_port, "/healthz");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    let ready = listener_get(metrics_port, "/readyz");
+    assert!(
+        ready.starts_with("HTTP/1.1 200") && ready.contains(r#""status":"ready""#),
+        "{ready}"
+    );
     let metrics = metrics_text(metrics_port);
     for line in [
         r#"runway_jobs_finished_total{executor="script",action="greet",outcome="succeeded"} 1"#,
@@ -774,6 +792,109 @@ fn client_story(database_url: Option<String>) {
     ] {
         assert!(metrics.contains(line), "{line} in:\n{metrics}");
     }
+
+    // Following a running request's log as JSON: each line as it comes, one object a line.
+    let out = run(client().args(["request", "slow", "--json"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let made: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let slow = made["id"].as_i64().expect("id");
+    let out = run(client().args(["logs", &slow.to_string(), "--follow", "--json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let said: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["stream"] == "stdout")
+        .filter_map(|l| l["line"].as_str())
+        .collect();
+    assert_eq!(said, ["step one", "step two"], "{lines:?}");
+    assert!(lines
+        .iter()
+        .all(|l| l["id"].as_i64().is_some_and(|n| n > 0)));
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l["line"] == "exited with status 0"),
+        "{lines:?}"
+    );
+
+    // Approvals from the command line: the lead lists, rejects (a comment is required) and
+    // approves; the approved request then runs.
+    let lee = token_for(&served.address, "lee");
+    let server = format!("http://{}", served.address);
+    let as_lee = |args: &[&str]| {
+        let mut cmd = client();
+        cmd.args(args).args(["--server", &server, "--token", &lee]);
+        run(&mut cmd)
+    };
+    let mut waiting = Vec::new();
+    for _ in 0..2 {
+        let out = run(client().args(["request", "gated", "team=payments", "--json"]));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let made: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(made["status"], "pending_approval");
+        waiting.push(made["id"].as_i64().expect("id").to_string());
+    }
+    let out = as_lee(&["approvals", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let inbox: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(inbox["total"], 2, "{inbox}");
+    let out = as_lee(&["approvals"]);
+    assert!(
+        text(&out.stdout).contains("Needs the lead"),
+        "a table: {}",
+        text(&out.stdout)
+    );
+    let out = as_lee(&["reject", &waiting[0]]);
+    assert_eq!(out.status.code(), Some(2), "a rejection needs a comment");
+    let out = as_lee(&["reject", &waiting[0], "--comment", "Not this week."]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = as_lee(&["approve", &waiting[1], "--comment", "Go ahead.", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let decided: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(decided["status"], "queued");
+    let out = run(client().args(["request", "gated", "team=payments"]));
+    assert!(out.status.success());
+    // Dana may not approve (her own request; no lead).
+    let out = run(client().args(["approvals", "--json"]));
+    let inbox: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(inbox["total"], 0);
+    let out = run(client().args(["logs", &waiting[1], "--follow"]));
+    assert_eq!(out.status.code(), Some(0), "the approved request ran");
+    assert!(text(&out.stdout).contains("step two"));
+    let out = run(client().args(["requests", "--status", "rejected", "--json"]));
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(page["items"][0]["id"].to_string(), waiting[0]);
+
+    // The team's requests, as its lead, a page at a time.
+    let out = as_lee(&["requests", "--team", "payments", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let team: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<i64> = team["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    assert!(ids.len() >= 3, "{team}");
+    let out = as_lee(&[
+        "requests",
+        "--team",
+        "payments",
+        "--before",
+        &ids[1].to_string(),
+        "--json",
+    ]);
+    let older: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        older["items"][0]["id"].as_i64(),
+        Some(ids[2]),
+        "older than the cursor"
+    );
+    let out = run(client().args(["requests", "--team", "search"]));
+    assert_ne!(out.status.code(), Some(0), "not Dana's team");
 }
 
 #[test]

@@ -688,6 +688,248 @@ async fn service_tokens_act_for_their_team_and_never_approve(backend: Backend) {
     app.stop().await;
 }
 
+/// Polls a request through the API until it has finished; returns it.
+async fn api_wait_final(app: &TestApp, id: i64, token: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status, req) = get(app, &format!("/api/v1/requests/{id}"), token).await;
+        assert_eq!(status, 200, "{req}");
+        if req["is_final"] == true {
+            return req;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "request {id} did not finish: {req}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// The `via` of the newest audit event of `kind`.
+async fn audit_via(app: &TestApp, kind: &str) -> String {
+    let via: Option<String> = on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT via FROM audit_events WHERE kind = $1 ORDER BY id DESC LIMIT 1")
+            .bind(kind).fetch_one(pool).await)
+    .unwrap();
+    via.unwrap_or_default()
+}
+
+async fn secrets_retries_and_rejections_through_the_api(backend: Backend) {
+    let (app, _dirs) = crate::requests::spawn_working(backend).await;
+    let dana = make_token(&app, "dana", "ci", &["read", "request"]).await;
+    let sam = make_token(&app, "sam", "sams", &["read", "request"]).await;
+
+    // A certificate: the key is a secret result, never in the request as read, revealed once.
+    let (status, made) = post(
+        &app,
+        "/api/v1/actions/tls-certificate/requests",
+        &dana,
+        r#"{"inputs": {"common_name": "api.payments.example.internal", "dns_names": "api.payments.svc.cluster.local", "validity_days": 30, "key_type": "ecdsa-p256", "team": "payments", "own_csr": false}}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    let req = api_wait_final(&app, id, &dana).await;
+    assert_eq!(req["status"], "succeeded", "{req}");
+    let text = req.to_string();
+    assert!(
+        text.contains("BEGIN CERTIFICATE"),
+        "the certificate is a result: {text}"
+    );
+    assert!(!text.contains("PRIVATE KEY"), "the key is not: {text}");
+    let key = req["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "private_key")
+        .expect("the key is listed")
+        .clone();
+    assert_eq!(key["kind"], "secret");
+    assert_eq!(key["value"], Value::Null);
+    assert_eq!(key["secret_waiting"], true);
+    let reveal = format!("/api/v1/requests/{id}/secrets/private_key");
+    // Not the requester: nothing to reveal, and the key stays for its owner.
+    let (status, body) = post(&app, &reveal, &sam, "").await;
+    assert_eq!(status, 410, "{body}");
+    let (status, body, headers) = call(&app, reqwest::Method::POST, &reveal, &dana, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["value"].as_str().unwrap().contains("PRIVATE KEY"));
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(audit_via(&app, "secret_revealed")
+        .await
+        .starts_with("token:"));
+    let (status, body) = post(&app, &reveal, &dana, "").await;
+    assert_eq!(status, 410, "shown once: {body}");
+    assert_eq!(body["type"], "https://runway.dev/problems/secret-gone");
+
+    // A failed request run again by an admin's token.
+    let repo = format!(r#"{{"inputs": {REPO_INPUTS}}}"#);
+    let (_, first) = post(&app, "/api/v1/actions/create-repo/requests", &dana, &repo).await;
+    assert_eq!(
+        api_wait_final(&app, first["id"].as_i64().unwrap(), &dana).await["status"],
+        "succeeded"
+    );
+    let (_, again) = post(&app, "/api/v1/actions/create-repo/requests", &dana, &repo).await;
+    let again = again["id"].as_i64().unwrap();
+    let failed = api_wait_final(&app, again, &dana).await;
+    assert_eq!(failed["status"], "failed");
+    assert!(
+        failed["errors"].to_string().contains("already exists"),
+        "{failed}"
+    );
+    let ada = make_token(&app, "ada", "admin", &["read", "request"]).await;
+    let (status, body) = post(&app, &format!("/api/v1/requests/{again}/retry"), &ada, "").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "queued");
+    assert!(audit_via(&app, "request_retried")
+        .await
+        .starts_with("token:"));
+    api_wait_final(&app, again, &dana).await;
+
+    // A rejection with its comment, by the lead's token.
+    let (status, pending) = post(
+        &app,
+        "/api/v1/actions/service-database/requests",
+        &dana,
+        r#"{"inputs": {"service": "billing", "team": "payments", "engine": "postgres", "size": "small", "environment": "staging", "backups": false}}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{pending}");
+    let lee = make_token(&app, "lee", "lee", &["read", "approve"]).await;
+    let (status, body) = post(
+        &app,
+        &format!("/api/v1/requests/{}/reject", pending["id"]),
+        &lee,
+        r#"{"comment": "Use the shared cluster instead."}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "rejected");
+    assert!(audit_via(&app, "approval_decided")
+        .await
+        .starts_with("token:"));
+    let (_, req) = get(&app, &format!("/api/v1/requests/{}", pending["id"]), &dana).await;
+    assert!(
+        req["events"]
+            .to_string()
+            .contains("Use the shared cluster instead."),
+        "{req}"
+    );
+    app.stop().await;
+}
+
+async fn history_pages_and_filters_through_the_api(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .with_settings(|s| s.api.rate_per_minute = 1000)
+        .spawn()
+        .await;
+    let dana = make_token(&app, "dana", "ci", &["read", "request"]).await;
+    let mut made = Vec::new();
+    for i in 0..55 {
+        let inputs = REPO_INPUTS.replace("billing-api", &format!("repo-{i:02}"));
+        let (status, body) = post(
+            &app,
+            "/api/v1/actions/create-repo/requests",
+            &dana,
+            &format!(r#"{{"inputs": {inputs}}}"#),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        made.push(body["id"].as_i64().unwrap());
+    }
+    let (status, pending) = post(
+        &app,
+        "/api/v1/actions/service-database/requests",
+        &dana,
+        r#"{"inputs": {"service": "billing", "team": "payments", "engine": "postgres", "size": "small", "environment": "staging", "backups": false}}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{pending}");
+    // Newest first, 50 a page, then the rest from the cursor; nothing twice, nothing left out.
+    let (status, page) = get(&app, "/api/v1/requests?action=create-repo", &dana).await;
+    assert_eq!(status, 200, "{page}");
+    let ids = |p: &Value| -> Vec<i64> {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let first = ids(&page);
+    assert_eq!(first.len(), 50);
+    let before = page["next_before"]
+        .as_i64()
+        .expect("a cursor to the next page");
+    let (_, rest) = get(
+        &app,
+        &format!("/api/v1/requests?action=create-repo&before={before}"),
+        &dana,
+    )
+    .await;
+    let mut all = first.clone();
+    all.extend(ids(&rest));
+    assert_eq!(rest["next_before"], Value::Null, "the last page");
+    let mut expected = made.clone();
+    expected.reverse();
+    assert_eq!(all, expected);
+    // Filters: by action, by status, by words in the inputs, by team.
+    let (_, db) = get(&app, "/api/v1/requests?action=service-database", &dana).await;
+    assert_eq!(ids(&db), vec![pending["id"].as_i64().unwrap()]);
+    let (_, waiting) = get(&app, "/api/v1/requests?status=pending_approval", &dana).await;
+    assert_eq!(ids(&waiting), vec![pending["id"].as_i64().unwrap()]);
+    let (_, found) = get(&app, "/api/v1/requests?q=repo-07", &dana).await;
+    assert_eq!(ids(&found), vec![made[7]]);
+    let lee = make_token(&app, "lee", "lee", &["read"]).await;
+    let (status, team) = get(&app, "/api/v1/requests?scope=team&team=payments", &lee).await;
+    assert_eq!(status, 200, "{team}");
+    assert_eq!(ids(&team).len(), 50, "the lead sees the team's requests");
+    let sam = make_token(&app, "sam", "sams", &["read"]).await;
+    let (status, other) = get(&app, "/api/v1/requests?scope=team&team=payments", &sam).await;
+    assert_eq!(status, 403, "not another team's: {other}");
+    let (status, _) = get(&app, "/api/v1/requests?before=abc", &dana).await;
+    assert_eq!(status, 400);
+    app.stop().await;
+}
+
+async fn token_lifetimes_follow_the_settings(backend: Backend) {
+    let app = TestApp::builder(backend)
+        .with_settings(|s| {
+            s.api.token_default_days = 3;
+            s.api.token_max_days = 7;
+        })
+        .spawn()
+        .await;
+    app.sign_in("dana").await;
+    let expires = |name: &'static str| {
+        let db = app.runway.db.clone();
+        async move {
+            let at: chrono::DateTime<chrono::Utc> = on_pool!(&db, pool =>
+                sqlx::query_scalar("SELECT expires_at FROM api_tokens WHERE name = $1").bind(name).fetch_one(pool).await)
+            .unwrap();
+            (at - chrono::Utc::now()).num_hours()
+        }
+    };
+    // Left out: the installation's default.
+    let resp = app
+        .post_form("/settings/tokens", "name=plain&scopes=read")
+        .await;
+    assert_eq!(resp.status(), 201);
+    assert!((71..=72).contains(&expires("plain").await));
+    // The most the installation allows, and one day more.
+    let resp = app
+        .post_form("/settings/tokens", "name=longest&days=7&scopes=read")
+        .await;
+    assert_eq!(resp.status(), 201);
+    assert!((167..=168).contains(&expires("longest").await));
+    let resp = app
+        .post_form("/settings/tokens", "name=toolong&days=8&scopes=read")
+        .await;
+    assert_eq!(resp.status(), 400);
+    assert!(resp.text().await.unwrap().contains("from 1 to 7 days"));
+    app.stop().await;
+}
+
 async fn calls_over_the_rate_limit_get_429_with_retry_after(backend: Backend) {
     let app = TestApp::builder(backend)
         .with_settings(|s| s.api.rate_per_minute = 3)
@@ -896,6 +1138,87 @@ async fn metrics_need_their_token_and_count_known_work(backend: Backend) {
     bare.stop().await;
 }
 
+/// The shipped Grafana dashboard and alert rules name only metrics Runway exports, and a broken
+/// catalogue file shows in `runway_catalog_problems`.
+async fn dashboards_and_alerts_use_only_exported_metrics(backend: Backend) {
+    const SECRET: &str = "metrics-secret-0123456789";
+    let catalog = tempfile::tempdir().unwrap();
+    crate::requests::copy_catalog(catalog.path());
+    std::fs::write(
+        catalog.path().join("broken.yaml"),
+        "id: broken\ntitle: [unclosed\n",
+    )
+    .unwrap();
+    let app = TestApp::builder(backend)
+        .with_catalog(catalog.path())
+        .with_settings(|s| s.metrics.token = runway_core::config::Secret::new(SECRET))
+        .spawn()
+        .await;
+    let text = api_client()
+        .get(app.url("/metrics"))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("runway_catalog_problems 1"), "{text}");
+    // Every family's name, from its TYPE line.
+    let families: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(families.len() > 15, "{families:?}");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for file in [
+        "deploy/grafana/runway-dashboard.json",
+        "deploy/prometheus/runway-alerts.yaml",
+    ] {
+        let body = std::fs::read_to_string(root.join(file)).unwrap();
+        let mut used: Vec<String> = Vec::new();
+        let mut rest = body.as_str();
+        while let Some(at) = rest.find("runway_") {
+            let name: String = rest[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            rest = &rest[at + name.len()..];
+            used.push(name);
+        }
+        assert!(used.len() > 5, "{file} names metrics");
+        for name in used {
+            let known = if name.ends_with('_') {
+                // A prefix in a regular expression (`runway_http_.*`).
+                families.iter().any(|f| f.starts_with(&name))
+            } else {
+                let base = ["_bucket", "_count", "_sum", "_total", "_info"]
+                    .iter()
+                    .find_map(|suffix| name.strip_suffix(suffix))
+                    .unwrap_or(&name);
+                families.contains(&name.as_str()) || families.contains(&base)
+            };
+            assert!(known, "{file} uses {name}, which Runway does not export");
+        }
+    }
+    // The dashboard is JSON and the rules have their alerts.
+    let dashboard: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("deploy/grafana/runway-dashboard.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(dashboard["panels"].as_array().is_some_and(|p| p.len() > 5));
+    let rules = std::fs::read_to_string(root.join("deploy/prometheus/runway-alerts.yaml")).unwrap();
+    for alert in [
+        "RunwayQueueBacklogGrowing",
+        "RunwayJobFailures",
+        "RunwayApprovalTooOld",
+    ] {
+        assert!(rules.contains(&format!("alert: {alert}")), "{alert}");
+    }
+    app.stop().await;
+}
+
 both_backends!(
     tokens_are_shown_once_stored_as_hashes_and_record_their_last_use,
     unknown_revoked_and_expired_tokens_and_cookies_are_refused,
@@ -907,6 +1230,10 @@ both_backends!(
     service_tokens_act_for_their_team_and_never_approve,
     calls_over_the_rate_limit_get_429_with_retry_after,
     service_tokens_share_their_makers_budget,
+    secrets_retries_and_rejections_through_the_api,
+    history_pages_and_filters_through_the_api,
+    token_lifetimes_follow_the_settings,
     the_openapi_document_describes_exactly_the_api,
     metrics_need_their_token_and_count_known_work,
+    dashboards_and_alerts_use_only_exported_metrics,
 );

@@ -37,7 +37,9 @@ pub fn json_schema(fields: &[FieldSpec], teams: &[String]) -> Value {
             {
                 for (key, rule) in rules {
                     // A field's own larger minimum stays.
-                    if !prop.get(&key).and_then(Value::as_u64).is_some_and(|own| Some(own) >= rule.as_u64()) {
+                    let own = prop.get(&key).and_then(Value::as_u64);
+                    let keeps_own = matches!((own, rule.as_u64()), (Some(o), Some(r)) if o >= r);
+                    if !keeps_own {
                         prop.insert(key, rule);
                     }
                 }
@@ -306,18 +308,43 @@ mod tests {
         let long = |n: Option<u32>| json!("x".repeat(n.map_or(300, |n| n as usize + 1)));
         let mut v = vec![Value::Null, json!(""), json!(true), json!(7), json!(["a"])];
         match &f.kind {
-            FieldKind::String { min_length, max_length, .. }
-            | FieldKind::Text { min_length, max_length }
-            | FieldKind::Secret { min_length, max_length } => {
-                v.extend([json!("billing-api"), json!("ab"), json!("A b"), json!("-x-"), json!("  "),
-                    json!("payments-service-2"), json!("Bills customers every month"),
-                    json!("s3cret-Value-42!"), long(*max_length)]);
+            FieldKind::String {
+                min_length,
+                max_length,
+                ..
+            }
+            | FieldKind::Text {
+                min_length,
+                max_length,
+            }
+            | FieldKind::Secret {
+                min_length,
+                max_length,
+            } => {
+                v.extend([
+                    json!("billing-api"),
+                    json!("ab"),
+                    json!("A b"),
+                    json!("-x-"),
+                    json!("  "),
+                    json!("payments-service-2"),
+                    json!("Bills customers every month"),
+                    json!("s3cret-Value-42!"),
+                    long(*max_length),
+                ]);
                 if let Some(min) = min_length {
                     v.push(json!("y".repeat(*min as usize)));
                 }
             }
             FieldKind::Integer { min, max, step } => {
-                v.extend([json!(0), json!(1), json!(2.5), json!("3"), json!(-1), json!(1_000_000)]);
+                v.extend([
+                    json!(0),
+                    json!(1),
+                    json!(2.5),
+                    json!("3"),
+                    json!(-1),
+                    json!(1_000_000),
+                ]);
                 for n in [min, max].into_iter().flatten() {
                     v.extend([json!(n), json!(n - 1), json!(n + 1)]);
                 }
@@ -350,9 +377,12 @@ mod tests {
                 }
             }
             FieldKind::Team => v.extend([json!("payments"), json!("search")]),
-            FieldKind::Date => {
-                v.extend([json!("2026-12-01"), json!("2026-02-30"), json!("2026-13-01"), json!("tomorrow")])
-            }
+            FieldKind::Date => v.extend([
+                json!("2026-12-01"),
+                json!("2026-02-30"),
+                json!("2026-13-01"),
+                json!("tomorrow"),
+            ]),
         }
         if let Some(d) = &f.default {
             v.push(d.clone());
@@ -370,7 +400,11 @@ mod tests {
         for entry in std::fs::read_dir(&dir).expect("catalog dir") {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|e| e == "yaml") {
-                let name = path.file_name().expect("name").to_string_lossy().to_string();
+                let name = path
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .to_string();
                 let text = std::fs::read_to_string(&path).expect("read");
                 let spec = parse_action(&name, &text).expect("the demo catalogue parses");
                 forms.push((name, spec.inputs));
@@ -408,7 +442,11 @@ mod tests {
                 .expect("the schema compiles");
             let valid_values: Vec<Option<Value>> = form
                 .iter()
-                .map(|f| f.default.clone().or_else(|| f.placeholder.clone().map(Value::String)))
+                .map(|f| {
+                    f.default
+                        .clone()
+                        .or_else(|| f.placeholder.clone().map(Value::String))
+                })
                 .collect();
             let mut accepted = 0;
             for round in 0..20_000 {
@@ -440,8 +478,10 @@ mod tests {
                     );
                 }
             }
-            assert!(accepted >= 10, "{name}: only {accepted} forms passed the schema");
+            assert!(
+                accepted >= 10,
+                "{name}: only {accepted} forms passed the schema"
+            );
         }
     }
 }
-

@@ -30,11 +30,11 @@ use axum::http::header;
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
-use std::collections::BTreeMap;
 use axum::{Extension, Router};
 use problem::{Problem, Refusals};
 use runway_core::tokens::{self, Principal};
 use runway_domain::token::Scope;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 /// The handler of each documented operation, by its `operationId`. The router is built from the
@@ -117,7 +117,12 @@ pub fn unserved() -> Vec<String> {
     operations()
         .into_iter()
         .filter(|op| handler(&op.id, op.filter).is_none())
-        .map(|op| format!("{} {} (operationId {:?}): no handler", op.method, op.path, op.id))
+        .map(|op| {
+            format!(
+                "{} {} (operationId {:?}): no handler",
+                op.method, op.path, op.id
+            )
+        })
         .collect()
 }
 

@@ -22,9 +22,24 @@ struct Update {
     log: Vec<Line>,
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, serde::Serialize)]
 struct Line {
+    #[serde(default)]
+    id: i64,
+    #[serde(default)]
+    stream: String,
     line: String,
+}
+
+/// Whether, and how, to print the request's log lines while following it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrintLogs {
+    /// Only a progress indicator (on a terminal).
+    No,
+    /// Each line as it is.
+    Text,
+    /// Each line as one JSON object: `{"id", "stream", "line"}`.
+    Json,
 }
 
 struct Progress {
@@ -59,15 +74,15 @@ impl Progress {
     }
 }
 
-/// Follows request `id` until it is final, printing its log lines when `print_logs` (and a
-/// progress indicator on a terminal otherwise); returns the finished request.
+/// Follows request `id` until it is final, printing its log lines as `print_logs` says (and a
+/// progress indicator on a terminal when it prints none); returns the finished request.
 pub async fn until_final(
     client: &Client,
     id: i64,
-    print_logs: bool,
+    print_logs: PrintLogs,
 ) -> Result<RequestOut, Failure> {
     let mut progress = Progress {
-        on: interactive() && !print_logs,
+        on: interactive() && print_logs == PrintLogs::No,
         tick: 0,
         status: String::new(),
     };
@@ -113,7 +128,7 @@ pub async fn until_final(
 async fn stream_once(
     client: &Client,
     id: i64,
-    print_logs: bool,
+    print_logs: PrintLogs,
     progress: &mut Progress,
     last_id: &mut Option<String>,
 ) -> Result<bool, Failure> {
@@ -168,7 +183,7 @@ async fn stream_once(
 /// One SSE message; true when it says the request is final.
 fn handle(
     message: &str,
-    print_logs: bool,
+    print_logs: PrintLogs,
     progress: &mut Progress,
     last_id: &mut Option<String>,
 ) -> Result<bool, Failure> {
@@ -188,10 +203,16 @@ fn handle(
     }
     let update: Update = serde_json::from_str(&data)
         .map_err(|e| server_failure(format!("unexpected event from the server: {e}")))?;
-    if print_logs {
-        let mut o = out();
-        for l in &update.log {
-            let _ = writeln!(o, "{}", l.line);
+    let mut o = out();
+    for l in &update.log {
+        match print_logs {
+            PrintLogs::No => break,
+            PrintLogs::Text => {
+                let _ = writeln!(o, "{}", l.line);
+            }
+            PrintLogs::Json => {
+                let _ = writeln!(o, "{}", serde_json::to_string(l).unwrap_or_default());
+            }
         }
     }
     progress.show(&update.status);

@@ -84,6 +84,9 @@ pub struct RequestsArgs {
     /// Every request (admins).
     #[arg(long)]
     pub all: bool,
+    /// The next page: requests older than this number (the table's last line says it).
+    #[arg(long)]
+    pub before: Option<i64>,
     #[command(flatten)]
     pub conn: Conn,
 }
@@ -576,7 +579,7 @@ pub async fn request(args: RequestArgs) -> Result<u8, Failure> {
     if !args.conn.json {
         let _ = writeln!(std::io::stderr(), "Request {} made: {}", made.id, made.url);
     }
-    let done = follow::until_final(&client, made.id, false).await?;
+    let done = follow::until_final(&client, made.id, follow::PrintLogs::No).await?;
     report_final(&done, args.conn.json)
 }
 
@@ -629,6 +632,9 @@ pub async fn requests(args: RequestsArgs) -> Result<u8, Failure> {
             runway_domain::view::encode_query_value(s)
         ));
     }
+    if let Some(b) = args.before {
+        query.push(format!("before={b}"));
+    }
     let page: RequestPage = client
         .get(&format!("/api/v1/requests?{}", query.join("&")))
         .await?;
@@ -661,6 +667,9 @@ pub async fn requests(args: RequestsArgs) -> Result<u8, Failure> {
         &["ID", "ACTION", "STATUS", "REQUESTER", "TEAM", "CREATED"],
         &rows,
     );
+    if let Some(next) = page.next_before {
+        let _ = writeln!(out(), "More: add --before {next}");
+    }
     Ok(0)
 }
 
@@ -668,7 +677,12 @@ pub async fn requests(args: RequestsArgs) -> Result<u8, Failure> {
 pub async fn logs(args: LogsArgs) -> Result<u8, Failure> {
     let client = Client::from(&args.conn)?;
     if args.follow {
-        let done = follow::until_final(&client, args.id, true).await?;
+        let print = if args.conn.json {
+            follow::PrintLogs::Json
+        } else {
+            follow::PrintLogs::Text
+        };
+        let done = follow::until_final(&client, args.id, print).await?;
         return Ok(if done.status == "succeeded" { 0 } else { 1 });
     }
     let mut after = 0;
