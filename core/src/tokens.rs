@@ -52,6 +52,10 @@ pub enum TokenError {
     Revoked,
     #[error("expired token")]
     Expired,
+    /// A personal token whose owner has not signed in to the portal for longer than
+    /// `api.owner_sign_in_days`: the teams Runway knows for them may be out of date.
+    #[error("the token's owner has not signed in for {days} days")]
+    OwnerSignInNeeded { days: u32 },
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -376,6 +380,13 @@ pub async fn authenticate(
     }
     if row.expires_at <= now {
         return Err(TokenError::Expired);
+    }
+    let days = rw.settings.api.owner_sign_in_days;
+    if days > 0
+        && row.kind == TokenKind::Personal.as_str()
+        && now - row.created_by_signed_in_at > chrono::Duration::days(i64::from(days))
+    {
+        return Err(TokenError::OwnerSignInNeeded { days });
     }
     let user = rw.user(row.user_id).await?.ok_or(TokenError::Unknown)?;
     // Written at most once a minute per token, and never at the cost of the call: a busy

@@ -13,12 +13,13 @@
 //!   exception is Discover's upload (`POST /admin/discover/upload`), streamed to a file under
 //!   `discover::UPLOAD_LIMIT`.
 
+use crate::api::problem::Problem;
 use crate::error::Error;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use runway_core::config::Settings;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -128,29 +129,53 @@ pub async fn check_host(
         Some(h) if check.allowed.allows(&h, check.https) => Ok(next.run(req).await),
         host => {
             tracing::warn!(host = ?host, path = %req.uri().path(), "request for a host Runway does not serve refused");
-            Err(Error::text(
-                StatusCode::MISDIRECTED_REQUEST,
-                "Refused: Runway does not answer to this host name. Use the address your administrator gave you (or add the name to allowed_hosts).",
-            ))
+            let detail = "Refused: Runway does not answer to this host name. Use the address your administrator gave you (or add the name to allowed_hosts).";
+            if is_public_api(req.uri().path()) {
+                return Ok(Problem::new(
+                    StatusCode::MISDIRECTED_REQUEST,
+                    "misdirected",
+                    "Unknown host name",
+                )
+                .detail(detail)
+                .into_response());
+            }
+            Err(Error::text(StatusCode::MISDIRECTED_REQUEST, detail))
         }
     }
 }
 
 /// Reads the request body up to [`BODY_LIMIT`]; a larger one is refused with 413 before any
-/// handler or server function runs.
+/// handler or server function runs (a problem document on the public API, JSON for server
+/// functions, text elsewhere).
 pub async fn limit_body(req: Request, next: Next) -> Result<Response, Error> {
     // Discover's upload streams its (large) export to a file under its own limit; the sign-in and
     // CSRF guards still run before its handler reads a byte.
     if req.method() == axum::http::Method::POST && req.uri().path() == "/admin/discover/upload" {
         return Ok(next.run(req).await);
     }
-    let too_large = if req.uri().path().starts_with("/api/") {
-        Error::json(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")
-    } else {
-        Error::text(
+    let path = req.uri().path().to_string();
+    let too_large = move || -> Result<Response, Error> {
+        if is_public_api(&path) {
+            return Ok(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                "Request body too large",
+            )
+            .detail(format!(
+                "Runway accepts request bodies up to {BODY_LIMIT} bytes."
+            ))
+            .into_response());
+        }
+        if path.starts_with("/api/") {
+            return Err(Error::json(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large",
+            ));
+        }
+        Err(Error::text(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Refused: the request is larger than Runway accepts.",
-        )
+        ))
     };
     let declared = req
         .headers()
@@ -158,7 +183,7 @@ pub async fn limit_body(req: Request, next: Next) -> Result<Response, Error> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
-        return Err(too_large);
+        return too_large();
     }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
@@ -166,12 +191,17 @@ pub async fn limit_body(req: Request, next: Next) -> Result<Response, Error> {
         Err(e) => {
             // Over the limit without a Content-Length (chunked), or the client went away.
             tracing::debug!(error = %e, "request body refused");
-            return Err(too_large);
+            return too_large();
         }
     };
     Ok(next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await)
+}
+
+/// Is `path` on the public API (`/api/v1`), which answers every refusal as a problem document?
+fn is_public_api(path: &str) -> bool {
+    path == "/api/v1" || path.starts_with("/api/v1/")
 }
 
 #[cfg(test)]

@@ -379,7 +379,9 @@ impl From<runway_core::tokens::TokenError> for Error {
                 "Not yours to manage",
                 "Service tokens of a team are made and revoked by its leads and by admins.",
             ),
-            T::NotFound | T::Unknown | T::Revoked | T::Expired => not_found(),
+            T::NotFound | T::Unknown | T::Revoked | T::Expired | T::OwnerSignInNeeded { .. } => {
+                not_found()
+            }
             T::Invalid { message, .. } => bad_request("Please check the form", message),
             T::Db(e) => internal("tokens", e),
         }

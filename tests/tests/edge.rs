@@ -37,6 +37,17 @@ async fn a_rebinding_page_cannot_sign_in_through_a_foreign_host_name(backend: Ba
         .await
         .unwrap();
     assert_eq!(page.status(), 421, "pages are refused too");
+    let api = app
+        .client
+        .get(app.url("/api/v1/actions"))
+        .header("host", &evil)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 421, "the API too");
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
+    let problem: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(problem["type"], "https://runway.dev/problems/misdirected");
 
     let health = app
         .client
@@ -153,6 +164,21 @@ async fn oversized_bodies_get_413_on_every_kind_of_route(backend: Backend) {
     assert_eq!(status, "HTTP/1.1 413 Payload Too Large", "chunked");
     let resp = app.post_form("/api/auth/whoami", "").await;
     assert_eq!(resp.status(), 200, "a normal call still works");
+    // The public API answers a problem document, as it answers every refusal.
+    let resp = reqwest::Client::new()
+        .post(app.url("/api/v1/actions/create-repo/requests"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 3 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let problem: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(
+        problem["type"],
+        "https://runway.dev/problems/body-too-large"
+    );
     app.stop().await;
 }
 

@@ -596,6 +596,19 @@ async fn a_tokens_rights_are_its_owners_at_the_time_of_use(backend: Backend) {
     );
     let (_, me) = get(&app, "/api/v1/me", &token).await;
     assert_eq!(me["teams"], json!([]));
+
+    // Teams come from the identity provider at sign-in: a personal token stops working once its
+    // owner has not signed in for api.owner_sign_in_days (30), and works again after a sign-in.
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(31);
+    on_pool!(&app.runway.db, pool => sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(long_ago).bind(dana).execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    let (status, body) = get(&app, "/api/v1/me", &token).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["type"], "https://runway.dev/problems/sign-in-needed");
+    assert!(body["detail"].as_str().unwrap().contains("30 days"));
+    app.sign_in("dana").await;
+    assert_eq!(get(&app, "/api/v1/me", &token).await.0, 200);
     app.stop().await;
 }
 

@@ -16,6 +16,10 @@ pub struct ApiSettings {
     pub rate_per_minute: u32,
     /// Calls one person may make per minute across all their tokens.
     pub rate_per_person_per_minute: u32,
+    /// A personal token works only while its owner has signed in to the portal within this many
+    /// days: teams and roles come from the identity provider at sign-in, so a leaver who never
+    /// signs in again must not keep them through a token. 0 turns the check off.
+    pub owner_sign_in_days: u32,
 }
 
 impl Default for ApiSettings {
@@ -25,6 +29,7 @@ impl Default for ApiSettings {
             token_max_days: 365,
             rate_per_minute: 120,
             rate_per_person_per_minute: 300,
+            owner_sign_in_days: 30,
         }
     }
 }
@@ -41,6 +46,12 @@ impl ApiSettings {
                 "api.token_default_days (RUNWAY_API__TOKEN_DEFAULT_DAYS): expected 1 to api.token_max_days ({})",
                 self.token_max_days
             ));
+        }
+        if self.owner_sign_in_days > 3650 {
+            return Err(
+                "api.owner_sign_in_days (RUNWAY_API__OWNER_SIGN_IN_DAYS): expected 0 (off) to 3650 days"
+                    .into(),
+            );
         }
         for (key, value) in [
             ("rate_per_minute", self.rate_per_minute),

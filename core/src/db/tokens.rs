@@ -17,6 +17,8 @@ pub struct TokenRow {
     pub scopes: String,
     pub created_by: i64,
     pub created_by_name: String,
+    /// When the maker last signed in to the portal (for a personal token, its owner).
+    pub created_by_signed_in_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
@@ -24,7 +26,7 @@ pub struct TokenRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "t.id, t.user_id, t.kind, t.team, t.name, t.prefix, t.scopes, t.created_by, c.name AS created_by_name, t.created_at, t.expires_at, t.last_used_at, t.last_used_ip, t.revoked_at";
+const COLUMNS: &str = "t.id, t.user_id, t.kind, t.team, t.name, t.prefix, t.scopes, t.created_by, c.name AS created_by_name, c.last_login_at AS created_by_signed_in_at, t.created_at, t.expires_at, t.last_used_at, t.last_used_ip, t.revoked_at";
 
 /// A token to record.
 #[derive(Debug)]

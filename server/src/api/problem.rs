@@ -327,6 +327,14 @@ impl From<TokenError> for Problem {
             TokenError::Unknown | TokenError::Revoked | TokenError::Expired => {
                 unauthorized("The token is not valid: it is unknown, revoked or expired.")
             }
+            TokenError::OwnerSignInNeeded { days } => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "sign-in-needed",
+                "Sign in to the portal",
+            )
+            .detail(format!(
+                "This token acts with the teams you had when you last signed in to the portal, more than {days} days ago. Sign in to the portal once to refresh them; the token then works again."
+            )),
             TokenError::NotAllowed => forbidden("not-allowed", "Not allowed", "Not allowed."),
             TokenError::NotFound => not_found(),
             TokenError::Invalid { field, message } => Problem::new(
