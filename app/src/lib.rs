@@ -6,6 +6,7 @@
 //! - [`api`]: server functions, each a thin shell over `runway_core`.
 //! - [`error`]: the one error type server functions return, safe to show to users.
 //! - [`layout`]: the page frame: header, navigation, footer.
+//! - [`lazy`]: the admins' and leads' pages, loaded in the browser only when opened.
 //! - `messages` (server only): the words for `runway_core`'s refusals, shared with the server's
 //!   plain routes.
 //! - [`pages`]: one module per page.
@@ -15,6 +16,7 @@ pub mod api;
 pub mod chart;
 pub mod error;
 pub mod layout;
+pub mod lazy;
 #[cfg(feature = "ssr")]
 pub mod messages;
 pub mod pages;
@@ -23,7 +25,7 @@ pub mod resource;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -51,13 +53,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: the marker tells tests (and curious humans in
-    // devtools) that the page is interactive.
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Title formatter=|text: String| if text.is_empty() { "Runway".to_string() } else { format!("{text} · Runway") } />
         <Router>
@@ -69,22 +64,22 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::catalog::CatalogPage ssr=SsrMode::Async />
                     <Route path=path!("/actions/:id") view=pages::action::ActionPage ssr=SsrMode::Async />
-                    <Route path=path!("/actions/:id/edit") view=pages::editor::EditActionPage ssr=SsrMode::Async />
-                    <Route path=path!("/catalog/new") view=pages::editor::NewActionPage ssr=SsrMode::Async />
-                    <Route path=path!("/actions/:id/history") view=pages::action_history::ActionHistoryPage ssr=SsrMode::Async />
-                    <Route path=path!("/teams/:team") view=pages::team::TeamPageView ssr=SsrMode::Async />
+                    <Route path=path!("/actions/:id/edit") view={Lazy::<lazy::EditAction>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/catalog/new") view={Lazy::<lazy::NewAction>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/actions/:id/history") view={Lazy::<lazy::ActionHistory>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/teams/:team") view={Lazy::<lazy::Team>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/requests") view=pages::history::HistoryPageView ssr=SsrMode::Async />
                     <Route path=path!("/requests/:id") view=pages::request::RequestPage ssr=SsrMode::Async />
-                    <Route path=path!("/inbox") view=pages::inbox::InboxPage ssr=SsrMode::Async />
-                    <Route path=path!("/approvals") view=pages::inbox::ApprovalsPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/catalog") view=pages::health::CatalogHealthPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/audit") view=pages::audit::AuditPageView ssr=SsrMode::Async />
-                    <Route path=path!("/admin/discover") view=pages::discover::DiscoverPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/discover/map") view=pages::discover_map::DiscoverMapPage ssr=SsrMode::Async />
-                    <Route path=path!("/impact") view=pages::impact::ImpactPage ssr=SsrMode::Async />
-                    <Route path=path!("/pulse") view=pages::pulse::PulsePage ssr=SsrMode::Async />
-                    <Route path=path!("/settings/tokens") view=pages::tokens::TokensPageView ssr=SsrMode::Async />
-                    <Route path=path!("/settings/notifications") view=pages::notifications::NotificationsPageView ssr=SsrMode::Async />
+                    <Route path=path!("/inbox") view={Lazy::<lazy::Inbox>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/approvals") view={Lazy::<lazy::Approvals>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/catalog") view={Lazy::<lazy::CatalogHealth>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view={Lazy::<lazy::Audit>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/discover") view={Lazy::<lazy::Discover>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/discover/map") view={Lazy::<lazy::DiscoverMap>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/impact") view={Lazy::<lazy::Impact>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/pulse") view={Lazy::<lazy::Pulse>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/tokens") view={Lazy::<lazy::Tokens>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings/notifications") view={Lazy::<lazy::Notifications>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=pages::signin::SignInPage ssr=SsrMode::Async />
                 </Routes>
             </main>

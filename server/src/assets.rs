@@ -55,7 +55,7 @@ async fn cache_control(req: Request, next: Next) -> Response {
     resp
 }
 
-/// `name.<16 hex digits>.ext`: a file named by its content.
+/// `name.<16 hex digits>.ext` (the lazy modules' loader: 22 digits): a file named by its content.
 fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let mut parts = name.split('.');
@@ -64,7 +64,7 @@ fn is_hashed(path: &str) -> bool {
     else {
         return false;
     };
-    hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    (hash.len() == 16 || hash.len() == 22) && hash.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
@@ -80,5 +80,14 @@ mod tests {
         assert!(!is_hashed("/runway.0357fb4b23142d2.js"), "15 digits");
         assert!(!is_hashed("/runway.0357fb4b23142dzz.js"), "not hex");
         assert!(!is_hashed("/a.0357fb4b23142d22.js.map"));
+        assert!(
+            is_hashed("/__wasm_split.0357fb4b23142d22a1b2c3.js"),
+            "the loader"
+        );
+        assert!(
+            is_hashed("/split___impact_view_1.0357fb4b23142d22.wasm"),
+            "a lazy page"
+        );
+        assert!(!is_hashed("/__wasm_split.______________________.js"));
     }
 }
