@@ -106,6 +106,8 @@ for (const backend of backends) {
         await page.waitForURL(`${server.url}/pulse`);
         await waitForHydration(page);
         const form = page.getByTestId('pulse-form');
+        // The pulse page is loaded lazily: wait for its form before reading it.
+        await form.locator('fieldset legend').first().waitFor();
         const statements = await form.locator('fieldset legend').allTextContents();
         assert.equal(statements.length, 5);
         for (const s of statements) {
