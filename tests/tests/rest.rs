@@ -793,7 +793,11 @@ async fn secrets_retries_and_rejections_through_the_api(backend: Backend) {
     let ada = make_token(&app, "ada", "admin", &["read", "request"]).await;
     let (status, body) = post(&app, &format!("/api/v1/requests/{again}/retry"), &ada, "").await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["status"], "queued");
+    // Queued again, or already taken by the in-process worker.
+    assert!(
+        ["queued", "running", "failed"].contains(&body["status"].as_str().unwrap_or("")),
+        "{body}"
+    );
     assert!(audit_via(&app, "request_retried")
         .await
         .starts_with("token:"));
