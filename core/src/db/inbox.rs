@@ -22,6 +22,16 @@ pub struct ApproverScope {
     pub group_versions: Vec<String>,
 }
 
+impl ApproverScope {
+    /// No request can match: the caller leads no team that has lead-approved versions waiting,
+    /// and none of their teams is an approval group of a waiting version. Most callers, on most
+    /// pages (the navigation counts every page shows), so the query is skipped.
+    fn is_empty(&self) -> bool {
+        (self.lead_versions.is_empty() || self.lead_teams.is_empty())
+            && self.group_versions.is_empty()
+    }
+}
+
 /// Whom the fulfilment inbox is for.
 #[derive(Debug, Clone, Default)]
 pub struct FulfillerScope {
@@ -29,6 +39,13 @@ pub struct FulfillerScope {
     pub everything: bool,
     /// Otherwise the actions owned by the caller's teams (from the current catalogue).
     pub actions: Vec<String>,
+}
+
+impl FulfillerScope {
+    /// Not an admin and no team of theirs owns an action: nothing to fulfil, no query needed.
+    fn is_empty(&self) -> bool {
+        !self.everything && self.actions.is_empty()
+    }
 }
 
 /// `col IN <list $n>` for this backend: a JSON array of strings bound as parameter `$n`.
@@ -79,6 +96,9 @@ pub async fn approvals_page(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<RequestRow>, DbError> {
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "{ROW} WHERE {} AND r.id < $5 ORDER BY r.id DESC LIMIT $6",
         approvable(db)
@@ -96,6 +116,9 @@ pub async fn approvals_page(
 /// How many requests `scope` may decide on.
 #[tracing::instrument(skip_all)]
 pub async fn approvals_count(db: &Db, scope: &ApproverScope) -> Result<i64, DbError> {
+    if scope.is_empty() {
+        return Ok(0);
+    }
     let sql = format!("SELECT COUNT(*) FROM requests r WHERE {}", approvable(db));
     Ok(on_pool!(db, pool => sqlx::query_scalar::<_, i64>(&sql)
         .bind(scope.user_id)
@@ -122,6 +145,9 @@ pub async fn fulfil_page(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<RequestRow>, DbError> {
+    if scope.is_empty() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "{ROW} WHERE {} AND r.id < $3 ORDER BY r.id DESC LIMIT $4",
         fulfillable(db)
@@ -137,6 +163,9 @@ pub async fn fulfil_page(
 /// How many open manual requests `scope` fulfils: `(all, not yet taken)`.
 #[tracing::instrument(skip_all)]
 pub async fn fulfil_counts(db: &Db, scope: &FulfillerScope) -> Result<(i64, i64), DbError> {
+    if scope.is_empty() {
+        return Ok((0, 0));
+    }
     let sql = format!(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.assignee_id IS NULL THEN 1 ELSE 0 END), 0)
          FROM requests r WHERE {}",

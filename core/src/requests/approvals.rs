@@ -132,6 +132,10 @@ async fn approver_scope(rw: &Runway, user: &User) -> Result<ApproverScope, DbErr
             .collect(),
         ..ApproverScope::default()
     };
+    if user.teams.is_empty() {
+        // Neither a lead nor in any approving group: nothing to read.
+        return Ok(scope);
+    }
     for (action_id, hash, spec) in inbox::pending_versions(&rw.db).await? {
         let Ok(spec) = serde_json::from_str::<ActionSpec>(&spec) else {
             continue;
