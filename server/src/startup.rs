@@ -124,7 +124,7 @@ impl Application {
             .observed_by(self.metrics.clone());
             tokio::spawn(worker.run(stop_workers.clone()))
         });
-        spawn_secret_output_expiry(self.runway.clone(), stop_workers.clone());
+        spawn_housekeeping(self.runway.clone(), stop_workers.clone());
         tracing::info!(address = %self.address, url = %format!("http://{}", self.address), "listening");
         let stop = stop_workers.clone();
         // TCP_NODELAY: a response written as headers then body (static files, streamed pages)
@@ -204,9 +204,8 @@ pub fn reload_catalog_on_sighup(runway: Runway) {
     let _ = runway;
 }
 
-/// Housekeeping every minute: secret outputs nobody revealed are deleted after 24 hours, and
-/// requests waiting for approval longer than `approval_timeout` end as `expired`.
-fn spawn_secret_output_expiry(runway: Runway, stop: tokio_util::sync::CancellationToken) {
+/// Runs [`housekeeping`] every minute until `stop`.
+fn spawn_housekeeping(runway: Runway, stop: tokio_util::sync::CancellationToken) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
@@ -214,30 +213,42 @@ fn spawn_secret_output_expiry(runway: Runway, stop: tokio_util::sync::Cancellati
                 _ = tick.tick() => {}
                 () = stop.cancelled() => return,
             }
-            match runway_core::db::requests::expire_secret_outputs(
-                &runway.db,
-                chrono::Duration::hours(24),
-            )
-            .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(
-                    outputs = n,
-                    "unrevealed secret outputs deleted after 24 hours"
-                ),
-                Err(e) => tracing::warn!(error = %e, "cannot delete expired secret outputs"),
-            }
-            let max_wait = chrono::Duration::from_std(runway.settings.approval_timeout)
-                .unwrap_or(chrono::Duration::days(7));
-            match runway_core::db::approvals::expire(&runway.db, chrono::Utc::now() - max_wait)
-                .await
-            {
-                Ok(ids) if ids.is_empty() => {}
-                Ok(ids) => tracing::info!(requests = ?ids, "requests expired waiting for approval"),
-                Err(e) => tracing::warn!(error = %e, "cannot expire pending approvals"),
-            }
+            housekeeping(&runway, chrono::Utc::now()).await;
         }
     });
+}
+
+/// How long a Jira webhook delivery's identifier is remembered. Jira retries a failed delivery
+/// for a few hours at most; a week keeps every retry recognised and the table small.
+pub const JIRA_DELIVERY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// One round of housekeeping, as `serve` runs it every minute: secret outputs nobody revealed are
+/// deleted after 24 hours, requests waiting for approval longer than `approval_timeout` end as
+/// `expired`, and Jira delivery identifiers older than [`JIRA_DELIVERY_MEMORY`] are forgotten.
+/// Each step logs its own failure and the others still run.
+pub async fn housekeeping(runway: &Runway, now: chrono::DateTime<chrono::Utc>) {
+    match runway_core::db::requests::expire_secret_outputs(&runway.db, chrono::Duration::hours(24))
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            outputs = n,
+            "unrevealed secret outputs deleted after 24 hours"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot delete expired secret outputs"),
+    }
+    let max_wait = chrono::Duration::from_std(runway.settings.approval_timeout)
+        .unwrap_or(chrono::Duration::days(7));
+    match runway_core::db::approvals::expire(&runway.db, now - max_wait).await {
+        Ok(ids) if ids.is_empty() => {}
+        Ok(ids) => tracing::info!(requests = ?ids, "requests expired waiting for approval"),
+        Err(e) => tracing::warn!(error = %e, "cannot expire pending approvals"),
+    }
+    match runway_core::db::jira::forget_deliveries(&runway.db, now - JIRA_DELIVERY_MEMORY).await {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(deliveries = n, "old Jira delivery identifiers forgotten"),
+        Err(e) => tracing::warn!(error = %e, "cannot forget old Jira delivery identifiers"),
+    }
 }
 
 /// Binds `metrics.listen`, when it is set.

@@ -1318,6 +1318,46 @@ async fn jira_webhooks_that_are_not_signed_with_the_secret_are_refused(backend: 
     assert_eq!(request_count(&c.app, "greet").await, 0);
 }
 
+/// Delivery identifiers are kept for Jira's retries, then forgotten by the housekeeping `serve`
+/// runs every minute, so the table does not grow with every webhook ever received.
+async fn jira_delivery_identifiers_are_forgotten_by_housekeeping_after_a_week(backend: Backend) {
+    let c = start(backend, false).await;
+    let db = &c.app.runway.db;
+    let body = ticket(
+        "jira:issue_created",
+        "PLAT-40",
+        "10040",
+        &["runway:greet"],
+        "Name: ana",
+        "red",
+        "dana@example.com",
+    );
+    let answer: Value = jira_post(&c.app, &body, "wh-recent", JIRA_SECRET)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["outcome"], "requested", "{answer}");
+    let now = chrono::Utc::now();
+    for (identifier, age) in [("wh-8-days", 8), ("wh-6-days", 6)] {
+        runway_core::on_pool!(db, pool => sqlx::query(
+            "INSERT INTO jira_webhooks (identifier, received_at) VALUES ($1, $2)"
+        ).bind(identifier).bind(now - chrono::TimeDelta::days(age)).execute(pool).await.map(|r| r.rows_affected()).unwrap());
+    }
+    runway_server::startup::housekeeping(&c.app.runway, now).await;
+    assert!(!runway_core::db::jira::seen(db, "wh-8-days").await.unwrap());
+    assert!(runway_core::db::jira::seen(db, "wh-6-days").await.unwrap());
+    assert!(runway_core::db::jira::seen(db, "wh-recent").await.unwrap());
+    // A retry of the recent delivery is still recognised after housekeeping.
+    let again: Value = jira_post(&c.app, &body, "wh-recent", JIRA_SECRET)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["outcome"], "duplicate");
+    assert_eq!(request_count(&c.app, "greet").await, 1);
+}
+
 both_backends!(
     a_finished_request_is_mailed_to_its_requester_once_with_a_link_and_no_secret,
     a_refusing_mail_server_is_retried_without_duplicates_and_admins_see_failures,
@@ -1328,4 +1368,5 @@ both_backends!(
     a_labelled_ticket_becomes_a_request_gets_its_link_and_moves_on_when_it_succeeds,
     an_invalid_ticket_or_unknown_reporter_gets_a_comment_saying_what_to_do,
     jira_webhooks_that_are_not_signed_with_the_secret_are_refused,
+    jira_delivery_identifiers_are_forgotten_by_housekeeping_after_a_week,
 );

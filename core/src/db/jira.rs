@@ -2,7 +2,7 @@
 
 use super::{Db, DbError};
 use crate::on_pool;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 /// True when a webhook delivery with this identifier was handled already.
 #[tracing::instrument(skip_all)]
@@ -20,6 +20,16 @@ pub async fn remember(db: &Db, identifier: &str) -> Result<(), DbError> {
         "INSERT INTO jira_webhooks (identifier, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING"
     ).bind(identifier).bind(Utc::now()).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Forgets the deliveries received before `cutoff` (housekeeping): the table holds only what
+/// Jira may still retry. Returns how many were forgotten.
+#[tracing::instrument(skip_all)]
+pub async fn forget_deliveries(db: &Db, cutoff: DateTime<Utc>) -> Result<u64, DbError> {
+    Ok(
+        on_pool!(db, pool => sqlx::query("DELETE FROM jira_webhooks WHERE received_at < $1")
+        .bind(cutoff).execute(pool).await.map(|r| r.rows_affected()))?,
+    )
 }
 
 /// The request a ticket already made for an action, if any.
