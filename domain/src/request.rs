@@ -156,4 +156,14 @@ impl Channel {
     pub fn parse(s: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    /// How the pages name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Portal => "Portal",
+            Channel::Api => "API",
+            Channel::Slack => "Slack",
+            Channel::Jira => "Jira",
+        }
+    }
 }

@@ -413,6 +413,8 @@ pub struct HistoryQuery {
     /// `YYYY-MM-DD`, inclusive.
     pub to: String,
     pub q: String,
+    /// Where requests were made: `portal`, `api`, `slack` or `jira` (empty: anywhere).
+    pub channel: String,
     /// Keyset cursor: the last request id of the previous page.
     pub before: Option<i64>,
 }
@@ -433,6 +435,7 @@ impl HistoryQuery {
                 "from" => q.from = v,
                 "to" => q.to = v,
                 "q" => q.q = v,
+                "channel" => q.channel = v,
                 "before" if !v.is_empty() => {
                     q.before =
                         Some(v.parse().map_err(|_| {
@@ -454,6 +457,12 @@ impl HistoryQuery {
                     "{name}: expected a date as YYYY-MM-DD, found `{d}`"
                 ));
             }
+        }
+        if !q.channel.is_empty() && crate::request::Channel::parse(&q.channel).is_none() {
+            return Err(format!(
+                "channel: expected portal, api, slack or jira, found `{}`",
+                q.channel.chars().take(40).collect::<String>()
+            ));
         }
         if !q.status.is_empty() && q.status.parse::<crate::request::RequestStatus>().is_err() {
             return Err(format!("status: `{}` is not a request status", q.status));
@@ -495,6 +504,7 @@ impl HistoryQuery {
             ("from", &self.from),
             ("to", &self.to),
             ("q", &self.q),
+            ("channel", &self.channel),
         ] {
             if !v.is_empty() {
                 parts.push(format!("{k}={}", encode_query_value(v)));
@@ -519,6 +529,8 @@ pub struct HistoryRow {
     pub status_label: String,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// Where it was made (`portal`, `api`, `slack`, `jira`).
+    pub channel: String,
 }
 
 /// A page of history.
@@ -597,6 +609,18 @@ mod tests {
             HistoryQuery::parse(&format!("q={}", "x".repeat(201))).map(|_| ()),
             Err("q: at most 200 characters".to_string())
         );
+    }
+
+    #[test]
+    fn history_filters_by_channel_and_keep_it_in_links() {
+        let q = HistoryQuery::parse("scope=all&channel=slack").unwrap();
+        assert_eq!(q.channel, "slack");
+        assert_eq!(q.to_query(Some(7)), "scope=all&channel=slack&before=7");
+        assert_eq!(
+            HistoryQuery::parse("channel=fax").map(|_| ()),
+            Err("channel: expected portal, api, slack or jira, found `fax`".to_string())
+        );
+        assert!(HistoryQuery::parse("channel=").unwrap().channel.is_empty());
     }
 
     #[test]

@@ -724,6 +724,28 @@ fn client_story(database_url: Option<String>) {
     let out = run(client().args(["requests", "--status", "succeeded", "--json"]));
     let page: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let id = page["items"][0]["id"].as_i64().expect("one succeeded");
+    assert_eq!(page["items"][0]["channel"], "api");
+    // Requests made here came through the API: the channel filter and the VIA column say so.
+    let out = run(client().args(["requests", "--channel", "api"]));
+    let table = text(&out.stdout);
+    assert!(
+        table.lines().next().is_some_and(|h| h.ends_with("VIA"))
+            && table
+                .lines()
+                .nth(1)
+                .is_some_and(|l| l.trim_end().ends_with("API")),
+        "{table}"
+    );
+    let out = run(client().args(["requests", "--channel", "portal", "--json"]));
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(0));
+    let out = run(client().args(["requests", "--channel", "fax"]));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("portal, api, slack or jira"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = run(client().args(["logs", &id.to_string()]));
     assert!(
         text(&out.stdout).contains("greeting world"),

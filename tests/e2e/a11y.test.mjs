@@ -140,6 +140,12 @@ for (const backend of backends) {
       const leadCheck = await submit(dana);
       await visit(dana, server.url, leadCheck, 'request page (waiting for approval, requester)', found);
       await visit(dana, server.url, '/requests', 'history', found);
+      // Where each request came from: the Via column, and the Channel filter (a plain GET form).
+      assert.match(await dana.getByTestId('history').innerText(), /Portal/);
+      await dana.getByLabel('Channel').selectOption('slack');
+      await Promise.all([dana.waitForURL(/channel=slack/), dana.getByRole('button', { name: 'Filter' }).click()]);
+      await dana.getByTestId('history-empty').waitFor();
+      found.push(...(await audit(dana, 'history filtered by channel (none)')));
       await visit(dana, server.url, '/inbox', 'inbox (empty)', found);
       await visit(dana, server.url, '/approvals', 'approvals (empty)', found);
       await visit(dana, server.url, '/pulse', 'pulse (nothing to answer)', found);

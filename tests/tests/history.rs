@@ -35,10 +35,13 @@ async fn seed(app: &TestApp) {
         let inputs = format!("{{\"name\":\"billing-{i}\"}}");
         let status = statuses[usize::try_from(i).unwrap() % statuses.len()];
         let search = runway_core::db::history::search_text(action, &inputs);
+        let channel = [
+            "portal", "api", "portal", "slack", "portal", "jira", "portal",
+        ][usize::try_from(i).unwrap() % 7];
         runway_core::on_pool!(&app.runway.db, pool => sqlx::query(
-            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, executor, created_at, updated_at, search_text)
-             VALUES ($1, 'h', $2, $3, $4, $5, 'script', $6, $6, $7)")
-            .bind(action).bind(who).bind(team).bind(&inputs).bind(status).bind(at).bind(&search)
+            "INSERT INTO requests (action_id, action_hash, requester_id, team, inputs, status, executor, created_at, updated_at, search_text, channel)
+             VALUES ($1, 'h', $2, $3, $4, $5, 'script', $6, $6, $7, $8)")
+            .bind(action).bind(who).bind(team).bind(&inputs).bind(status).bind(at).bind(&search).bind(channel)
             .execute(pool)
             .await
             .map(|_| ())).unwrap();
@@ -84,7 +87,7 @@ async fn csv_ids(app: &TestApp, query: &str) -> Vec<i64> {
     let mut lines = body.lines();
     assert_eq!(
         lines.next(),
-        Some("id,action,requester,team,status,submitted,finished")
+        Some("id,action,requester,team,status,submitted,finished,channel")
     );
     lines
         .map(|l| l.split(',').next().unwrap().parse().unwrap())
@@ -133,6 +136,14 @@ async fn filters_and_pages_return_exactly_the_right_rows(backend: Backend) {
         (
             "scope=team&team=payments&requester=dana",
             "r.team = 'payments' AND LOWER(u.name) LIKE '%dana%'".to_string(),
+        ),
+        (
+            "scope=team&team=payments&channel=slack",
+            "r.team = 'payments' AND r.channel = 'slack'".to_string(),
+        ),
+        (
+            "channel=api&status=succeeded",
+            format!("r.requester_id = {dana} AND r.channel = 'api' AND r.status = 'succeeded'"),
         ),
     ];
     for (query, where_sql) in cases {
@@ -195,6 +206,26 @@ async fn filters_and_pages_return_exactly_the_right_rows(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(html.matches("data-request=").count(), 50);
     assert!(html.contains("data-testid=\"older\""));
+    // Where each request came from: a column on the page, a filter keeping it, a CSV field.
+    let jira = expected(&app, "r.team = 'payments' AND r.channel = 'jira'").await;
+    let (status, html) = app
+        .get_text("/requests?scope=team&team=payments&channel=jira")
+        .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<th scope=\"col\">Via</th>"), "{html}");
+    assert_eq!(html.matches("data-request=").count(), jira.len());
+    assert_eq!(html.matches("<td>Jira<!></td>").count(), jira.len());
+    assert!(
+        html.contains("<option value=\"jira\" selected"),
+        "the filter shows its choice"
+    );
+    let (_, csv) = app
+        .get_text("/requests.csv?scope=team&team=payments&channel=jira")
+        .await;
+    assert_eq!(
+        csv.lines().skip(1).filter(|l| l.ends_with(",jira")).count(),
+        jira.len()
+    );
     app.stop().await;
 }
 
@@ -221,6 +252,9 @@ async fn nobody_sees_another_teams_requests_in_any_list_or_export(backend: Backe
         .post_form("/api/requests/history", "query=from%3Dyesterday")
         .await;
     assert_eq!(bad.status(), 400, "a malformed filter is a clear error");
+    let (status, body) = app.get_text("/requests.csv?channel=fax").await;
+    assert_eq!(status, 400, "an unknown channel is a clear error");
+    assert!(body.contains("portal, api, slack or jira"), "{body}");
     let (status, _) = app.get_text("/requests.csv?q=billing%00").await;
     assert_eq!(
         status, 400,

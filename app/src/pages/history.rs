@@ -7,7 +7,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_location;
-use runway_domain::request::RequestStatus;
+use runway_domain::request::{Channel, RequestStatus};
 use runway_domain::view::{HistoryPage, HistoryScope};
 
 #[component]
@@ -96,6 +96,15 @@ fn History(page: HistoryPage) -> impl IntoView {
                 <label>"From " <input type="date" name="from" value=q.from.clone() /></label>
                 <label>"To " <input type="date" name="to" value=q.to.clone() /></label>
                 <label>"Text " <input type="search" name="q" value=q.q.clone() placeholder="billing-api" /></label>
+                <label>"Channel "
+                    <select name="channel">
+                        <option value="" selected=q.channel.is_empty()>"Any"</option>
+                        {Channel::ALL.iter().map(|c| {
+                            let v = c.as_str();
+                            view! { <option value=v selected={q.channel == v}>{c.label()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
                 <button type="submit">"Filter"</button>
                 <a href=csv rel="external" class="secondary" data-testid="csv">"Download CSV"</a>
             </form>
@@ -107,7 +116,7 @@ fn History(page: HistoryPage) -> impl IntoView {
                         <table class="fields" data-testid="history">
                             <thead><tr>
                                 <th scope="col">"Request"</th><th scope="col">"Requester"</th><th scope="col">"Team"</th>
-                                <th scope="col">"Status"</th><th scope="col">"Submitted"</th>
+                                <th scope="col">"Status"</th><th scope="col">"Submitted"</th><th scope="col">"Via"</th>
                             </tr></thead>
                             <tbody>
                                 {page.rows.into_iter().map(|r| view! {
@@ -117,6 +126,7 @@ fn History(page: HistoryPage) -> impl IntoView {
                                         <td>{r.team.unwrap_or_default()}</td>
                                         <td><span class=format!("status status-{}", r.status)>{r.status_label}</span></td>
                                         <td><time datetime=r.created_at.clone()>{r.created_at.replace('T', " ").chars().take(16).collect::<String>()}</time></td>
+                                        <td>{Channel::parse(&r.channel).map_or_else(|| r.channel.clone(), |c| c.label().to_string())}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>

@@ -21,6 +21,8 @@ pub struct Filter {
     pub from: Option<DateTime<Utc>>,
     /// Created before.
     pub until: Option<DateTime<Utc>>,
+    /// Only requests made through this channel (`portal`, `api`, `slack`, `jira`).
+    pub channel: Option<String>,
     /// Free text over the action id and the input values (`search_text`; case-insensitive).
     pub text: Option<String>,
     /// Keyset cursor: rows strictly older than this (created_at, id).
@@ -136,6 +138,9 @@ pub async fn page_with_index_cap(
         }
         if let Some(a) = &f.action_id {
             qb.push(" AND r.action_id = ").push_bind(a.clone());
+        }
+        if let Some(c) = &f.channel {
+            qb.push(" AND r.channel = ").push_bind(c.clone());
         }
         if let Some(n) = &f.requester_name {
             match &people {

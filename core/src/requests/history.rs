@@ -79,6 +79,7 @@ pub async fn history_filter(
     f.action_id = nonempty(&q.action);
     f.requester_name = nonempty(&q.requester);
     f.text = nonempty(&q.q);
+    f.channel = nonempty(&q.channel);
     if let Some(b) = q.before {
         f.before = Some(
             crate::db::history::position(&rw.db, b)
@@ -107,6 +108,7 @@ pub fn history_rows(rw: &Runway, rows: Vec<RequestRow>) -> Vec<HistoryRow> {
                 status: r.status,
                 created_at: r.created_at.to_rfc3339(),
                 finished_at: r.finished_at.map(|t| t.to_rfc3339()),
+                channel: r.channel,
             }
         })
         .collect()

@@ -129,6 +129,7 @@ pub struct RequestOut {
     pub requester: Option<String>,
     pub team: Option<String>,
     /// Where it was made: `portal`, `api`, `slack` or `jira`.
+    #[serde(default)]
     pub channel: String,
     /// The same in words when not in the portal: "through the API", "from Slack", "from Jira
     /// ticket PLAT-7".
@@ -240,6 +241,8 @@ pub struct RequestSummary {
     pub status: String,
     pub created_at: String,
     pub finished_at: Option<String>,
+    /// Where it was made: `portal`, `api`, `slack` or `jira`.
+    pub channel: String,
 }
 
 impl From<HistoryRow> for RequestSummary {
@@ -253,6 +256,7 @@ impl From<HistoryRow> for RequestSummary {
             status: r.status,
             created_at: r.created_at,
             finished_at: r.finished_at,
+            channel: r.channel,
         }
     }
 }

@@ -282,6 +282,9 @@ pub struct ListQuery {
     to: Option<String>,
     /// Words in the action, requester or inputs.
     q: Option<String>,
+    /// Where the requests were made: `portal`, `api` (the API and the command-line client),
+    /// `slack` or `jira`.
+    channel: Option<String>,
     /// The `next_before` of the previous page.
     before: Option<i64>,
 }

@@ -84,6 +84,9 @@ pub struct RequestsArgs {
     /// Every request (admins).
     #[arg(long)]
     pub all: bool,
+    /// Only requests made through this channel: portal, api, slack or jira.
+    #[arg(long)]
+    pub channel: Option<String>,
     /// The next page: requests older than this number (the table's last line says it).
     #[arg(long)]
     pub before: Option<i64>,
@@ -613,7 +616,7 @@ fn report_final(r: &RequestOut, json: bool) -> Result<u8, Failure> {
     Ok(code)
 }
 
-/// `runway requests [--team T] [--status S] [--all]`.
+/// `runway requests [--team T] [--status S] [--channel C] [--all]`.
 pub async fn requests(args: RequestsArgs) -> Result<u8, Failure> {
     let client = Client::from(&args.conn)?;
     let mut query = Vec::new();
@@ -630,6 +633,12 @@ pub async fn requests(args: RequestsArgs) -> Result<u8, Failure> {
         query.push(format!(
             "status={}",
             runway_domain::view::encode_query_value(s)
+        ));
+    }
+    if let Some(c) = &args.channel {
+        query.push(format!(
+            "channel={}",
+            runway_domain::view::encode_query_value(c)
         ));
     }
     if let Some(b) = args.before {
@@ -660,11 +669,22 @@ pub async fn requests(args: RequestsArgs) -> Result<u8, Failure> {
                     .get(..16)
                     .unwrap_or(&r.created_at)
                     .replace('T', " "),
+                runway_domain::request::Channel::parse(&r.channel)
+                    .map_or(r.channel.as_str(), |c| c.label())
+                    .to_string(),
             ]
         })
         .collect();
     table(
-        &["ID", "ACTION", "STATUS", "REQUESTER", "TEAM", "CREATED"],
+        &[
+            "ID",
+            "ACTION",
+            "STATUS",
+            "REQUESTER",
+            "TEAM",
+            "CREATED",
+            "VIA",
+        ],
         &rows,
     );
     if let Some(next) = page.next_before {

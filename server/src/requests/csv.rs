@@ -4,7 +4,7 @@
 use runway_core::db::requests::RequestRow;
 
 /// The first line of every export.
-pub const HEADER: &str = "id,action,requester,team,status,submitted,finished\n";
+pub const HEADER: &str = "id,action,requester,team,status,submitted,finished,channel\n";
 
 /// One request as a CSV line, newline included.
 pub fn line(r: &RequestRow) -> String {
@@ -16,6 +16,7 @@ pub fn line(r: &RequestRow) -> String {
         r.status.clone(),
         r.created_at.to_rfc3339(),
         r.finished_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        r.channel.clone(),
     ]
     .iter()
     .map(|f| field(f))
