@@ -671,9 +671,24 @@ async fn the_ease_question_is_the_requesters_once_it_ended(backend: Backend) {
     app.stop().await;
 }
 
+/// The navigation's pulse badge: rounds waiting for the signed-in person's answer.
+async fn pulse_badge(app: &TestApp) -> i64 {
+    let counts: Value = app
+        .post_form("/api/requests/counts", "")
+        .await
+        .json()
+        .await
+        .unwrap();
+    counts["pulse"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{counts}"))
+}
+
 async fn pulse_results_show_only_from_five_answers(backend: Backend) {
     let mut app = TestApp::spawn(backend).await;
     app.sign_in("dana").await;
+    // Nothing open: the badge is 0, and this process now remembers that no round is open.
+    assert_eq!(pulse_badge(&app).await, 0);
     assert_eq!(
         app.post_form(
             "/admin/pulses",
@@ -732,6 +747,8 @@ async fn pulse_results_show_only_from_five_answers(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(open.as_array().unwrap().len(), 1, "{login}: {open}");
+        // The round started a moment ago shows in the badge at once, remembered or not.
+        assert_eq!(pulse_badge(&app).await, 1, "{login}");
         round = open[0]["round_id"].as_i64().unwrap();
         assert_eq!(open[0]["teams"], serde_json::json!(["payments"]));
         if k == 0 {
@@ -764,6 +781,7 @@ async fn pulse_results_show_only_from_five_answers(backend: Backend) {
         );
         let (_, html) = app.get_text("/pulse").await;
         assert!(html.contains("Nothing to answer right now"), "{html}");
+        assert_eq!(pulse_badge(&app).await, 0, "{login} answered");
 
         app.new_browser();
         app.sign_in("ada").await;
@@ -881,6 +899,7 @@ async fn pulse_results_show_only_from_five_answers(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(open, serde_json::json!([]), "closed once stopped");
+    assert_eq!(pulse_badge(&app).await, 0, "no badge once stopped");
     app.stop().await;
 }
 

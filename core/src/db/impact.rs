@@ -356,6 +356,22 @@ pub async fn create_pulse(
 }
 
 /// Stops a pulse: its open round closes now and no further round opens. False if unknown or stopped.
+/// A pulse round not yet closed, with one of its teams.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoundWindow {
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub team: String,
+}
+
+/// Every round closing after `now` (open now or opening later), once per team.
+pub async fn round_windows(db: &Db, now: DateTime<Utc>) -> Result<Vec<RoundWindow>, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_as::<_, RoundWindow>(
+        "SELECT r.opens_at, r.closes_at, t.team FROM pulse_rounds r JOIN pulse_teams t ON t.pulse_id = r.pulse_id
+         WHERE r.closes_at > $1"
+    ).bind(now).fetch_all(pool).await)?)
+}
+
 pub async fn stop_pulse(db: &Db, id: i64, at: DateTime<Utc>) -> Result<bool, DbError> {
     on_pool!(db, pool => {
         let mut tx = pool.begin_with(db.begin_write()).await?;

@@ -71,6 +71,8 @@ pub struct Cache {
     computing: Arc<tokio::sync::Mutex<()>>,
     /// Bumped by [`Cache::clear`]: a report computed from data older than a change is not kept.
     generation: std::sync::atomic::AtomicU64,
+    /// The pulse rounds not yet closed, by team (for the navigation's pulse badge), when read.
+    rounds: Mutex<Option<(std::time::Instant, Arc<Vec<sql::RoundWindow>>)>>,
 }
 
 impl Cache {
@@ -97,12 +99,34 @@ impl Cache {
         }
     }
 
-    /// Forgets every report (a rating, a baseline or a pulse answer changed what they show).
+    /// Forgets every report (a rating, a baseline or a pulse answer changed what they show), and
+    /// the pulse rounds.
     pub fn clear(&self) {
         let mut map = self.reports.lock().unwrap_or_else(PoisonError::into_inner);
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         map.clear();
+        *self.rounds.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The rounds read less than `max_age` ago, if they were read since the last change.
+    pub(crate) fn rounds(
+        &self,
+        max_age: std::time::Duration,
+    ) -> Option<Arc<Vec<sql::RoundWindow>>> {
+        let rounds = self.rounds.lock().unwrap_or_else(PoisonError::into_inner);
+        rounds
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < max_age)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// Keeps `rounds`, read when the cache was at `generation`, unless it was cleared since.
+    pub(crate) fn put_rounds(&self, rounds: Arc<Vec<sql::RoundWindow>>, generation: u64) {
+        let mut kept = self.rounds.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.generation() == generation {
+            *kept = Some((std::time::Instant::now(), rounds));
+        }
     }
 }
 

@@ -150,9 +150,29 @@ pub async fn open_due_rounds(rw: &Runway, now: DateTime<Utc>) -> Result<(), Impa
         }
         if let Some(at) = due {
             sql::open_round(&rw.db, p.id, at, at + chrono::Duration::days(p.open_days)).await?;
+            rw.impact.clear();
         }
     }
     Ok(())
+}
+
+/// How long this process trusts its list of rounds not yet closed. Starting, stopping, answering
+/// and opening a round here forgets it at once; a round started by another `serve` process shows
+/// in this one's badge within this time.
+const ROUNDS_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The rounds not yet closed (each with one of its teams), from the cache or the database.
+async fn round_windows(
+    rw: &Runway,
+    now: DateTime<Utc>,
+) -> Result<std::sync::Arc<Vec<sql::RoundWindow>>, ImpactError> {
+    if let Some(rounds) = rw.impact.rounds(ROUNDS_FOR) {
+        return Ok(rounds);
+    }
+    let generation = rw.impact.generation();
+    let rounds = std::sync::Arc::new(sql::round_windows(&rw.db, now).await?);
+    rw.impact.put_rounds(rounds.clone(), generation);
+    Ok(rounds)
 }
 
 /// How many open rounds wait for `user`'s answer (the navigation's badge). Due rounds of repeating
@@ -168,7 +188,16 @@ pub async fn waiting(rw: &Runway, user: &User) -> Result<usize, ImpactError> {
         LAST_OPENED.store(now.timestamp(), Ordering::Relaxed);
         open_due_rounds(rw, now).await?;
     }
-    let n = sql::waiting_rounds(&rw.db, user.id, &user.team_names(), now).await?;
+    // Most of the time no round is open for the caller's teams: answered from memory, no query.
+    let teams = user.team_names();
+    let open_for_them = round_windows(rw, now)
+        .await?
+        .iter()
+        .any(|w| w.opens_at <= now && now < w.closes_at && teams.contains(&w.team));
+    if !open_for_them {
+        return Ok(0);
+    }
+    let n = sql::waiting_rounds(&rw.db, user.id, &teams, now).await?;
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
