@@ -35,7 +35,10 @@ impl Workers {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("RUNWAY_DATABASE_URL", &self.url)
             .env("RUNWAY_WORKER__CONCURRENCY", "4")
-            .env("RUNWAY_WORKER__LEASE", "2s")
+            // Four heartbeats a lease (the defaults have six: 30 s, 5 s): a worker slowed for a
+            // moment by a busy machine keeps its jobs; only a killed or paused one loses them.
+            // With two, one late heartbeat lost a lease while the machine compiled.
+            .env("RUNWAY_WORKER__LEASE", "4s")
             .env("RUNWAY_WORKER__HEARTBEAT", "1s")
             .env("RUNWAY_WORKER__POLL_INTERVAL", "1s")
             .env("RUNWAY_LOG__FILTER", "warn")
@@ -87,8 +90,8 @@ impl Workers {
         };
         assert!(signal("-STOP").success());
         self.paused.push(pid);
-        // Lease 2 s, poll 1 s, the job 500 ms: rescued and finished elsewhere well within this.
-        tokio::time::sleep(Duration::from_millis(5_000)).await;
+        // Lease 4 s, poll 1 s, the job 500 ms: rescued and finished elsewhere well within this.
+        tokio::time::sleep(Duration::from_millis(7_000)).await;
         assert!(signal("-CONT").success());
     }
 }
