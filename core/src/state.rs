@@ -24,6 +24,10 @@ pub struct Runway {
     users: Arc<Recent<i64, User>>,
     /// Impact reports computed in the last minute, per period.
     pub impact: Arc<crate::impact::Cache>,
+    /// The action versions waiting for approval, with their policies, read in the last
+    /// `auth.session_cache` (the navigation's approvals badge; see
+    /// [`crate::requests::approvals_count`]). Forgotten when a request starts waiting here.
+    pub(crate) waiting_versions: Arc<Recent<(), crate::requests::WaitingVersions>>,
 }
 
 impl Runway {
@@ -36,8 +40,10 @@ impl Runway {
         let catalog = Arc::new(CatalogStore::new(settings.catalog_dir.clone(), db.clone()));
         let queue = Queue::new(db.clone());
         let users = Arc::new(Recent::new(settings.auth.session_cache));
+        let waiting_versions = Arc::new(Recent::new(settings.auth.session_cache));
         Ok(Self {
             users,
+            waiting_versions,
             impact: Arc::default(),
             settings: Arc::new(settings),
             db,

@@ -155,4 +155,35 @@ async fn thousands_of_other_requests_never_hide_a_leads_approval_or_a_teams_work
     app.stop().await;
 }
 
-both_backends!(thousands_of_other_requests_never_hide_a_leads_approval_or_a_teams_work);
+/// The approvals badge reads the waiting action versions from memory (most people approve nothing);
+/// a request made since still shows in its approver's badge at once, and leaves it when decided.
+async fn a_new_request_shows_in_the_approvers_badge_at_once(backend: Backend) {
+    let catalog = inbox_catalog();
+    let mut app = TestApp::builder(backend)
+        .with_catalog(catalog.path())
+        .spawn()
+        .await;
+    app.sign_in("lee").await;
+    assert_eq!(
+        badges(&app).await.0,
+        0,
+        "nothing waits, and this is remembered"
+    );
+    app.new_browser();
+    app.sign_in("dana").await;
+    let id = submit(&app, "gated").await;
+    app.new_browser();
+    app.sign_in("lee").await;
+    assert_eq!(badges(&app).await.0, 1, "the lead sees it at once");
+    let ok = app
+        .post_form(&format!("/requests/{id}/approve"), "comment=")
+        .await;
+    assert_eq!(ok.status(), 303);
+    assert_eq!(badges(&app).await.0, 0, "decided: gone from the badge");
+    app.stop().await;
+}
+
+both_backends!(
+    thousands_of_other_requests_never_hide_a_leads_approval_or_a_teams_work,
+    a_new_request_shows_in_the_approvers_badge_at_once,
+);

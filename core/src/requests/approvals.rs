@@ -10,6 +10,7 @@ use crate::state::Runway;
 use runway_domain::spec::{ActionSpec, ApprovalPolicy};
 use runway_domain::user::User;
 use runway_domain::view::InboxPage;
+use std::sync::Arc;
 
 /// Why a decision was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -118,10 +119,26 @@ pub(super) async fn has_decided(rw: &Runway, user: &User, id: i64) -> Result<boo
 /// How many inbox rows one page shows.
 pub const INBOX_PAGE: i64 = 50;
 
+/// The action versions (`"<action id> <content hash>"`) of the requests waiting for approval, with
+/// their approval policies.
+pub type WaitingVersions = Arc<Vec<(String, ApprovalPolicy)>>;
+
+/// Reads [`WaitingVersions`] from the database.
+async fn waiting_versions(rw: &Runway) -> Result<WaitingVersions, DbError> {
+    let mut out = Vec::new();
+    for (action_id, hash, spec) in inbox::pending_versions(&rw.db).await? {
+        let Ok(spec) = serde_json::from_str::<ActionSpec>(&spec) else {
+            continue;
+        };
+        out.push((format!("{action_id} {hash}"), spec.approval));
+    }
+    Ok(Arc::new(out))
+}
+
 /// The caller's approval rights as the database filters by them: the versions of the waiting
-/// requests' actions (few) are read with their policies, and sorted into those the caller's teams
-/// decide on as leads and as members of an approving group.
-async fn approver_scope(rw: &Runway, user: &User) -> Result<ApproverScope, DbError> {
+/// requests' actions (few), with their policies, sorted into those the caller's teams decide on
+/// as leads and as members of an approving group.
+fn approver_scope(user: &User, versions: &[(String, ApprovalPolicy)]) -> ApproverScope {
     let mut scope = ApproverScope {
         user_id: user.id,
         lead_teams: user
@@ -132,26 +149,27 @@ async fn approver_scope(rw: &Runway, user: &User) -> Result<ApproverScope, DbErr
             .collect(),
         ..ApproverScope::default()
     };
-    if user.teams.is_empty() {
-        // Neither a lead nor in any approving group: nothing to read.
-        return Ok(scope);
-    }
-    for (action_id, hash, spec) in inbox::pending_versions(&rw.db).await? {
-        let Ok(spec) = serde_json::from_str::<ActionSpec>(&spec) else {
-            continue;
-        };
-        let version = format!("{action_id} {hash}");
-        match spec.approval {
+    for (version, policy) in versions {
+        match policy {
             ApprovalPolicy::None => {}
-            ApprovalPolicy::TeamLead { .. } => scope.lead_versions.push(version),
+            ApprovalPolicy::TeamLead { .. } => scope.lead_versions.push(version.clone()),
             ApprovalPolicy::Groups { groups, .. } => {
                 if user.teams.iter().any(|m| groups.contains(&m.team)) {
-                    scope.group_versions.push(version);
+                    scope.group_versions.push(version.clone());
                 }
             }
         }
     }
-    Ok(scope)
+    scope
+}
+
+/// [`approver_scope`] from the database, as the approvals page and decisions need it.
+async fn live_scope(rw: &Runway, user: &User) -> Result<ApproverScope, DbError> {
+    if user.teams.is_empty() {
+        // Neither a lead nor in any approving group: nothing to read.
+        return Ok(approver_scope(user, &[]));
+    }
+    Ok(approver_scope(user, &waiting_versions(rw).await?))
 }
 
 /// One page of the requests `user` may decide on now (not their own, not decided by them yet),
@@ -161,16 +179,32 @@ pub async fn approvals_inbox(
     user: &User,
     before: Option<i64>,
 ) -> Result<InboxPage, DbError> {
-    let scope = approver_scope(rw, user).await?;
+    let scope = live_scope(rw, user).await?;
     let rows = inbox::approvals_page(&rw.db, &scope, before, INBOX_PAGE + 1).await?;
     let total = inbox::approvals_count(&rw.db, &scope).await?;
     Ok(super::inbox_page(rw, rows, total))
 }
 
-/// How many requests wait for `user`'s decision (the navigation badge).
+/// How many requests wait for `user`'s decision (the navigation badge, on every page).
+///
+/// The waiting versions come from memory when read less than `auth.session_cache` ago: most
+/// people approve nothing, and then the badge costs no query at all. Versions kept that no longer
+/// wait only make the count query run (it reads the requests themselves); a version that started
+/// waiting since is missed for at most that long, and not at all when the request was made on this
+/// process (submitting forgets the list).
 pub async fn approvals_count(rw: &Runway, user: &User) -> Result<i64, DbError> {
-    let scope = approver_scope(rw, user).await?;
-    inbox::approvals_count(&rw.db, &scope).await
+    if user.teams.is_empty() {
+        return Ok(0);
+    }
+    let versions = match rw.waiting_versions.get(&()) {
+        Some(v) => v,
+        None => {
+            let v = waiting_versions(rw).await?;
+            rw.waiting_versions.put((), v.clone());
+            v
+        }
+    };
+    inbox::approvals_count(&rw.db, &approver_scope(user, &versions)).await
 }
 
 fn approvals_needed(policy: &ApprovalPolicy) -> i64 {

@@ -31,7 +31,8 @@ pub use access::{
     may_approve, may_cancel, may_fulfil, may_retry, may_see, owner_of, policy_of, AccessError,
 };
 pub use approvals::{
-    approvals_count, approvals_inbox, comment_problem, decide, DecideError, INBOX_PAGE,
+    approvals_count, approvals_inbox, comment_problem, decide, DecideError, WaitingVersions,
+    INBOX_PAGE,
 };
 pub use cancel::{cancel, CancelError};
 pub use fulfil::{inbox, inbox_waiting, FulfilError, Fulfilment};

@@ -171,6 +171,8 @@ pub async fn submit_via(
         // concurrent call: the same rules as a repeat.
         return same_as_earlier(rw, submitted.request_id, action_id, Some(&valid)).await;
     }
+    // Approvers' badges on this process count it at once.
+    rw.waiting_versions.forget(&());
     Ok(submitted)
 }
 
