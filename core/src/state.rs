@@ -10,9 +10,20 @@ use crate::queue::Queue;
 use runway_domain::user::User;
 use std::sync::Arc;
 
-/// Everything a request handler needs. Cheap to clone.
+/// Everything a request handler needs. Cheap to clone: one reference count ([`RunwayInner`] behind
+/// an `Arc`); every page and call takes a copy or several.
 #[derive(Clone)]
-pub struct Runway {
+pub struct Runway(Arc<RunwayInner>);
+
+impl std::ops::Deref for Runway {
+    type Target = RunwayInner;
+    fn deref(&self) -> &RunwayInner {
+        &self.0
+    }
+}
+
+/// What [`Runway`] holds.
+pub struct RunwayInner {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub catalog: Arc<CatalogStore>,
@@ -41,7 +52,7 @@ impl Runway {
         let queue = Queue::new(db.clone());
         let users = Arc::new(Recent::new(settings.auth.session_cache));
         let waiting_versions = Arc::new(Recent::new(settings.auth.session_cache));
-        Ok(Self {
+        Ok(Self(Arc::new(RunwayInner {
             users,
             waiting_versions,
             impact: Arc::default(),
@@ -50,7 +61,7 @@ impl Runway {
             catalog,
             queue,
             secrets,
-        })
+        })))
     }
 }
 

@@ -167,13 +167,13 @@ pub fn router(
     } else {
         format!(" {}", runway.settings.auth.issuer.trim_end_matches('/'))
     };
-    let state = AppState {
+    let state = AppState::new(crate::state::AppStateInner {
         runway: runway.clone(),
         leptos: leptos.clone(),
         oidc,
         metrics: metrics.clone(),
         streams: Arc::default(),
-    };
+    });
 
     let store = DbSessionStore::new(runway.db.clone(), runway.settings.auth.session_cache);
     store.spawn_cleanup(std::time::Duration::from_secs(600));

@@ -6,9 +6,26 @@ use runway_core::auth::oidc::Oidc;
 use runway_core::state::Runway;
 use std::sync::Arc;
 
-/// Shared state for the non-Leptos handlers.
+/// Shared state for the non-Leptos handlers. Every middleware and handler takes a copy of it, so
+/// a copy is one reference count ([`AppStateInner`] behind an `Arc`), not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl AppState {
+    pub fn new(inner: AppStateInner) -> Self {
+        Self(Arc::new(inner))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct AppStateInner {
     pub runway: Runway,
     pub leptos: LeptosOptions,
     /// The OpenID Provider; `None` in development sign-in mode.
