@@ -355,7 +355,6 @@ pub async fn create_pulse(
     })
 }
 
-/// Stops a pulse: its open round closes now and no further round opens. False if unknown or stopped.
 /// A pulse round not yet closed, with one of its teams.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RoundWindow {
@@ -372,6 +371,7 @@ pub async fn round_windows(db: &Db, now: DateTime<Utc>) -> Result<Vec<RoundWindo
     ).bind(now).fetch_all(pool).await)?)
 }
 
+/// Stops a pulse: its open round closes now and no further round opens. False if unknown or stopped.
 pub async fn stop_pulse(db: &Db, id: i64, at: DateTime<Utc>) -> Result<bool, DbError> {
     on_pool!(db, pool => {
         let mut tx = pool.begin_with(db.begin_write()).await?;

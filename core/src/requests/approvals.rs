@@ -163,7 +163,7 @@ fn approver_scope(user: &User, versions: &[(String, ApprovalPolicy)]) -> Approve
     scope
 }
 
-/// [`approver_scope`] from the database, as the approvals page and decisions need it.
+/// [`approver_scope`] from the database, as the approvals page needs it (never from memory).
 async fn live_scope(rw: &Runway, user: &User) -> Result<ApproverScope, DbError> {
     if user.teams.is_empty() {
         // Neither a lead nor in any approving group: nothing to read.
