@@ -125,6 +125,9 @@ pub struct Metrics {
     pool_max: Gauge,
     catalog_actions: Gauge,
     catalog_problems: Gauge,
+    catalog_reload_failures: Counter,
+    /// `CatalogStore::failed_reloads` at the last scrape: the counter goes up by the difference.
+    reload_failures_seen: std::sync::atomic::AtomicU64,
     queue_oldest_ready: Gauge<f64, AtomicU64>,
     deliveries_unsent: Family<DeliveryLabels, Gauge>,
     outbox_rows: Gauge,
@@ -218,6 +221,12 @@ impl Metrics {
             "Problems found in catalogue files at the last load (files with problems are not loaded)",
             catalog_problems.clone(),
         );
+        let catalog_reload_failures = Counter::default();
+        registry.register(
+            "catalog_reload_failures",
+            "Catalogue reloads that failed in this process (SIGHUP, a publish from the portal); each kept the previous catalogue",
+            catalog_reload_failures.clone(),
+        );
         let queue_oldest_ready = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "queue_oldest_ready_age_seconds",
@@ -266,6 +275,8 @@ impl Metrics {
             pool_max,
             catalog_actions,
             catalog_problems,
+            catalog_reload_failures,
+            reload_failures_seen: std::sync::atomic::AtomicU64::new(0),
             refreshed: tokio::sync::Mutex::new(None),
         })
     }
@@ -382,6 +393,12 @@ impl Metrics {
             .set(i64::try_from(catalog.actions.len()).unwrap_or(0));
         self.catalog_problems
             .set(i64::try_from(catalog.problems.len()).unwrap_or(0));
+        let failed = rw.catalog.failed_reloads();
+        let seen = self
+            .reload_failures_seen
+            .swap(failed, std::sync::atomic::Ordering::Relaxed);
+        self.catalog_reload_failures
+            .inc_by(failed.saturating_sub(seen));
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)

@@ -1181,6 +1181,33 @@ async fn dashboards_and_alerts_use_only_exported_metrics(backend: Backend) {
         .await
         .unwrap();
     assert!(text.contains("runway_catalog_problems 1"), "{text}");
+    assert!(
+        text.contains("runway_catalog_reload_failures_total 0"),
+        "{text}"
+    );
+    // A reload that cannot read the directory keeps the catalogue and is counted.
+    let moved = catalog.path().with_extension("moved");
+    std::fs::rename(catalog.path(), &moved).unwrap();
+    assert!(app
+        .runway
+        .reload_catalog(runway_core::audit::Actor::system())
+        .await
+        .is_err());
+    std::fs::rename(&moved, catalog.path()).unwrap();
+    assert!(!app.runway.catalog.snapshot().actions.is_empty(), "kept");
+    let text = api_client()
+        .get(app.url("/metrics"))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("runway_catalog_reload_failures_total 1"),
+        "{text}"
+    );
     // Every family's name, from its TYPE line.
     let families: Vec<&str> = text
         .lines()
@@ -1230,6 +1257,7 @@ async fn dashboards_and_alerts_use_only_exported_metrics(backend: Backend) {
         "RunwayQueueBacklogGrowing",
         "RunwayJobFailures",
         "RunwayApprovalTooOld",
+        "RunwayCatalogReloadFailed",
     ] {
         assert!(rules.contains(&format!("alert: {alert}")), "{alert}");
     }

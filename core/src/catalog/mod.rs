@@ -217,6 +217,8 @@ pub struct CatalogStore {
     reload_lock: tokio::sync::Mutex<()>,
     /// Serialises publishes from the portal: check the file, write it, reload (`crate::editor`).
     edit_lock: tokio::sync::Mutex<()>,
+    /// Reloads that failed (the previous catalogue stayed), for the metrics.
+    failed_reloads: std::sync::atomic::AtomicU64,
 }
 
 impl CatalogStore {
@@ -227,7 +229,15 @@ impl CatalogStore {
             current: RwLock::new(Arc::new(Catalog::empty())),
             reload_lock: tokio::sync::Mutex::new(()),
             edit_lock: tokio::sync::Mutex::new(()),
+            failed_reloads: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How many reloads failed in this process (the directory could not be read, or the database
+    /// refused the result); each kept the previous catalogue.
+    pub fn failed_reloads(&self) -> u64 {
+        self.failed_reloads
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Held by a publish from the portal from reading the current file to the reload after writing it.
@@ -268,6 +278,18 @@ impl CatalogStore {
     /// (a publish from the portal) instead of "found in the files".
     #[tracing::instrument(skip_all, fields(dir = %self.dir.display()))]
     pub async fn reload_with(
+        &self,
+        change: Option<&sql::ChangeMeta>,
+    ) -> Result<ReloadReport, ReloadError> {
+        let result = self.load_and_swap(change).await;
+        if result.is_err() {
+            self.failed_reloads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        result
+    }
+
+    async fn load_and_swap(
         &self,
         change: Option<&sql::ChangeMeta>,
     ) -> Result<ReloadReport, ReloadError> {
