@@ -1155,6 +1155,19 @@ async fn metrics_need_their_token_and_count_known_work(backend: Backend) {
     bare.stop().await;
 }
 
+/// `/metrics`, as Prometheus reads it with `metrics.token`.
+async fn metrics_text(app: &TestApp, token: &str) -> String {
+    api_client()
+        .get(app.url("/metrics"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The shipped Grafana dashboard and alert rules name only metrics Runway exports, and a broken
 /// catalogue file shows in `runway_catalog_problems`.
 async fn dashboards_and_alerts_use_only_exported_metrics(backend: Backend) {
@@ -1171,15 +1184,7 @@ async fn dashboards_and_alerts_use_only_exported_metrics(backend: Backend) {
         .with_settings(|s| s.metrics.token = runway_core::config::Secret::new(SECRET))
         .spawn()
         .await;
-    let text = api_client()
-        .get(app.url("/metrics"))
-        .bearer_auth(SECRET)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&app, SECRET).await;
     assert!(text.contains("runway_catalog_problems 1"), "{text}");
     assert!(
         text.contains("runway_catalog_reload_failures_total 0"),
@@ -1195,15 +1200,7 @@ async fn dashboards_and_alerts_use_only_exported_metrics(backend: Backend) {
         .is_err());
     std::fs::rename(&moved, catalog.path()).unwrap();
     assert!(!app.runway.catalog.snapshot().actions.is_empty(), "kept");
-    let text = api_client()
-        .get(app.url("/metrics"))
-        .bearer_auth(SECRET)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&app, SECRET).await;
     assert!(
         text.contains("runway_catalog_reload_failures_total 1"),
         "{text}"
