@@ -27,8 +27,10 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
 
-/// The HTML document around the app, rendered on the server only.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The HTML document around the app, rendered on the server only. `stylesheet` is the
+/// stylesheet's address (content-hashed in a release build), worked out once at start-up: Leptos's
+/// `HashedStylesheet` read the hash file again for every page.
+pub fn shell(options: LeptosOptions, stylesheet: std::sync::Arc<str>) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -38,7 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HashedStylesheetOnce options=options.clone() />
+                <link id="leptos" rel="stylesheet" href=stylesheet.to_string() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -47,57 +49,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// The stylesheet's `<link>`, as `leptos_meta::HashedStylesheet` renders it (`id="leptos"`, the
-/// content-hashed name from the hash file), with each hash file read once per process:
-/// `HashedStylesheet` read it for every page, a few per cent of a page's time. (Keyed by the hash
-/// file: tests run sites with different files in one process.)
-#[component]
-fn HashedStylesheetOnce(options: LeptosOptions) -> impl IntoView {
-    type Hrefs = std::sync::RwLock<std::collections::HashMap<String, String>>;
-    static HREFS: std::sync::OnceLock<Hrefs> = std::sync::OnceLock::new();
-    let hrefs = HREFS.get_or_init(Hrefs::default);
-    let key = format!("{}\n{}", options.hash_file, options.output_name);
-    let known = hrefs
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .get(&key)
-        .cloned();
-    let href = known.unwrap_or_else(|| {
-        // Kept unless the hash file is still to be written (a server started before its build).
-        let mut keep = true;
-        let href = {
-            let mut name = options.output_name.to_string();
-            if options.hash_files {
-                let hashes = std::env::current_exe()
-                    .ok()
-                    .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
-                    .and_then(|path| std::fs::read_to_string(path).ok())
-                    .unwrap_or_default();
-                if let Some(hash) = hashes.lines().find_map(|l| {
-                    l.trim()
-                        .split_once(':')
-                        .filter(|(file, _)| *file == "css")
-                        .map(|(_, hash)| hash.trim().to_string())
-                }) {
-                    name.push('.');
-                    name.push_str(&hash);
-                } else {
-                    keep = false;
-                }
-            }
-            format!("/{}/{name}.css", options.site_pkg_dir)
-        };
-        if keep {
-            hrefs
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(key, href.clone());
-        }
-        href
-    });
-    view! { <link id="leptos" rel="stylesheet" href=href /> }
 }
 
 /// The application: layout and routes.

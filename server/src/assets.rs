@@ -34,6 +34,26 @@ pub fn hash_file(site_root: &Path) -> Option<Arc<str>> {
     Some(Arc::from(file.display().to_string()))
 }
 
+/// The stylesheet's address, as Leptos's `HashedStylesheet` names it: `/pkg/runway.<hash>.css`
+/// with the `css:` line of the build's hash file, `/pkg/runway.css` without one. Read once, when
+/// the router is built.
+pub fn stylesheet_href(site_root: &Path) -> String {
+    let hash = std::fs::read_to_string(site_root.join(HASH_FILE))
+        .ok()
+        .and_then(|hashes| {
+            hashes.lines().find_map(|l| {
+                l.trim()
+                    .split_once(':')
+                    .filter(|(file, _)| *file == "css")
+                    .map(|(_, hash)| hash.trim().to_string())
+            })
+        });
+    match hash {
+        Some(h) => format!("/pkg/runway.{h}.css"),
+        None => "/pkg/runway.css".to_string(),
+    }
+}
+
 /// The `/pkg` service: files from `<site_root>/pkg`, precompressed copies when accepted, and cache
 /// headers by name.
 pub fn router(site_root: &Path) -> Router {
@@ -69,7 +89,26 @@ fn is_hashed(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_hashed;
+    use super::{is_hashed, stylesheet_href};
+
+    #[test]
+    fn the_stylesheet_is_named_by_the_hash_files_css_line() {
+        let site = tempfile::tempdir().expect("temp dir");
+        assert_eq!(
+            stylesheet_href(site.path()),
+            "/pkg/runway.css",
+            "no hash file"
+        );
+        std::fs::write(
+            site.path().join("hash.txt"),
+            "js: 00112233aabbccdd\ncss: fedcba9876543210\n",
+        )
+        .expect("hash file");
+        assert_eq!(
+            stylesheet_href(site.path()),
+            "/pkg/runway.fedcba9876543210.css"
+        );
+    }
 
     #[test]
     fn only_content_hashed_names_count_as_immutable() {
