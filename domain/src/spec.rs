@@ -352,7 +352,10 @@ impl Condition {
 }
 
 /// A field's type and its type-specific rules.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// JSON: `{"type": "<snake_case variant>", ...its rules}`. Serialised by serde's derive; read back
+/// by a hand-written reader of the same shape (see `FlatFieldKind`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FieldKind {
     String {
@@ -391,6 +394,89 @@ pub enum FieldKind {
         min_length: Option<u32>,
         max_length: Option<u32>,
     },
+}
+
+/// Every `type` a field may have, as its JSON names it.
+const FIELD_KINDS: &[&str] = &[
+    "string",
+    "text",
+    "integer",
+    "number",
+    "boolean",
+    "select",
+    "multiselect",
+    "team",
+    "date",
+    "secret",
+];
+
+/// [`FieldKind`] as its JSON reads: the type and every rule any type may have. The browser reads
+/// every action's fields this way: serde's reader for an internally tagged enum buffers each value
+/// and has one copy of the code per type, 18 KB of the front end's WebAssembly; this is one struct.
+/// Rules another type would have are ignored, as serde's derive ignores unknown fields.
+#[derive(Deserialize)]
+struct FlatFieldKind {
+    #[serde(rename = "type")]
+    kind: String,
+    pattern: Option<String>,
+    min_length: Option<u32>,
+    max_length: Option<u32>,
+    min: Option<serde_json::Number>,
+    max: Option<serde_json::Number>,
+    step: Option<serde_json::Number>,
+    options: Option<Vec<SelectOption>>,
+}
+
+impl<'de> Deserialize<'de> for FieldKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let f = FlatFieldKind::deserialize(d)?;
+        let int = |n: Option<serde_json::Number>, name: &str| {
+            n.map(|n| {
+                n.as_i64()
+                    .ok_or_else(|| D::Error::custom(format!("`{name}` must be a whole number")))
+            })
+            .transpose()
+        };
+        let float = |n: Option<serde_json::Number>| n.and_then(|n| n.as_f64());
+        let options =
+            |o: Option<Vec<SelectOption>>| o.ok_or_else(|| D::Error::missing_field("options"));
+        Ok(match f.kind.as_str() {
+            "string" => FieldKind::String {
+                pattern: f.pattern,
+                min_length: f.min_length,
+                max_length: f.max_length,
+            },
+            "text" => FieldKind::Text {
+                min_length: f.min_length,
+                max_length: f.max_length,
+            },
+            "integer" => FieldKind::Integer {
+                min: int(f.min, "min")?,
+                max: int(f.max, "max")?,
+                step: int(f.step, "step")?,
+            },
+            "number" => FieldKind::Number {
+                min: float(f.min),
+                max: float(f.max),
+                step: float(f.step),
+            },
+            "boolean" => FieldKind::Boolean,
+            "select" => FieldKind::Select {
+                options: options(f.options)?,
+            },
+            "multiselect" => FieldKind::Multiselect {
+                options: options(f.options)?,
+            },
+            "team" => FieldKind::Team,
+            "date" => FieldKind::Date,
+            "secret" => FieldKind::Secret {
+                min_length: f.min_length,
+                max_length: f.max_length,
+            },
+            other => return Err(D::Error::unknown_variant(other, FIELD_KINDS)),
+        })
+    }
 }
 
 impl FieldKind {
@@ -499,5 +585,87 @@ impl JiraSource {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod field_kind_json {
+    use super::*;
+
+    fn back(kind: &FieldKind) -> FieldKind {
+        let json = serde_json::to_string(kind).unwrap();
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"))
+    }
+
+    #[test]
+    fn every_type_reads_back_what_serde_writes() {
+        let options = vec![SelectOption {
+            value: "eu".into(),
+            label: "Europe".into(),
+        }];
+        let kinds = [
+            FieldKind::String {
+                pattern: Some("^[a-z]+$".into()),
+                min_length: Some(1),
+                max_length: Some(40),
+            },
+            FieldKind::String {
+                pattern: None,
+                min_length: None,
+                max_length: None,
+            },
+            FieldKind::Text {
+                min_length: Some(0),
+                max_length: Some(u32::MAX),
+            },
+            FieldKind::Integer {
+                min: Some(i64::MIN),
+                max: Some(i64::MAX),
+                step: Some(5),
+            },
+            FieldKind::Number {
+                min: Some(-0.5),
+                max: Some(1e300),
+                step: Some(0.25),
+            },
+            FieldKind::Boolean,
+            FieldKind::Select {
+                options: options.clone(),
+            },
+            FieldKind::Multiselect { options },
+            FieldKind::Team,
+            FieldKind::Date,
+            FieldKind::Secret {
+                min_length: Some(12),
+                max_length: None,
+            },
+        ];
+        for kind in &kinds {
+            assert_eq!(&back(kind), kind);
+        }
+        // Whole numbers are numbers too.
+        let n: FieldKind = serde_json::from_str(r#"{"type":"number","min":2}"#).unwrap();
+        assert_eq!(
+            n,
+            FieldKind::Number {
+                min: Some(2.0),
+                max: None,
+                step: None
+            }
+        );
+    }
+
+    #[test]
+    fn wrong_json_is_refused_with_a_reason() {
+        let err = |json: &str| {
+            serde_json::from_str::<FieldKind>(json)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(err(r#"{"type":"colour"}"#).contains("unknown variant `colour`"));
+        assert!(err(r#"{"min":1}"#).contains("missing field `type`"));
+        assert!(err(r#"{"type":"select"}"#).contains("missing field `options`"));
+        assert!(err(r#"{"type":"integer","min":1.5}"#).contains("`min` must be a whole number"));
+        assert!(err(r#"{"type":"string","max_length":-1}"#).contains("invalid value"));
     }
 }

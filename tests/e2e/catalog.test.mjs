@@ -37,6 +37,13 @@ for (const backend of backends) {
       await page.getByRole('searchbox', { name: 'Search actions' }).fill('');
       await page.waitForFunction((n) => document.querySelectorAll('li.card').length === n, total);
 
+      // Case does not matter: the browser lowercases with JavaScript's toLowerCase.
+      await page.getByRole('searchbox', { name: 'Search actions' }).fill('TLS CERTIFICATE');
+      await page.waitForFunction(() => document.querySelectorAll('li.card').length === 1);
+      assert.equal(page.url(), urlBefore, 'filtering happened without a page load');
+      await page.getByRole('searchbox', { name: 'Search actions' }).fill('');
+      await page.waitForFunction((n) => document.querySelectorAll('li.card').length === n, total);
+
       // Category chips narrow the list.
       const chip = page.locator('.category-filters a.chip').nth(1);
       const category = (await chip.innerText()).trim();

@@ -8,7 +8,7 @@ use crate::api::list_actions;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use runway_domain::view::{categories, encode_query_value, filter, ActionCard};
+use runway_domain::view::{categories, encode_query_value, filter_with, ActionCard};
 
 #[component]
 pub fn CatalogPage() -> impl IntoView {
@@ -77,7 +77,7 @@ fn CatalogResults(
     };
     let visible = move || {
         all.with_value(|cards| {
-            filter(cards, &search.get(), category.get().as_deref())
+            filter_with(cards, &search.get(), category.get().as_deref(), lowercase)
                 .into_iter()
                 .cloned()
                 .collect::<Vec<_>>()
@@ -166,5 +166,18 @@ fn Card(card: ActionCard) -> impl IntoView {
                 </dl>
             </article>
         </li>
+    }
+}
+
+/// Unicode lowercase: JavaScript's `toLowerCase` in the browser (no case tables in the WebAssembly,
+/// see [`runway_domain::view::matches_with`]), Rust's on the server.
+fn lowercase(s: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        String::from(web_sys::js_sys::JsString::from(s).to_lower_case())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        s.to_lowercase()
     }
 }
