@@ -27,10 +27,35 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
 
-/// The HTML document around the app, rendered on the server only. `stylesheet` is the
-/// stylesheet's address (content-hashed in a release build), worked out once at start-up: Leptos's
-/// `HashedStylesheet` read the hash file again for every page.
-pub fn shell(options: LeptosOptions, stylesheet: std::sync::Arc<str>) -> impl IntoView {
+/// The addresses of the built front end a page names, worked out once at start-up from the build's
+/// hash file (`runway_server::assets::page_assets`): Leptos's `HashedStylesheet` and
+/// `HydrationScripts` read that file again for every page (about 3 % of a page view's CPU) and
+/// panicked if it had gone.
+#[derive(Clone, Debug)]
+pub struct PageAssets {
+    /// `/pkg/runway.<hash>.css`.
+    pub stylesheet: std::sync::Arc<str>,
+    /// The script that loads and starts the WebAssembly: `/pkg/runway.<hash>.js`.
+    pub script: std::sync::Arc<str>,
+    /// The main WebAssembly module: `/pkg/runway.<hash>.wasm`.
+    pub module: std::sync::Arc<str>,
+    /// The lazily loaded pages' modules, for the page's `<head>` to name those it needs (Leptos's
+    /// own type for it, read by its server integration); none when the build has no manifest.
+    pub split: Option<leptos::WasmSplitManifest>,
+}
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(assets: PageAssets) -> impl IntoView {
+    if let Some(split) = assets.split.clone() {
+        provide_context(split);
+    }
+    let nonce = leptos::nonce::use_nonce();
+    // What Leptos's `HydrationScripts` writes: fetch the script and the module early, then start.
+    let start = format!(
+        "import({:?}).then(m => m.default({{module_or_path: {:?}}}).then(() => m.hydrate()));",
+        &*assets.script, &*assets.module
+    );
+    let module_cors = nonce.as_ref().map(|n| n.to_string()).unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -39,9 +64,10 @@ pub fn shell(options: LeptosOptions, stylesheet: std::sync::Arc<str>) -> impl In
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <AutoReload options=options.clone() />
-                <link id="leptos" rel="stylesheet" href=stylesheet.to_string() />
-                <HydrationScripts options />
+                <link id="leptos" rel="stylesheet" href=assets.stylesheet.to_string() />
+                <link rel="modulepreload" href=assets.script.to_string() crossorigin=nonce.clone() />
+                <link rel="preload" href=assets.module.to_string() r#as="fetch" r#type="application/wasm" crossorigin=module_cors />
+                <script type="module" nonce=nonce>{start}</script>
                 <MetaTags />
             </head>
             <body>

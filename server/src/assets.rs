@@ -13,6 +13,7 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn, Next};
 use axum::response::Response;
 use axum::Router;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower_http::services::ServeDir;
@@ -34,23 +35,59 @@ pub fn hash_file(site_root: &Path) -> Option<Arc<str>> {
     Some(Arc::from(file.display().to_string()))
 }
 
-/// The stylesheet's address, as Leptos's `HashedStylesheet` names it: `/pkg/runway.<hash>.css`
-/// with the `css:` line of the build's hash file, `/pkg/runway.css` without one. Read once, when
-/// the router is built.
-pub fn stylesheet_href(site_root: &Path) -> String {
-    let hash = std::fs::read_to_string(site_root.join(HASH_FILE))
+/// What a page names of the built front end (`runway_app::PageAssets`), from the build's hash file
+/// in `site_root`, read once when the router is built. A build's hash file has `js:`, `wasm:`,
+/// `css:`, `manifest:` and `split:` lines (`scripts/build-site`); without one (or without a line)
+/// the plain names are used, as Leptos does.
+pub fn page_assets(site_root: &Path) -> runway_app::PageAssets {
+    let hashes = std::fs::read_to_string(site_root.join(HASH_FILE)).unwrap_or_default();
+    let hash = |kind: &str| {
+        hashes.lines().find_map(|l| {
+            l.trim()
+                .split_once(':')
+                .filter(|(file, _)| file.trim() == kind)
+                .map(|(_, hash)| hash.trim().to_string())
+                .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric()))
+        })
+    };
+    let named = |stem: &str, kind: &str, ext: &str| -> Arc<str> {
+        match hash(kind) {
+            Some(h) => format!("/pkg/{stem}.{h}.{ext}").into(),
+            None => format!("/pkg/{stem}.{ext}").into(),
+        }
+    };
+    let manifest = match hash("manifest") {
+        Some(h) => format!("__wasm_split_manifest.{h}.json"),
+        None => "__wasm_split_manifest.json".to_string(),
+    };
+    let loader = match hash("split") {
+        Some(h) => format!("__wasm_split.{h}.js"),
+        None => "__wasm_split.______________________.js".to_string(),
+    };
+    // Which lazy modules each lazily loaded page needs; a build without lazy pages has no file.
+    let split = std::fs::read_to_string(site_root.join("pkg").join(&manifest))
         .ok()
-        .and_then(|hashes| {
-            hashes.lines().find_map(|l| {
-                l.trim()
-                    .split_once(':')
-                    .filter(|(file, _)| *file == "css")
-                    .map(|(_, hash)| hash.trim().to_string())
-            })
+        .and_then(|text| {
+            match serde_json::from_str::<HashMap<String, Vec<String>>>(&text) {
+                Ok(map) => Some(map),
+                Err(e) => {
+                    tracing::warn!(file = %manifest, error = %e, "the lazy pages' manifest is unreadable; pages will not name their modules early");
+                    None
+                }
+            }
+        })
+        .map(|map| {
+            leptos::WasmSplitManifest(leptos::prelude::ArcStoredValue::new((
+                "/pkg".to_string(),
+                map,
+                loader,
+            )))
         });
-    match hash {
-        Some(h) => format!("/pkg/runway.{h}.css"),
-        None => "/pkg/runway.css".to_string(),
+    runway_app::PageAssets {
+        stylesheet: named("runway", "css", "css"),
+        script: named("runway", "js", "js"),
+        module: named("runway", "wasm", "wasm"),
+        split,
     }
 }
 
@@ -89,25 +126,43 @@ fn is_hashed(path: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_hashed, stylesheet_href};
+    use super::{is_hashed, page_assets};
 
     #[test]
-    fn the_stylesheet_is_named_by_the_hash_files_css_line() {
+    fn pages_name_the_files_the_hash_file_lists() {
         let site = tempfile::tempdir().expect("temp dir");
-        assert_eq!(
-            stylesheet_href(site.path()),
-            "/pkg/runway.css",
-            "no hash file"
-        );
+        let plain = page_assets(site.path());
+        assert_eq!(&*plain.stylesheet, "/pkg/runway.css", "no hash file");
+        assert_eq!(&*plain.script, "/pkg/runway.js");
+        assert_eq!(&*plain.module, "/pkg/runway.wasm");
+        assert!(plain.split.is_none(), "no manifest");
+
+        std::fs::create_dir(site.path().join("pkg")).expect("pkg");
         std::fs::write(
             site.path().join("hash.txt"),
-            "js: 00112233aabbccdd\ncss: fedcba9876543210\n",
+            "js: 00112233aabbccdd\nwasm: 00112233aabbccdd\ncss: fedcba9876543210\n\
+             manifest: 00112233aabbccdd\nsplit: 00112233aabbccdd001122\nbad: </script>\n",
         )
         .expect("hash file");
-        assert_eq!(
-            stylesheet_href(site.path()),
-            "/pkg/runway.fedcba9876543210.css"
-        );
+        std::fs::write(
+            site.path()
+                .join("pkg/__wasm_split_manifest.00112233aabbccdd.json"),
+            r#"{"impact": ["split_impact"]}"#,
+        )
+        .expect("manifest");
+        let hashed = page_assets(site.path());
+        assert_eq!(&*hashed.stylesheet, "/pkg/runway.fedcba9876543210.css");
+        assert_eq!(&*hashed.script, "/pkg/runway.00112233aabbccdd.js");
+        assert_eq!(&*hashed.module, "/pkg/runway.00112233aabbccdd.wasm");
+        let split = hashed.split.expect("the manifest is read");
+        let (root, map, loader) = leptos::prelude::GetValue::get_value(&split.0);
+        assert_eq!(root, "/pkg");
+        assert_eq!(map["impact"], vec!["split_impact".to_string()]);
+        assert_eq!(loader, "__wasm_split.00112233aabbccdd001122.js");
+
+        // A hash that is not a plain name is ignored rather than written into every page.
+        std::fs::write(site.path().join("hash.txt"), "js: a\"b\n").expect("hash file");
+        assert_eq!(&*page_assets(site.path()).script, "/pkg/runway.js");
     }
 
     #[test]

@@ -160,7 +160,7 @@ pub fn router(
     metrics: Arc<crate::metrics::Metrics>,
 ) -> Router {
     let leptos = leptos_options(&runway);
-    let stylesheet: Arc<str> = crate::assets::stylesheet_href(&runway.settings.site_root).into();
+    let assets = crate::assets::page_assets(&runway.settings.site_root);
     let routes = page_routes();
     // RP-initiated logout redirects from our sign-out form to the provider: CSP form-action allows it.
     let form_targets = if runway.settings.auth.dev_mode() {
@@ -267,13 +267,12 @@ pub fn router(
             post(crate::discover::edit_draft),
         )
         .leptos_routes_with_context(&state, routes, page_context(runway.clone(), form_targets.clone()), {
-            let leptos = leptos.clone();
-            let stylesheet = stylesheet.clone();
-            move || shell(leptos.clone(), stylesheet.clone())
+            let assets = assets.clone();
+            move || shell(assets.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             page_context(runway.clone(), form_targets),
-            move |options| shell(options, stylesheet.clone()),
+            move |_| shell(assets.clone()),
         ))
         // Innermost first: who the user is, then CSRF, then the session they both read.
         .layer(from_fn_with_state(state.clone(), security::require_user))

@@ -213,6 +213,22 @@ async fn pages_name_hashed_assets_that_are_cached_for_a_year_and_sent_precompres
         "the hydration script loads the hashed js and wasm: {html}"
     );
 
+    // The names are read once, at start-up: a page rendered after the hash file has gone still
+    // names this build's files, and its script starts them (Leptos's own `HydrationScripts` read
+    // the file again for every page).
+    std::fs::remove_file(site.path().join("hash.txt")).unwrap();
+    let (status, html) = app.get_text("/signin").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(r#"<link rel="modulepreload" href="/pkg/runway.00112233aabbccdd.js""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"import("/pkg/runway.00112233aabbccdd.js")"#)
+            && html.contains(r#"module_or_path: "/pkg/runway.0123456789abcdef.wasm""#),
+        "{html}"
+    );
+
     // A hashed file: a year, immutable; the brotli copy when the browser accepts it.
     let resp = app
         .client
