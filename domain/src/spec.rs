@@ -396,20 +396,6 @@ pub enum FieldKind {
     },
 }
 
-/// Every `type` a field may have, as its JSON names it.
-const FIELD_KINDS: &[&str] = &[
-    "string",
-    "text",
-    "integer",
-    "number",
-    "boolean",
-    "select",
-    "multiselect",
-    "team",
-    "date",
-    "secret",
-];
-
 /// [`FieldKind`] as its JSON reads: the type and every rule any type may have. The browser reads
 /// every action's fields this way: serde's reader for an internally tagged enum buffers each value
 /// and has one copy of the code per type, 18 KB of the front end's WebAssembly; this is one struct.
@@ -474,7 +460,7 @@ impl<'de> Deserialize<'de> for FieldKind {
                 min_length: f.min_length,
                 max_length: f.max_length,
             },
-            other => return Err(D::Error::unknown_variant(other, FIELD_KINDS)),
+            other => return Err(D::Error::unknown_variant(other, &FieldKind::TYPE_NAMES)),
         })
     }
 }
