@@ -14,7 +14,7 @@ use axum::middleware::{from_fn, Next};
 use axum::response::Response;
 use axum::Router;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use tower_http::services::ServeDir;
 
@@ -23,17 +23,6 @@ const HASH_FILE: &str = "hash.txt";
 
 const IMMUTABLE: HeaderValue = HeaderValue::from_static("public, max-age=31536000, immutable");
 const REVALIDATE: HeaderValue = HeaderValue::from_static("no-cache");
-
-/// The hash file Leptos reads to name the hashed assets in each page, when the build wrote one
-/// (an absolute path: Leptos resolves it against the binary's directory otherwise).
-pub fn hash_file(site_root: &Path) -> Option<Arc<str>> {
-    let file = site_root.join(HASH_FILE);
-    if !file.is_file() {
-        return None;
-    }
-    let file: PathBuf = std::path::absolute(&file).unwrap_or(file);
-    Some(Arc::from(file.display().to_string()))
-}
 
 /// What a page names of the built front end (`runway_app::PageAssets`), from the build's hash file
 /// in `site_root`, read once when the router is built. A build's hash file has `js:`, `wasm:`,

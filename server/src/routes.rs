@@ -31,15 +31,11 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Leptos options derived from Runway's settings (never from cargo-leptos environment variables, so
 /// the binary behaves the same however it was started).
 pub fn leptos_options(runway: &Runway) -> LeptosOptions {
-    // With a build's hash file, pages name the content-hashed asset files (see `assets`).
-    let hash_file = crate::assets::hash_file(&runway.settings.site_root);
     LeptosOptions::builder()
         .output_name("runway")
         .site_root(runway.settings.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(runway.settings.listen)
-        .hash_files(hash_file.is_some())
-        .hash_file(hash_file.unwrap_or_else(|| Arc::from("hash.txt")))
         .build()
 }
 

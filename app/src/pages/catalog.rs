@@ -2,7 +2,8 @@
 //!
 //! Without JavaScript the search box is a plain GET form and the category chips are links; the server
 //! renders the filtered list from the query string. With JavaScript the same list filters as the user
-//! types, using the same matching function ([`runway_domain::view::filter`]).
+//! types, using the same matching function ([`runway_domain::view::filter_with`]; the browser
+//! lowercases with JavaScript's `toLowerCase`, the server with Rust's).
 
 use crate::api::list_actions;
 use leptos::prelude::*;
