@@ -6,8 +6,9 @@
 //! which `scripts/build-site` splits out of the main one (`runway-wasm-split`). A developer's
 //! everyday pages (the catalogue, an action's form, a request, history, sign-in) stay in the main
 //! module, so opening them downloads none of this code. On the server these are plain calls. A page rendered on the
-//! server hydrates once its module has arrived (`hydrate_lazy` in the front end), and the server
-//! names that module in the page's `<head>` for the browser to fetch early.
+//! server hydrates once its module has arrived (`hydrate_lazy` in the front end), and names that
+//! module and its loader in its `<head>` for the browser to fetch early
+//! ([`crate::LazyModules::name_in_head`]).
 
 use crate::pages;
 use leptos::prelude::*;
@@ -26,6 +27,8 @@ macro_rules! lazy_page {
 
             fn view(_this: Self) -> AnyView {
                 use $page as Page;
+                #[cfg(feature = "ssr")]
+                crate::LazyModules::name_in_head(stringify!($name));
                 view! { <Page /> }.into_any()
             }
         }

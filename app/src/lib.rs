@@ -39,13 +39,77 @@ pub struct PageAssets {
     pub script: std::sync::Arc<str>,
     /// The main WebAssembly module: `/pkg/runway.<hash>.wasm`.
     pub module: std::sync::Arc<str>,
-    /// The lazily loaded pages' modules, for the page's `<head>` to name those it needs (Leptos's
-    /// own type for it, read by its server integration); none when the build has no manifest.
-    pub split: Option<leptos::WasmSplitManifest>,
+    /// The lazily loaded pages' modules, for a lazy page's `<head>` to name those it needs; none
+    /// when the build has no manifest.
+    pub split: Option<std::sync::Arc<LazyModules>>,
+}
+
+/// What each lazily loaded page ([`lazy`]) needs fetched: the build's split manifest, read once.
+///
+/// A lazy page rendered on the server names these in its `<head>` (`rel="preload"`), so the browser
+/// fetches them with the main module instead of after it. Leptos's own list (from its
+/// `WasmSplitManifest`) was filled in a race with the render and was there in about one page in
+/// three; this one is filled by the page itself while it renders ([`lazy`]'s pages call
+/// [`LazyModules::name_in_head`]).
+#[derive(Clone, Debug, Default)]
+pub struct LazyModules {
+    /// The loader the main module imports the lazy modules with: `/pkg/__wasm_split.<hash>.js`.
+    pub loader: String,
+    /// Each lazy page's modules, by the manifest's key for the page (`__<page>_view_<digits>`,
+    /// the page's type name in snake case), as addresses (`/pkg/<name>.wasm`).
+    pub by_page: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl LazyModules {
+    /// The modules of the lazy page with this type name (`EditAction`), if the manifest has it.
+    pub fn of(&self, page: &str) -> Option<&[String]> {
+        let mut prefix = String::from("__");
+        for (i, c) in page.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                prefix.push('_');
+            }
+            prefix.push(c.to_ascii_lowercase());
+        }
+        prefix.push_str("_view_");
+        self.by_page
+            .iter()
+            .find(|(key, _)| {
+                key.strip_prefix(&prefix)
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .map(|(_, modules)| modules.as_slice())
+    }
+
+    /// Names the modules of the lazy page with this type name, and their loader, in the `<head>`
+    /// of the page being rendered (through `leptos_meta`, like `<Title>`). Nothing without a
+    /// manifest (a build without lazy pages, or `cargo test` without a site).
+    #[cfg(feature = "ssr")]
+    pub fn name_in_head(page: &str) {
+        use leptos_meta::Link;
+        let Some(lazy) = use_context::<std::sync::Arc<LazyModules>>() else {
+            return;
+        };
+        let Some(modules) = lazy.of(page) else {
+            return;
+        };
+        // `anonymous`: the credentials mode the loader's `fetch` and module imports use, so the
+        // browser hands them what it preloaded.
+        for module in modules {
+            let _ = view! {
+                <Link rel="preload" href=module.clone() as_="fetch" type_="application/wasm" crossorigin="anonymous" />
+            }
+            .to_html();
+        }
+        let _ =
+            view! { <Link rel="modulepreload" href=lazy.loader.clone() crossorigin="anonymous" /> }
+                .to_html();
+    }
 }
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(assets: PageAssets) -> impl IntoView {
+    // Our own type, not Leptos's `WasmSplitManifest`: Leptos's integration would add its own,
+    // racy, copy of the same links.
     if let Some(split) = assets.split.clone() {
         provide_context(split);
     }
@@ -113,5 +177,46 @@ pub fn App() -> impl IntoView {
             </main>
             <layout::Footer />
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LazyModules;
+
+    #[test]
+    fn a_lazy_page_finds_its_own_modules_by_its_type_name() {
+        let lazy = LazyModules {
+            loader: "/pkg/__wasm_split.x.js".into(),
+            by_page: [
+                ("__discover_view_27", "/pkg/split___discover_view_27.wasm"),
+                (
+                    "__discover_map_view_27",
+                    "/pkg/split___discover_map_view_27.wasm",
+                ),
+                (
+                    "__action_history_view_27",
+                    "/pkg/split___action_history_view_27.wasm",
+                ),
+                ("__pulse_view_", "/pkg/no_digits.wasm"),
+                ("__tokens_view_27x", "/pkg/not_digits.wasm"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+            .collect(),
+        };
+        let one = |page| lazy.of(page).map(|m| m[0].as_str());
+        assert_eq!(one("Discover"), Some("/pkg/split___discover_view_27.wasm"));
+        assert_eq!(
+            one("DiscoverMap"),
+            Some("/pkg/split___discover_map_view_27.wasm")
+        );
+        assert_eq!(
+            one("ActionHistory"),
+            Some("/pkg/split___action_history_view_27.wasm")
+        );
+        assert_eq!(one("Pulse"), None, "the key ends in the macro's number");
+        assert_eq!(one("Tokens"), None);
+        assert_eq!(one("Audit"), None);
     }
 }

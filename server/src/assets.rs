@@ -66,11 +66,16 @@ pub fn page_assets(site_root: &Path) -> runway_app::PageAssets {
             }
         })
         .map(|map| {
-            leptos::WasmSplitManifest(leptos::prelude::ArcStoredValue::new((
-                "/pkg".to_string(),
-                map,
-                loader,
-            )))
+            Arc::new(runway_app::LazyModules {
+                loader: format!("/pkg/{loader}"),
+                by_page: map
+                    .into_iter()
+                    .map(|(page, stems)| {
+                        let files = stems.iter().map(|s| format!("/pkg/{s}.wasm")).collect();
+                        (page, files)
+                    })
+                    .collect(),
+            })
         });
     runway_app::PageAssets {
         stylesheet: named("runway", "css", "css"),
@@ -136,7 +141,7 @@ mod tests {
         std::fs::write(
             site.path()
                 .join("pkg/__wasm_split_manifest.00112233aabbccdd.json"),
-            r#"{"impact": ["split_impact"]}"#,
+            r#"{"__impact_view_42": ["chunk_1.00112233aabbccdd", "split___impact_view_42.00112233aabbccdd"]}"#,
         )
         .expect("manifest");
         let hashed = page_assets(site.path());
@@ -144,10 +149,17 @@ mod tests {
         assert_eq!(&*hashed.script, "/pkg/runway.00112233aabbccdd.js");
         assert_eq!(&*hashed.module, "/pkg/runway.00112233aabbccdd.wasm");
         let split = hashed.split.expect("the manifest is read");
-        let (root, map, loader) = leptos::prelude::GetValue::get_value(&split.0);
-        assert_eq!(root, "/pkg");
-        assert_eq!(map["impact"], vec!["split_impact".to_string()]);
-        assert_eq!(loader, "__wasm_split.00112233aabbccdd001122.js");
+        assert_eq!(split.loader, "/pkg/__wasm_split.00112233aabbccdd001122.js");
+        assert_eq!(
+            split.of("Impact"),
+            Some(
+                &[
+                    "/pkg/chunk_1.00112233aabbccdd.wasm".to_string(),
+                    "/pkg/split___impact_view_42.00112233aabbccdd.wasm".to_string()
+                ][..]
+            )
+        );
+        assert_eq!(split.of("Imp"), None, "a page's whole name, not a prefix");
 
         // A hash that is not a plain name is ignored rather than written into every page.
         std::fs::write(site.path().join("hash.txt"), "js: a\"b\n").expect("hash file");
