@@ -690,6 +690,27 @@ async fn service_tokens_act_for_their_team_and_never_approve(backend: Backend) {
     let (status, html) = app.get_text("/settings/tokens").await;
     assert_eq!(status, 200);
     assert!(html.contains("ci-bot (payments)"), "listed for the lead");
+    // Another team's service tokens are not listed for this lead (filtered in SQL); an admin's
+    // page lists every team's.
+    app.sign_in("ada").await;
+    let resp = app
+        .post_form(
+            "/settings/tokens/service",
+            "team=search&name=search-bot&days=30&scopes=read",
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+    let (_, html) = app.get_text("/settings/tokens").await;
+    assert!(
+        html.contains("ci-bot (payments)") && html.contains("search-bot (search)"),
+        "an admin sees every team's"
+    );
+    app.sign_in("lee").await;
+    let (_, html) = app.get_text("/settings/tokens").await;
+    assert!(
+        html.contains("ci-bot (payments)") && !html.contains("search-bot"),
+        "only the lead's own teams'"
+    );
     // The request page says who made it and how: by the service, for its team, through the API.
     let (status, html) = app.get_text(&format!("/requests/{}", made["id"])).await;
     assert_eq!(status, 200);

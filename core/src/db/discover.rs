@@ -1,7 +1,7 @@
 //! SQL for Discover: imports, their tickets (upserted on `(source, ticket_key)`, so a re-import
 //! updates instead of duplicating), and decisions about groups.
 
-use super::{Db, DbError};
+use super::{json_list, Db, DbError};
 use crate::on_pool;
 use chrono::{DateTime, Utc};
 use runway_discover::cluster::GroupId;
@@ -94,10 +94,6 @@ pub async fn store_import(
         tx.commit().await?;
         Ok((id, new))
     })
-}
-
-fn json_list(items: &[String]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_string())
 }
 
 fn parse_list(text: &str) -> Result<Vec<String>, DbError> {

@@ -7,7 +7,7 @@
 //! fixed number of parameters however long the lists are.
 
 use super::requests::{RequestRow, ROW};
-use super::{Db, DbError};
+use super::{in_list, json_list, Db, DbError};
 use crate::on_pool;
 
 /// Whom the approvals inbox is for, as the caller's permissions translate into SQL.
@@ -46,18 +46,6 @@ impl FulfillerScope {
     fn is_empty(&self) -> bool {
         !self.everything && self.actions.is_empty()
     }
-}
-
-/// `col IN <list $n>` for this backend: a JSON array of strings bound as parameter `$n`.
-fn in_list(db: &Db, n: u8) -> String {
-    match db {
-        Db::Sqlite(_) => format!("(SELECT value FROM json_each(${n}))"),
-        Db::Postgres(_) => format!("(SELECT jsonb_array_elements_text(CAST(${n} AS jsonb)))"),
-    }
-}
-
-fn json_list(items: &[String]) -> String {
-    serde_json::Value::from(items.to_vec()).to_string()
 }
 
 /// The condition on `r` for requests `scope` may decide on now (parameters `$1` to `$4`).

@@ -67,6 +67,20 @@ macro_rules! on_pool {
     };
 }
 
+/// `(SELECT …)` listing the strings of the JSON array bound as parameter `$n`, for `col IN …` on
+/// this backend (bind it with [`json_list`]): one statement for any number of values.
+pub(crate) fn in_list(db: &Db, n: u8) -> String {
+    match db {
+        Db::Sqlite(_) => format!("(SELECT value FROM json_each(${n}))"),
+        Db::Postgres(_) => format!("(SELECT jsonb_array_elements_text(CAST(${n} AS jsonb)))"),
+    }
+}
+
+/// A list of strings as the JSON array [`in_list`] reads (and list columns store).
+pub(crate) fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_string())
+}
+
 /// Database failures. Details are for logs; users are shown a generic message.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

@@ -103,21 +103,25 @@ pub async fn active_personal_except(
     Ok(rows)
 }
 
-/// The service tokens of these teams (every team's with `None`), newest first.
+/// The service tokens of these teams (every team's with `None`), by team, newest first.
 #[tracing::instrument(skip_all)]
 pub async fn service_of(db: &Db, teams: Option<&[String]>) -> Result<Vec<TokenRow>, DbError> {
+    let of_teams = match teams {
+        Some([]) => return Ok(Vec::new()),
+        Some(_) => format!(" AND t.team IN {}", super::in_list(db, 1)),
+        None => String::new(),
+    };
     let sql = format!(
         "SELECT {COLUMNS} FROM api_tokens t JOIN users c ON c.id = t.created_by
-         WHERE t.kind = 'service' ORDER BY t.team, t.id DESC"
+         WHERE t.kind = 'service'{of_teams} ORDER BY t.team, t.id DESC"
     );
-    let rows = on_pool!(db, pool => sqlx::query_as::<_, TokenRow>(&sql).fetch_all(pool).await)?;
-    Ok(match teams {
-        None => rows,
-        Some(teams) => rows
-            .into_iter()
-            .filter(|r| r.team.as_ref().is_some_and(|t| teams.contains(t)))
-            .collect(),
-    })
+    let teams = super::json_list(teams.unwrap_or_default());
+    let rows = on_pool!(db, pool => {
+        let query = sqlx::query_as::<_, TokenRow>(&sql);
+        let query = if of_teams.is_empty() { query } else { query.bind(&teams) };
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows)
 }
 
 /// Marks a token revoked; `false` if it already was.
