@@ -297,12 +297,53 @@ impl Metrics {
             .observe(took.as_secs_f64());
     }
 
+    /// Every job series the catalogue's actions can produce, at 0 until something is counted.
+    /// A series that appears only with its first count hides that count from Prometheus's
+    /// `rate()` and `increase()`, and an alert on failures cannot tell "none yet" from "not
+    /// exported". Actions that left the catalogue keep the series they had.
+    fn zero_job_series(&self, rw: &Runway) {
+        use runway_core::queue::worker::{FAILURES, OUTCOMES};
+        use runway_domain::spec::ExecutorKind;
+        let mut kinds = Vec::new();
+        for action in rw.catalog.snapshot().actions.values() {
+            let kind = action.spec.run.kind();
+            // Manual actions are fulfilled by people, not run as jobs.
+            if kind == ExecutorKind::Manual {
+                continue;
+            }
+            for outcome in OUTCOMES {
+                let _ = self.jobs_finished.get_or_create(&JobLabels {
+                    executor: kind.as_str().to_string(),
+                    action: action.spec.id.as_str().to_string(),
+                    outcome: outcome.to_string(),
+                });
+            }
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        for kind in kinds {
+            let executor = ExecutorLabels {
+                executor: kind.as_str().to_string(),
+            };
+            let _ = self.job_wait.get_or_create(&executor);
+            let _ = self.job_run.get_or_create(&executor);
+            for reason in FAILURES {
+                let _ = self.executor_failures.get_or_create(&FailureLabels {
+                    executor: kind.as_str().to_string(),
+                    reason: reason.to_string(),
+                });
+            }
+        }
+    }
+
     /// Reads the database gauges again (unless read in the last [`REFRESH`]).
     async fn refresh(&self, rw: &Runway) {
         let mut last = self.refreshed.lock().await;
         if last.is_some_and(|t| t.elapsed() < REFRESH) {
             return;
         }
+        self.zero_job_series(rw);
         use runway_core::db::metrics as sql;
         match sql::queue_depth(&rw.db).await {
             Ok(rows) => {

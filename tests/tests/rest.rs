@@ -1207,6 +1207,25 @@ async fn dashboards_and_alerts_use_only_exported_metrics(backend: Backend) {
         .await;
     let text = metrics_text(&app, SECRET).await;
     assert!(text.contains("runway_catalog_problems 1"), "{text}");
+    // Before any job has run, every job series the catalogue can produce is there at 0, so
+    // `rate()` and failure alerts see the first count (manual actions run no job).
+    for line in [
+        r#"runway_jobs_finished_total{executor="script",action="create-repo",outcome="succeeded"} 0"#,
+        r#"runway_jobs_finished_total{executor="script",action="create-repo",outcome="failed"} 0"#,
+        r#"runway_jobs_finished_total{executor="script",action="create-repo",outcome="retry"} 0"#,
+        r#"runway_jobs_finished_total{executor="script",action="create-repo",outcome="cancelled"} 0"#,
+        r#"runway_executor_failures_total{executor="script",reason="timeout"} 0"#,
+        r#"runway_executor_failures_total{executor="script",reason="error"} 0"#,
+        r#"runway_job_run_seconds_count{executor="script"} 0"#,
+        r#"runway_job_wait_seconds_count{executor="script"} 0"#,
+    ] {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+    assert!(
+        !text.contains(r#"executor="manual""#),
+        "no job series for manual actions:\n{text}"
+    );
+
     assert!(
         text.contains("runway_catalog_reload_failures_total 0"),
         "{text}"

@@ -65,6 +65,11 @@ pub struct Finished<'a> {
     pub ran: Duration,
 }
 
+/// Every [`Finished::outcome`].
+pub const OUTCOMES: [&str; 4] = ["succeeded", "retry", "failed", "cancelled"];
+/// Every [`Finished::failure`].
+pub const FAILURES: [&str; 2] = ["timeout", "error"];
+
 /// Told about every attempt a worker finishes (the metrics endpoint counts them).
 pub trait JobObserver: Send + Sync {
     fn finished(&self, job: &Finished<'_>);
