@@ -170,6 +170,7 @@ pub fn router(
         oidc,
         metrics: metrics.clone(),
         streams: Arc::default(),
+        slack: runway_core::slack::api::SlackApi::from_settings(&runway.settings.slack),
     });
 
     let store = DbSessionStore::new(runway.db.clone(), runway.settings.auth.session_cache);

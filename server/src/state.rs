@@ -34,6 +34,9 @@ pub struct AppStateInner {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The API's event streams open per token.
     pub streams: Arc<crate::api::limits::Streams>,
+    /// The Slack client for inbound Slack calls, made once (it keeps who is who for a few
+    /// minutes); `None` when Slack is not set up.
+    pub slack: Option<runway_core::slack::api::SlackApi>,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {

@@ -649,6 +649,9 @@ async fn a_slack_modal_with_a_mistake_then_a_fix_makes_one_request_and_a_dm_when
         .unwrap();
     assert_eq!(again["response_action"], "update");
     assert_eq!(request_count(&c.app, "greet").await, 1);
+    // Who UDANA is was asked of Slack once (`users.info`), for all her commands and clicks.
+    let asked = c.slack.calls("users.info");
+    assert_eq!(asked.len(), 1, "{asked:?}");
     let id: i64 = runway_core::on_pool!(&c.app.runway.db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT id FROM requests WHERE action_id = 'greet' AND channel = 'slack'"
     ).fetch_one(pool).await.unwrap());

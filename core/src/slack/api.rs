@@ -5,7 +5,9 @@
 use crate::config::SlackSettings;
 use runway_domain::secret::Secret;
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Slack's error, worded for the admins' delivery list (never holds the token).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,7 +32,19 @@ pub struct SlackApi {
     http: reqwest::Client,
     base: String,
     token: Secret,
+    /// `users.info` answers, by Slack user id (see [`SlackApi::email_of`]).
+    emails: Arc<Mutex<Emails>>,
 }
+
+/// Slack user id → when it was asked, and the address Slack gave (if any).
+type Emails = HashMap<String, (Instant, Option<String>)>;
+
+/// How long a Slack user's e-mail address is taken as known: one `users.info` call per person
+/// per five minutes however many clicks and commands they send (Slack limits the method to about
+/// a hundred calls a minute). A changed address is seen after at most this long.
+const EMAIL_TTL: Duration = Duration::from_secs(300);
+/// At most this many addresses are kept; the expired ones go first, then all.
+const EMAILS_KEPT: usize = 10_000;
 
 impl SlackApi {
     /// The client for these settings, or `None` when Slack is not set up.
@@ -47,6 +61,7 @@ impl SlackApi {
             http,
             base: s.api_url.trim_end_matches('/').to_string(),
             token: s.bot_token.clone(),
+            emails: Arc::default(),
         })
     }
 
@@ -107,8 +122,19 @@ impl SlackApi {
         }
     }
 
-    /// The e-mail address of a Slack user (`users.info`; needs `users:read.email`).
+    /// The e-mail address of a Slack user (`users.info`; needs `users:read.email`). Answers are
+    /// kept for [`EMAIL_TTL`] by this client (and its clones); failures are not kept.
     pub async fn email_of(&self, user_id: &str) -> Result<Option<String>, SlackError> {
+        let cached = self
+            .emails
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(user_id)
+            .filter(|(at, _)| at.elapsed() < EMAIL_TTL)
+            .map(|(_, email)| email.clone());
+        if let Some(email) = cached {
+            return Ok(email);
+        }
         let answer = self
             .http
             .get(format!("{}/users.info", self.base))
@@ -117,7 +143,16 @@ impl SlackApi {
             .send()
             .await;
         let v = Self::read("users.info", answer).await?;
-        Ok(v["user"]["profile"]["email"].as_str().map(str::to_string))
+        let email = v["user"]["profile"]["email"].as_str().map(str::to_string);
+        let mut emails = self.emails.lock().unwrap_or_else(PoisonError::into_inner);
+        if emails.len() >= EMAILS_KEPT {
+            emails.retain(|_, (at, _)| at.elapsed() < EMAIL_TTL);
+            if emails.len() >= EMAILS_KEPT {
+                emails.clear();
+            }
+        }
+        emails.insert(user_id.to_string(), (Instant::now(), email.clone()));
+        Ok(email)
     }
 
     /// Posts a message (to a user id: the app's direct message with them).

@@ -21,7 +21,7 @@ fn verified(
     body: &[u8],
 ) -> Result<SlackApi, (StatusCode, &'static str)> {
     let settings = &state.runway.settings.slack;
-    let Some(api) = SlackApi::from_settings(settings) else {
+    let Some(api) = state.slack.clone() else {
         return Err((StatusCode::NOT_FOUND, "slack is not set up"));
     };
     let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
