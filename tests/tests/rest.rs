@@ -1066,6 +1066,50 @@ async fn the_openapi_document_describes_exactly_the_api(backend: Backend) {
         let name: String = part.chars().take_while(|c| *c != '"').collect();
         assert!(schemas.contains_key(&name), "{name} is defined");
     }
+    // A recorded input's value is text, a checkbox's true/false, or null for a secret field (the
+    // document said "object" until `scripts/check-api` checked answers about real requests).
+    let value = schemas["InputOut"]["properties"]["value"].to_string();
+    assert!(
+        value.contains("InputValueOut") && value.contains("null"),
+        "{value}"
+    );
+    let kinds = schemas["InputValueOut"].to_string();
+    assert!(
+        kinds.contains(r#""type":"string""#) && kinds.contains(r#""type":"boolean""#),
+        "{kinds}"
+    );
+    // Responses link to what can be done next with what they return (OpenAPI links, in the
+    // specification's camel case), and every link names a documented operation.
+    let operations: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let submitted = &doc["paths"]["/api/v1/actions/{id}/requests"]["post"]["responses"]["201"];
+    assert_eq!(
+        submitted["links"]["getRequest"],
+        json!({"operationId": "getRequest", "parameters": {"id": "$response.body#/id"}})
+    );
+    let mut links = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                for link in response["links"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|l| l.values())
+                {
+                    links += 1;
+                    let target = link["operationId"].as_str().unwrap_or_default();
+                    assert!(operations.contains(&target), "{link}");
+                    assert!(link.get("operation_id").is_none(), "{link}");
+                }
+            }
+        }
+    }
+    assert!(links >= 10, "{links} links");
     // The reference page and the problem for an unknown endpoint.
     let (status, html) = app.get_text("/api/v1/docs").await;
     assert_eq!(status, 200);

@@ -76,7 +76,7 @@ pub fn document() -> &'static Document {
 #[utoipa::path(get, operation_id = "openapiDocument", path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
 pub async fn openapi_json() -> Response {
-    match document().to_json() {
+    match document_json() {
         Ok(json) => (
             StatusCode::OK,
             [(
@@ -87,6 +87,50 @@ pub async fn openapi_json() -> Response {
         )
             .into_response(),
         Err(e) => super::problem::internal("cannot write the OpenAPI document", e).into_response(),
+    }
+}
+
+/// The document as JSON, written once.
+fn document_json() -> Result<&'static str, &'static str> {
+    static JSON: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    JSON.get_or_init(|| {
+        let mut value = serde_json::to_value(document()).map_err(|e| e.to_string())?;
+        camel_case_links(&mut value);
+        serde_json::to_string(&value).map_err(|e| e.to_string())
+    })
+    .as_deref()
+    .map_err(String::as_str)
+}
+
+/// utoipa 5.5 writes a response link's fields in snake case (`operation_id`), where OpenAPI names
+/// them in camel case (`operationId`): renamed here, so that validators and clients (and
+/// schemathesis's stateful phase, `scripts/check-api`) follow the links.
+fn camel_case_links(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let responses = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses").and_then(Value::as_object_mut))
+        .flat_map(|responses| responses.values_mut());
+    for response in responses {
+        let Some(links) = response.get_mut("links").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for link in links.values_mut().filter_map(Value::as_object_mut) {
+            for (from, to) in [
+                ("operation_id", "operationId"),
+                ("operation_ref", "operationRef"),
+                ("request_body", "requestBody"),
+            ] {
+                if let Some(v) = link.remove(from) {
+                    link.insert(to.to_string(), v);
+                }
+            }
+        }
     }
 }
 

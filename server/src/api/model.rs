@@ -84,10 +84,18 @@ pub struct Submitted {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct InputOut {
     pub label: String,
-    /// Text, true/false, or absent for a secret field.
-    #[schema(value_type = Option<Object>)]
-    pub value: Option<serde_json::Value>,
+    /// Text, true/false, or null for a secret field.
+    pub value: Option<InputValueOut>,
     pub secret: bool,
+}
+
+/// A recorded input's value: text (every kind of field but a checkbox), or a checkbox's
+/// true/false.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum InputValueOut {
+    Text(String),
+    Bool(bool),
 }
 
 /// A step in a request's timeline.
@@ -174,12 +182,12 @@ impl RequestOut {
                     },
                     InputValue::Bool(b) => InputOut {
                         label,
-                        value: Some(serde_json::Value::Bool(b)),
+                        value: Some(InputValueOut::Bool(b)),
                         secret: false,
                     },
                     InputValue::Text(t) => InputOut {
                         label,
-                        value: Some(serde_json::Value::String(t)),
+                        value: Some(InputValueOut::Text(t)),
                         secret: false,
                     },
                 })
