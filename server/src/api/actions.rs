@@ -37,7 +37,7 @@ pub struct ListQuery {
     get, operation_id = "listActions", path = "/api/v1/actions", tag = "catalogue", params(ListQuery),
     responses(
         Refusals,
-        (status = 200, body = Vec<ActionSummary>, links(("getAction" = (operation_id = "getAction", parameters(("id" = "$response.body#/0/id")))), ("submitRequest" = (operation_id = "submitRequest", parameters(("id" = "$response.body#/0/id")))))),
+        (status = 200, body = Vec<ActionSummary>),
     ),
     security(("bearer" = []))
 )]
@@ -126,8 +126,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     request_body = SubmitIn,
     responses(
         Refusals,
-        (status = 201, body = Submitted, description = "Made", links(("getRequest" = (operation_id = "getRequest", parameters(("id" = "$response.body#/id")))), ("getRequestLog" = (operation_id = "getRequestLog", parameters(("id" = "$response.body#/id")))), ("cancelRequest" = (operation_id = "cancelRequest", parameters(("id" = "$response.body#/id")))), ("retryRequest" = (operation_id = "retryRequest", parameters(("id" = "$response.body#/id")))), ("approveRequest" = (operation_id = "approveRequest", parameters(("id" = "$response.body#/id")))), ("rejectRequest" = (operation_id = "rejectRequest", parameters(("id" = "$response.body#/id")))))),
-        (status = 200, body = Submitted, description = "An earlier call with this key made it", links(("getRequest" = (operation_id = "getRequest", parameters(("id" = "$response.body#/id")))), ("getRequestLog" = (operation_id = "getRequestLog", parameters(("id" = "$response.body#/id")))), ("cancelRequest" = (operation_id = "cancelRequest", parameters(("id" = "$response.body#/id")))), ("retryRequest" = (operation_id = "retryRequest", parameters(("id" = "$response.body#/id")))), ("approveRequest" = (operation_id = "approveRequest", parameters(("id" = "$response.body#/id")))), ("rejectRequest" = (operation_id = "rejectRequest", parameters(("id" = "$response.body#/id")))))),
+        (status = 201, body = Submitted, description = "Made"),
+        (status = 200, body = Submitted, description = "An earlier call with this key made it"),
         (status = 404, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 410, body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, body = ProblemDetails, content_type = "application/problem+json", description = "The inputs need fixing; `errors` lists each field"),

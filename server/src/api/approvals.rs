@@ -31,7 +31,7 @@ pub struct InboxQuery {
     get, operation_id = "listApprovals", path = "/api/v1/approvals", tag = "approvals", params(InboxQuery),
     responses(
         Refusals,
-        (status = 200, body = ApprovalPage, links(("getRequest" = (operation_id = "getRequest", parameters(("id" = "$response.body#/items/0/id")))), ("approveRequest" = (operation_id = "approveRequest", parameters(("id" = "$response.body#/items/0/id")))), ("rejectRequest" = (operation_id = "rejectRequest", parameters(("id" = "$response.body#/items/0/id")))))),
+        (status = 200, body = ApprovalPage),
     ),
     security(("bearer" = []))
 )]

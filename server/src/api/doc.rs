@@ -90,46 +90,97 @@ pub async fn openapi_json() -> Response {
     }
 }
 
-/// The document as JSON, written once.
+/// The document as JSON, written once, with its response links ([`LINKS`]).
 fn document_json() -> Result<&'static str, &'static str> {
     static JSON: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
     JSON.get_or_init(|| {
         let mut value = serde_json::to_value(document()).map_err(|e| e.to_string())?;
-        camel_case_links(&mut value);
+        add_links(&mut value);
         serde_json::to_string(&value).map_err(|e| e.to_string())
     })
     .as_deref()
     .map_err(String::as_str)
 }
 
-/// utoipa 5.5 writes a response link's fields in snake case (`operation_id`), where OpenAPI names
-/// them in camel case (`operationId`): renamed here, so that validators and clients (and
-/// schemathesis's stateful phase, `scripts/check-api`) follow the links.
-fn camel_case_links(doc: &mut serde_json::Value) {
-    use serde_json::Value;
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    let responses = paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-        .filter_map(|op| op.get_mut("responses").and_then(Value::as_object_mut))
-        .flat_map(|responses| responses.values_mut());
-    for response in responses {
-        let Some(links) = response.get_mut("links").and_then(Value::as_object_mut) else {
-            continue;
-        };
-        for link in links.values_mut().filter_map(Value::as_object_mut) {
-            for (from, to) in [
-                ("operation_id", "operationId"),
-                ("operation_ref", "operationRef"),
-                ("request_body", "requestBody"),
-            ] {
-                if let Some(v) = link.remove(from) {
-                    link.insert(to.to_string(), v);
-                }
-            }
+/// What a client (and schemathesis's stateful phase, `scripts/check-api`) can do next with an
+/// answer: (path, method, statuses, where the answer holds the `id`, the operations taking it).
+/// Added to the JSON rather than through utoipa's `links(...)`, which 5.5 writes in snake case
+/// (`operation_id`) where OpenAPI has camel case (`operationId`).
+const LINKS: [LinkRow; 4] = [
+    (
+        "/api/v1/actions",
+        "get",
+        &["200"],
+        "/0/id",
+        &["getAction", "submitRequest"],
+    ),
+    (
+        "/api/v1/actions/{id}/requests",
+        "post",
+        &["200", "201"],
+        "/id",
+        &[
+            "getRequest",
+            "getRequestLog",
+            "cancelRequest",
+            "retryRequest",
+            "approveRequest",
+            "rejectRequest",
+        ],
+    ),
+    (
+        "/api/v1/requests",
+        "get",
+        &["200"],
+        "/items/0/id",
+        &[
+            "getRequest",
+            "getRequestLog",
+            "cancelRequest",
+            "retryRequest",
+        ],
+    ),
+    (
+        "/api/v1/approvals",
+        "get",
+        &["200"],
+        "/items/0/id",
+        &["getRequest", "approveRequest", "rejectRequest"],
+    ),
+];
+
+/// One row of [`LINKS`].
+type LinkRow = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static [&'static str],
+);
+
+fn add_links(doc: &mut serde_json::Value) {
+    for (path, method, statuses, pointer, targets) in LINKS {
+        for status in statuses {
+            let Some(response) = doc
+                .pointer_mut(&format!(
+                    "/paths/{}/{method}/responses/{status}",
+                    path.replace('/', "~1")
+                ))
+                .and_then(serde_json::Value::as_object_mut)
+            else {
+                continue;
+            };
+            let links: serde_json::Map<String, serde_json::Value> = targets
+                .iter()
+                .map(|target| {
+                    let link = serde_json::json!({
+                        "operationId": target,
+                        "parameters": {"id": format!("$response.body#{pointer}")},
+                    });
+                    (target.to_string(), link)
+                })
+                .collect();
+            response.insert("links".to_string(), links.into());
         }
     }
 }
@@ -274,5 +325,38 @@ fn schema_name(schema: &Option<RefOr<utoipa::openapi::schema::Schema>>) -> Strin
         },
         Some(RefOr::T(_)) => "JSON".to_string(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{document_json, LINKS};
+
+    #[test]
+    fn every_link_lands_on_a_documented_response_and_names_a_documented_operation() {
+        let doc: serde_json::Value =
+            serde_json::from_str(document_json().expect("the document")).expect("JSON");
+        let operations: Vec<&str> = doc
+            .pointer("/paths")
+            .and_then(|p| p.as_object())
+            .expect("paths")
+            .values()
+            .filter_map(|item| item.as_object())
+            .flat_map(|item| item.values())
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        let mut found = 0;
+        for (path, method, statuses, _, targets) in LINKS {
+            for status in statuses {
+                let response = &doc["paths"][path][method]["responses"][status];
+                for target in targets {
+                    let link = &response["links"][target];
+                    assert_eq!(link["operationId"], *target, "{path} {method} {status}");
+                    assert!(operations.contains(target), "{target} is documented");
+                    found += 1;
+                }
+            }
+        }
+        assert_eq!(found, 21);
     }
 }

@@ -294,7 +294,7 @@ pub struct ListQuery {
     get, operation_id = "listRequests", path = "/api/v1/requests", tag = "requests", params(ListQuery),
     responses(
         Refusals,
-        (status = 200, body = RequestPage, links(("getRequest" = (operation_id = "getRequest", parameters(("id" = "$response.body#/items/0/id")))), ("getRequestLog" = (operation_id = "getRequestLog", parameters(("id" = "$response.body#/items/0/id")))), ("cancelRequest" = (operation_id = "cancelRequest", parameters(("id" = "$response.body#/items/0/id")))), ("retryRequest" = (operation_id = "retryRequest", parameters(("id" = "$response.body#/items/0/id")))))),
+        (status = 200, body = RequestPage),
     ),
     security(("bearer" = []))
 )]
