@@ -54,30 +54,53 @@ pub struct PageAssets {
 #[derive(Clone, Debug, Default)]
 pub struct LazyModules {
     /// The loader the main module imports the lazy modules with: `/pkg/__wasm_split.<hash>.js`.
-    pub loader: String,
-    /// Each lazy page's modules, by the manifest's key for the page (`__<page>_view_<digits>`,
-    /// the page's type name in snake case), as addresses (`/pkg/<name>.wasm`).
-    pub by_page: std::collections::HashMap<String, Vec<String>>,
+    loader: String,
+    /// Each lazy page's modules as addresses (`/pkg/<name>.wasm`), by the page's type name in
+    /// snake case (`action_history`).
+    by_page: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl LazyModules {
+    /// From the build's split manifest: its keys are `__<page>_view_<digits>` (the page's type name
+    /// in snake case, then the number `#[lazy_route]` gives it), its values the modules' file stems
+    /// in `pkg` (`/pkg`). Other keys are left out. Done once, at start-up.
+    pub fn from_manifest(
+        pkg: &str,
+        loader: &str,
+        manifest: std::collections::HashMap<String, Vec<String>>,
+    ) -> Self {
+        let by_page = manifest
+            .into_iter()
+            .filter_map(|(key, stems)| {
+                let (page, number) = key.strip_prefix("__")?.rsplit_once("_view_")?;
+                if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                let files = stems.iter().map(|s| format!("{pkg}/{s}.wasm")).collect();
+                Some((page.to_string(), files))
+            })
+            .collect();
+        Self {
+            loader: format!("{pkg}/{loader}"),
+            by_page,
+        }
+    }
+
+    /// The loader's address.
+    pub fn loader(&self) -> &str {
+        &self.loader
+    }
+
     /// The modules of the lazy page with this type name (`EditAction`), if the manifest has it.
     pub fn of(&self, page: &str) -> Option<&[String]> {
-        let mut prefix = String::from("__");
+        let mut snake = String::with_capacity(page.len() + 4);
         for (i, c) in page.chars().enumerate() {
             if c.is_ascii_uppercase() && i > 0 {
-                prefix.push('_');
+                snake.push('_');
             }
-            prefix.push(c.to_ascii_lowercase());
+            snake.push(c.to_ascii_lowercase());
         }
-        prefix.push_str("_view_");
-        self.by_page
-            .iter()
-            .find(|(key, _)| {
-                key.strip_prefix(&prefix)
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            })
-            .map(|(_, modules)| modules.as_slice())
+        self.by_page.get(&snake).map(Vec::as_slice)
     }
 
     /// Names the modules of the lazy page with this type name, and their loader, in the `<head>`
@@ -100,9 +123,8 @@ impl LazyModules {
             }
             .to_html();
         }
-        let _ =
-            view! { <Link rel="modulepreload" href=lazy.loader.clone() crossorigin="anonymous" /> }
-                .to_html();
+        let _ = view! { <Link rel="modulepreload" href=lazy.loader().to_string() crossorigin="anonymous" /> }
+            .to_html();
     }
 }
 
@@ -186,25 +208,19 @@ mod tests {
 
     #[test]
     fn a_lazy_page_finds_its_own_modules_by_its_type_name() {
-        let lazy = LazyModules {
-            loader: "/pkg/__wasm_split.x.js".into(),
-            by_page: [
-                ("__discover_view_27", "/pkg/split___discover_view_27.wasm"),
-                (
-                    "__discover_map_view_27",
-                    "/pkg/split___discover_map_view_27.wasm",
-                ),
-                (
-                    "__action_history_view_27",
-                    "/pkg/split___action_history_view_27.wasm",
-                ),
-                ("__pulse_view_", "/pkg/no_digits.wasm"),
-                ("__tokens_view_27x", "/pkg/not_digits.wasm"),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
-            .collect(),
-        };
+        let manifest = [
+            ("__discover_view_27", "split___discover_view_27"),
+            ("__discover_map_view_27", "split___discover_map_view_27"),
+            ("__action_history_view_27", "split___action_history_view_27"),
+            ("__pulse_view_", "no_digits"),
+            ("__tokens_view_27x", "not_digits"),
+            ("impact_view_27", "no_leading_underscores"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+        .collect();
+        let lazy = LazyModules::from_manifest("/pkg", "__wasm_split.x.js", manifest);
+        assert_eq!(lazy.loader(), "/pkg/__wasm_split.x.js");
         let one = |page| lazy.of(page).map(|m| m[0].as_str());
         assert_eq!(one("Discover"), Some("/pkg/split___discover_view_27.wasm"));
         assert_eq!(
@@ -217,6 +233,7 @@ mod tests {
         );
         assert_eq!(one("Pulse"), None, "the key ends in the macro's number");
         assert_eq!(one("Tokens"), None);
+        assert_eq!(one("Impact"), None);
         assert_eq!(one("Audit"), None);
     }
 }

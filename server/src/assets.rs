@@ -65,18 +65,7 @@ pub fn page_assets(site_root: &Path) -> runway_app::PageAssets {
                 }
             }
         })
-        .map(|map| {
-            Arc::new(runway_app::LazyModules {
-                loader: format!("/pkg/{loader}"),
-                by_page: map
-                    .into_iter()
-                    .map(|(page, stems)| {
-                        let files = stems.iter().map(|s| format!("/pkg/{s}.wasm")).collect();
-                        (page, files)
-                    })
-                    .collect(),
-            })
-        });
+        .map(|map| Arc::new(runway_app::LazyModules::from_manifest("/pkg", &loader, map)));
     runway_app::PageAssets {
         stylesheet: named("runway", "css", "css"),
         script: named("runway", "js", "js"),
@@ -149,7 +138,10 @@ mod tests {
         assert_eq!(&*hashed.script, "/pkg/runway.00112233aabbccdd.js");
         assert_eq!(&*hashed.module, "/pkg/runway.00112233aabbccdd.wasm");
         let split = hashed.split.expect("the manifest is read");
-        assert_eq!(split.loader, "/pkg/__wasm_split.00112233aabbccdd001122.js");
+        assert_eq!(
+            split.loader(),
+            "/pkg/__wasm_split.00112233aabbccdd001122.js"
+        );
         assert_eq!(
             split.of("Impact"),
             Some(
