@@ -302,7 +302,7 @@ impl Metrics {
     /// `rate()` and `increase()`, and an alert on failures cannot tell "none yet" from "not
     /// exported". Actions that left the catalogue keep the series they had.
     fn zero_job_series(&self, rw: &Runway) {
-        use runway_core::queue::worker::{FAILURES, OUTCOMES};
+        use runway_core::queue::worker::{AttemptOutcome, FailureKind};
         use runway_domain::spec::ExecutorKind;
         let mut kinds = Vec::new();
         for action in rw.catalog.snapshot().actions.values() {
@@ -311,11 +311,11 @@ impl Metrics {
             if kind == ExecutorKind::Manual {
                 continue;
             }
-            for outcome in OUTCOMES {
+            for outcome in AttemptOutcome::ALL {
                 let _ = self.jobs_finished.get_or_create(&JobLabels {
                     executor: kind.as_str().to_string(),
                     action: action.spec.id.as_str().to_string(),
-                    outcome: outcome.to_string(),
+                    outcome: outcome.as_str().to_string(),
                 });
             }
             if !kinds.contains(&kind) {
@@ -328,10 +328,10 @@ impl Metrics {
             };
             let _ = self.job_wait.get_or_create(&executor);
             let _ = self.job_run.get_or_create(&executor);
-            for reason in FAILURES {
+            for reason in FailureKind::ALL {
                 let _ = self.executor_failures.get_or_create(&FailureLabels {
                     executor: kind.as_str().to_string(),
-                    reason: reason.to_string(),
+                    reason: reason.as_str().to_string(),
                 });
             }
         }
@@ -455,7 +455,7 @@ impl JobObserver for Metrics {
             .get_or_create(&JobLabels {
                 executor: job.kind.to_string(),
                 action: job.action.unwrap_or_default().to_string(),
-                outcome: job.outcome.to_string(),
+                outcome: job.outcome.as_str().to_string(),
             })
             .inc();
         self.job_wait
@@ -468,7 +468,7 @@ impl JobObserver for Metrics {
             self.executor_failures
                 .get_or_create(&FailureLabels {
                     executor: job.kind.to_string(),
-                    reason: reason.to_string(),
+                    reason: reason.as_str().to_string(),
                 })
                 .inc();
         }

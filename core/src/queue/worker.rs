@@ -56,19 +56,56 @@ pub struct Finished<'a> {
     /// The handler kind: `script`, `webhook`, …
     pub kind: &'a str,
     pub action: Option<&'a str>,
-    /// `succeeded`, `retry`, `failed` or `cancelled`.
-    pub outcome: &'static str,
-    /// For `retry` and `failed`: `timeout` or `error`.
-    pub failure: Option<&'static str>,
+    pub outcome: AttemptOutcome,
+    /// For [`AttemptOutcome::Retry`] and [`AttemptOutcome::Failed`]: why.
+    pub failure: Option<FailureKind>,
     /// From the job's enqueueing to its start on this worker.
     pub waited: Duration,
     pub ran: Duration,
 }
 
-/// Every [`Finished::outcome`].
-pub const OUTCOMES: [&str; 4] = ["succeeded", "retry", "failed", "cancelled"];
-/// Every [`Finished::failure`].
-pub const FAILURES: [&str; 2] = ["timeout", "error"];
+/// How an attempt ended, as the metrics name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Succeeded,
+    Retry,
+    Failed,
+    Cancelled,
+}
+
+impl AttemptOutcome {
+    pub const ALL: [AttemptOutcome; 4] =
+        [Self::Succeeded, Self::Retry, Self::Failed, Self::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Succeeded => "succeeded",
+            Self::Retry => "retry",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Why an attempt that will be retried, or has failed, did not succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The executor's time limit ran out.
+    Timeout,
+    /// Anything else.
+    Error,
+}
+
+impl FailureKind {
+    pub const ALL: [FailureKind; 2] = [Self::Timeout, Self::Error];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::Error => "error",
+        }
+    }
+}
 
 /// Told about every attempt a worker finishes (the metrics endpoint counts them).
 pub trait JobObserver: Send + Sync {
@@ -310,10 +347,14 @@ impl Worker {
             let completion = run_one(ctx, &handlers, &config, &by_request).await;
             if let (Some(o), Some((kind, action, waited, began))) = (&observer, observed) {
                 let (outcome, failure) = match &completion.outcome {
-                    Outcome::Succeeded => ("succeeded", None),
-                    Outcome::Cancelled => ("cancelled", None),
-                    Outcome::Retry { error, .. } => ("retry", Some(failure_kind(error))),
-                    Outcome::Failed { errors } => ("failed", Some(failure_kind(errors))),
+                    Outcome::Succeeded => (AttemptOutcome::Succeeded, None),
+                    Outcome::Cancelled => (AttemptOutcome::Cancelled, None),
+                    Outcome::Retry { error, .. } => {
+                        (AttemptOutcome::Retry, Some(failure_kind(error)))
+                    }
+                    Outcome::Failed { errors } => {
+                        (AttemptOutcome::Failed, Some(failure_kind(errors)))
+                    }
                 };
                 o.finished(&Finished {
                     kind: &kind,
@@ -430,13 +471,13 @@ async fn run_one(
 
 use runway_domain::duration::elapsed as human;
 
-/// `timeout` when the (last) error says the attempt timed out, else `error`.
-fn failure_kind(error: &str) -> &'static str {
+/// [`FailureKind::Timeout`] when the (last) error says the attempt timed out.
+fn failure_kind(error: &str) -> FailureKind {
     let last = error.rsplit("attempt ").next().unwrap_or(error);
     if last.contains("timed out") {
-        "timeout"
+        FailureKind::Timeout
     } else {
-        "error"
+        FailureKind::Error
     }
 }
 
@@ -644,4 +685,32 @@ pub fn snapshot(stats: &WorkerStats) -> HashMap<&'static str, u64> {
         ("released", stats.released.load(Ordering::Relaxed)),
         ("fenced_out", stats.fenced_out.load(Ordering::Relaxed)),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_attempt_decides_the_failure_kind() {
+        assert_eq!(failure_kind("timed out after 2s"), FailureKind::Timeout);
+        // `errors` is the JSON list of every attempt: only the last one counts.
+        let errors = r#"["attempt 1: timed out after 2s","attempt 2: exit code 3"]"#;
+        assert_eq!(failure_kind(errors), FailureKind::Error);
+        let errors = r#"["attempt 1: exit code 3","attempt 2: timed out after 2s"]"#;
+        assert_eq!(failure_kind(errors), FailureKind::Timeout);
+    }
+
+    #[test]
+    fn metric_labels_are_the_ones_dashboards_and_alerts_use() {
+        // docs/operations.md and the alerts and dashboard in deploy/ name these values.
+        assert_eq!(
+            AttemptOutcome::ALL.map(AttemptOutcome::as_str),
+            ["succeeded", "retry", "failed", "cancelled"]
+        );
+        assert_eq!(
+            FailureKind::ALL.map(FailureKind::as_str),
+            ["timeout", "error"]
+        );
+    }
 }
