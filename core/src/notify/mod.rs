@@ -115,8 +115,10 @@ impl Handler for NotifyHandler {
         let unsent = sql::unsent(db, ev.id).await.map_err(internal)?;
         let final_try = ctx.job.attempt >= ctx.job.max_attempts;
         let mut failing = 0;
+        // Each notification's message is the same for every recipient and channel: built once.
+        let mut messages = Vec::new();
         for d in &unsent {
-            match self.deliver(&ev, &row, d).await {
+            match self.deliver(&ev, &row, d, &mut messages).await {
                 Ok(external_ref) => {
                     sql::mark_sent(db, d.id, external_ref.as_deref())
                         .await
@@ -306,11 +308,13 @@ impl NotifyHandler {
     }
 
     /// Sends one delivery; `Ok` carries where the message lives, when it may be changed later.
+    /// `messages` keeps the messages already built for this event.
     async fn deliver(
         &self,
         ev: &OutboxEvent,
         row: &RequestRow,
         d: &Delivery,
+        messages: &mut Vec<(Notification, Message)>,
     ) -> Result<Option<String>, DeliverError> {
         let db_error = |e: DbError| {
             tracing::error!(error = %e, "notify: database error");
@@ -351,14 +355,21 @@ impl NotifyHandler {
         }
         let n = Notification::parse(&d.notification)
             .ok_or_else(|| DeliverError::Permanent("unknown notification".into()))?;
-        let m = self.message(n, ev, row).await.map_err(db_error)?;
+        let m = match messages.iter().position(|(k, _)| *k == n) {
+            Some(i) => &messages[i].1,
+            None => {
+                let m = self.message(n, ev, row).await.map_err(db_error)?;
+                messages.push((n, m));
+                &messages[messages.len() - 1].1
+            }
+        };
         match d.channel.as_str() {
             "email" => {
                 let Some(mailer) = &self.mailer else {
                     return Err(DeliverError::Permanent("e-mail is no longer set up".into()));
                 };
                 mailer
-                    .send(d.id, &address, &m)
+                    .send(d.id, &address, m)
                     .await
                     .map(|()| None)
                     .map_err(DeliverError::Transient)
@@ -375,7 +386,7 @@ impl NotifyHandler {
                         DeliverError::Permanent(format!("no Slack user has the address {address}"))
                     })?;
                 let posted = slack
-                    .post_message(&who.id, &m.subject, &message::slack_blocks(&m))
+                    .post_message(&who.id, &m.subject, &message::slack_blocks(m))
                     .await
                     .map_err(|e| DeliverError::Transient(e.to_string()))?;
                 Ok(Some(format!("{} {}", posted.channel, posted.ts)))
