@@ -224,7 +224,8 @@ pub const JIRA_DELIVERY_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 /// One round of housekeeping, as `serve` runs it every minute: secret outputs nobody revealed are
 /// deleted after 24 hours, requests waiting for approval longer than `approval_timeout` end as
-/// `expired`, and Jira delivery identifiers older than [`JIRA_DELIVERY_MEMORY`] are forgotten.
+/// `expired`, Jira delivery identifiers older than [`JIRA_DELIVERY_MEMORY`] are forgotten, and so
+/// are the API's rate-limit buckets that are full again.
 /// Each step logs its own failure and the others still run.
 pub async fn housekeeping(runway: &Runway, now: chrono::DateTime<chrono::Utc>) {
     match runway_core::db::requests::expire_secret_outputs(&runway.db, chrono::Duration::hours(24))
@@ -248,6 +249,9 @@ pub async fn housekeeping(runway: &Runway, now: chrono::DateTime<chrono::Utc>) {
         Ok(0) => {}
         Ok(n) => tracing::debug!(deliveries = n, "old Jira delivery identifiers forgotten"),
         Err(e) => tracing::warn!(error = %e, "cannot forget old Jira delivery identifiers"),
+    }
+    if let Err(e) = crate::api::limits::forget_full(&runway.db).await {
+        tracing::warn!(error = %e, "cannot forget the API's full rate-limit buckets");
     }
 }
 

@@ -989,6 +989,72 @@ async fn calls_over_the_rate_limit_get_429_with_retry_after(backend: Backend) {
     app.stop().await;
 }
 
+async fn replicas_share_one_rate_limit_budget(backend: Backend) {
+    // Two `serve` processes on one database, as behind a load balancer: calls spread over both
+    // take from one budget, so a client cannot get N times the limit from N replicas.
+    let app = TestApp::builder(backend)
+        .with_settings(|s| {
+            s.api.rate_per_minute = 4;
+            s.api.rate_per_person_per_minute = 4;
+        })
+        .spawn()
+        .await;
+    let replica = app.replica().await;
+    let token = make_token(&app, "dana", "ci", &["read"]).await;
+    let me = |base: &str| {
+        api_client()
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+    };
+    for i in 0..4 {
+        let base = if i % 2 == 0 {
+            &app.address
+        } else {
+            &replica.address
+        };
+        assert_eq!(me(base).await.unwrap().status(), 200, "call {i}");
+    }
+    for base in [&app.address, &replica.address] {
+        let resp = me(base).await.unwrap();
+        assert_eq!(resp.status(), 429, "{base}");
+        let wait: u64 = resp.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        // A budget of 4 a minute refills one call every 15 seconds.
+        assert!((1..=15).contains(&wait), "{wait}");
+    }
+    // A refused call takes nothing: the bucket stands where the fourth call left it.
+    let rows: Vec<(String, i64)> = on_pool!(&app.runway.db, pool =>
+        sqlx::query_as("SELECT bucket, tat_us FROM api_rate_limits ORDER BY bucket")
+            .fetch_all(pool).await)
+    .unwrap();
+    let now = chrono::Utc::now().timestamp_micros();
+    let token_bucket = rows.iter().find(|(b, _)| b.starts_with("token:")).unwrap();
+    let ahead = token_bucket.1 - now;
+    assert!(ahead > 45_000_000 && ahead <= 60_000_000, "{rows:?}");
+    // Housekeeping forgets only the buckets that are full again: these are not.
+    runway_server::startup::housekeeping(&app.runway, chrono::Utc::now()).await;
+    let left: i64 = on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT COUNT(*) FROM api_rate_limits").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(left, 2);
+    on_pool!(&app.runway.db, pool =>
+        sqlx::query("UPDATE api_rate_limits SET tat_us = $1").bind(now - 1).execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    runway_server::startup::housekeeping(&app.runway, chrono::Utc::now()).await;
+    let left: i64 = on_pool!(&app.runway.db, pool =>
+        sqlx::query_scalar("SELECT COUNT(*) FROM api_rate_limits").fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(left, 0);
+    // A full bucket (no row) allows the whole burst again, on either replica.
+    assert_eq!(me(&replica.address).await.unwrap().status(), 200);
+    replica.stop().await;
+    app.stop().await;
+}
+
 async fn service_tokens_share_their_makers_budget(backend: Backend) {
     let app = TestApp::builder(backend)
         .with_settings(|s| {
@@ -1355,6 +1421,7 @@ both_backends!(
     a_tokens_rights_are_its_owners_at_the_time_of_use,
     service_tokens_act_for_their_team_and_never_approve,
     calls_over_the_rate_limit_get_429_with_retry_after,
+    replicas_share_one_rate_limit_budget,
     service_tokens_share_their_makers_budget,
     secrets_retries_and_rejections_through_the_api,
     history_pages_and_filters_through_the_api,

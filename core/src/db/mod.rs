@@ -17,6 +17,7 @@ pub mod jira;
 pub mod jobs;
 pub mod metrics;
 pub mod notify;
+pub mod rate_limits;
 pub mod requests;
 #[cfg(feature = "bench")]
 pub mod seed;

@@ -1,57 +1,61 @@
 //! Rate limits of the API: each token, and each person across all their tokens, may make so many
-//! calls a minute (a burst of that many, refilled evenly: GCRA, from `governor`). A service token
-//! counts against the person who made it, so more service tokens do not multiply anyone's budget.
-//! Over the limit a call gets 429 with `Retry-After`. The counts live in each `serve` process: with N replicas
-//! behind a load balancer a client can reach up to N times the limit.
+//! calls a minute (a burst of that many, refilled evenly: GCRA). A service token counts against the
+//! person who made it, so more service tokens do not multiply anyone's budget. Over the limit a
+//! call gets 429 with `Retry-After`. The buckets live in the database
+//! (`runway_core::db::rate_limits`), so replicas behind a load balancer share one budget.
 
 use super::problem::{self, Problem};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::Extension;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use runway_core::config::ApiSettings;
+use runway_core::db::{rate_limits, Db};
 use runway_core::tokens::Principal;
-use std::num::NonZeroU32;
 use std::sync::Arc;
-
-/// Keys kept before forgotten ones are swept (a key is forgotten once its bucket is full again).
-const SWEEP_ABOVE: usize = 10_000;
 
 #[derive(Clone)]
 pub struct Limits {
-    per_token: Arc<DefaultKeyedRateLimiter<i64>>,
-    per_person: Arc<DefaultKeyedRateLimiter<i64>>,
-}
-
-fn per_minute(n: u32) -> Quota {
-    Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+    db: Db,
+    per_token: u32,
+    per_person: u32,
 }
 
 impl Limits {
-    pub fn new(settings: &ApiSettings) -> Self {
+    pub fn new(db: Db, settings: &ApiSettings) -> Self {
         Self {
-            per_token: Arc::new(RateLimiter::keyed(per_minute(settings.rate_per_minute))),
-            per_person: Arc::new(RateLimiter::keyed(per_minute(
-                settings.rate_per_person_per_minute,
-            ))),
+            db,
+            per_token: settings.rate_per_minute,
+            per_person: settings.rate_per_person_per_minute,
         }
     }
 
-    /// `Err(seconds to wait)` when either limit is used up.
-    fn check(&self, token: i64, person: i64) -> Result<(), u64> {
-        let now = DefaultClock::default().now();
-        for (limiter, key) in [(&self.per_token, token), (&self.per_person, person)] {
-            if let Err(not_until) = limiter.check_key(&key) {
-                return Err(not_until.wait_time_from(now).as_secs_f64().ceil() as u64);
-            }
-            if limiter.len() > SWEEP_ABOVE {
-                limiter.retain_recent();
+    /// `Ok(Err(seconds to wait))` when either budget is used up.
+    async fn check(
+        &self,
+        token: i64,
+        person: i64,
+    ) -> Result<Result<(), u64>, runway_core::db::DbError> {
+        let now = now_us();
+        for (bucket, per_minute) in [
+            (format!("token:{token}"), self.per_token),
+            (format!("person:{person}"), self.per_person),
+        ] {
+            if let Some(wait_us) = rate_limits::take(&self.db, &bucket, per_minute, now).await? {
+                return Ok(Err(u64::try_from(wait_us).unwrap_or(1).div_ceil(1_000_000)));
             }
         }
-        Ok(())
+        Ok(Ok(()))
     }
+}
+
+fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// Housekeeping: forgets the buckets that are full again.
+pub async fn forget_full(db: &Db) -> Result<u64, runway_core::db::DbError> {
+    rate_limits::forget_full(db, now_us()).await
 }
 
 /// The middleware: after authentication, before the handler.
@@ -64,7 +68,11 @@ pub async fn limit(
     // A service token's calls count against the person who made it: a service account per token
     // name would otherwise give its maker a fresh budget with every token.
     let person = p.accountable.unwrap_or(p.user.id);
-    if let Err(wait) = limits.check(p.token_id, person) {
+    let checked = limits
+        .check(p.token_id, person)
+        .await
+        .map_err(|e| problem::internal("cannot read the API rate limits", e))?;
+    if let Err(wait) = checked {
         tracing::info!(
             token.id = p.token_id,
             wait_secs = wait,

@@ -128,7 +128,7 @@ pub fn unserved() -> Vec<String> {
 
 /// The API router, merged outside the session, sign-in and CSRF layers.
 pub fn router(state: AppState) -> Router {
-    let limiter = limits::Limits::new(&state.runway.settings.api);
+    let limiter = limits::Limits::new(state.runway.db.clone(), &state.runway.settings.api);
     // One method router per path, holding each of its documented methods.
     let mut public: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();
     let mut authenticated: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();

@@ -116,8 +116,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub runway: Runway,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<()>>,
+    serving: Serving,
     // Last: dropped (the Postgres database dropped) after the server has stopped.
     _db: TestDb,
 }
@@ -173,14 +172,64 @@ impl TestApp {
     }
 
     /// Stops the server gracefully and waits for it.
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(handle) = self.server.take() {
-            let _ = handle.await;
-        }
+    pub async fn stop(self) {
+        self.serving.stop().await;
     }
+}
+
+/// A second `serve` process on a [`TestApp`]'s database and settings: a replica behind a load
+/// balancer.
+pub struct Replica {
+    pub address: String,
+    serving: Serving,
+}
+
+impl TestApp {
+    /// Starts a replica of this server (same database, same settings, its own port).
+    pub async fn replica(&self) -> Replica {
+        let mut settings = (*self.runway.settings).clone();
+        settings.listen = "127.0.0.1:0".parse().expect("addr");
+        let (address, _, serving) = serve(settings).await;
+        Replica { address, serving }
+    }
+}
+
+impl Replica {
+    /// Stops the replica gracefully and waits for it.
+    pub async fn stop(self) {
+        self.serving.stop().await;
+    }
+}
+
+/// A server running on its own task.
+struct Serving {
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Serving {
+    async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.server.await;
+    }
+}
+
+/// Builds Runway with `settings` and serves it on a task: its address, its state, its handle.
+async fn serve(settings: Settings) -> (String, Runway, Serving) {
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let address = format!("http://{}", app.address());
+    let runway = app.runway().clone();
+    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = app
+            .run(async move {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    (address, runway, Serving { shutdown, server })
 }
 
 /// Settings for a test: port 0, a temporary data directory, the given catalogue and database.
@@ -261,25 +310,12 @@ impl TestApp {
 
 /// Starts Runway with `settings` on the given test database.
 async fn start(db: TestDb, settings: Settings) -> TestApp {
-    let app = Application::build(settings)
-        .await
-        .expect("application builds");
-    let address = format!("http://{}", app.address());
-    let runway = app.runway().clone();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let _ = app
-            .run(async move {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let (address, runway, serving) = serve(settings).await;
     TestApp {
         address,
         client: browser_client(),
         runway,
-        shutdown: Some(tx),
-        server: Some(server),
+        serving,
         _db: db,
     }
 }

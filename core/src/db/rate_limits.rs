@@ -1,0 +1,54 @@
+//! SQL for the API's rate limits: a GCRA bucket per token and per person, kept in the database so
+//! that every `serve` process behind a load balancer takes from the same budget.
+//!
+//! A budget of `n` calls a minute is a burst of `n`, refilled evenly: each call moves the bucket's
+//! theoretical arrival time (TAT) one emission interval `T = 60 s / n` later than
+//! `max(TAT, now)`, and a call is allowed when that is at most one minute ahead of now. One
+//! statement does the check and the update, so concurrent calls on any process cannot both take
+//! the last unit.
+
+use super::{Db, DbError};
+use crate::on_pool;
+
+const MINUTE_US: i64 = 60_000_000;
+
+/// Takes one call from `bucket`, whose budget is `per_minute` calls a minute. `Ok(None)` when the
+/// call is allowed; `Ok(Some(wait))` with the microseconds until one is, when the budget is used
+/// up (nothing is taken then).
+#[tracing::instrument(skip_all)]
+pub async fn take(
+    db: &Db,
+    bucket: &str,
+    per_minute: u32,
+    now_us: i64,
+) -> Result<Option<i64>, DbError> {
+    let interval = MINUTE_US / i64::from(per_minute.max(1));
+    let interval = interval.max(1);
+    let taken: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
+        "INSERT INTO api_rate_limits (bucket, tat_us) VALUES ($1, $2 + $3)
+         ON CONFLICT (bucket) DO UPDATE
+           SET tat_us = CASE WHEN api_rate_limits.tat_us > $2 THEN api_rate_limits.tat_us ELSE $2 END + $3
+           WHERE CASE WHEN api_rate_limits.tat_us > $2 THEN api_rate_limits.tat_us ELSE $2 END + $3 - $2 <= $4
+         RETURNING tat_us"
+    ).bind(bucket).bind(now_us).bind(interval).bind(MINUTE_US).fetch_optional(pool).await)?;
+    if taken.is_some() {
+        return Ok(None);
+    }
+    let tat: Option<i64> = on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT tat_us FROM api_rate_limits WHERE bucket = $1"
+    ).bind(bucket).fetch_optional(pool).await)?;
+    // The next call fits once the bucket's time, plus one interval, is a minute ahead of now.
+    Ok(Some(
+        tat.map_or(0, |tat| tat + interval - MINUTE_US - now_us)
+            .max(1),
+    ))
+}
+
+/// Deletes the buckets that are full again (housekeeping): a bucket without a row is full.
+#[tracing::instrument(skip_all)]
+pub async fn forget_full(db: &Db, now_us: i64) -> Result<u64, DbError> {
+    Ok(
+        on_pool!(db, pool => sqlx::query("DELETE FROM api_rate_limits WHERE tat_us < $1")
+        .bind(now_us).execute(pool).await.map(|r| r.rows_affected()))?,
+    )
+}
