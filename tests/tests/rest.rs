@@ -1084,8 +1084,19 @@ async fn service_tokens_share_their_makers_budget(backend: Backend) {
             "call {i}"
         );
     }
+    let buckets = || async {
+        let rows: Vec<(String, i64)> = on_pool!(&app.runway.db, pool =>
+            sqlx::query_as("SELECT bucket, tat_us FROM api_rate_limits ORDER BY bucket")
+                .fetch_all(pool).await)
+        .unwrap();
+        rows
+    };
+    let before = buckets().await;
+    assert_eq!(before.len(), 3, "two tokens and Lee: {before:?}");
     assert_eq!(get(&app, "/api/v1/me", &tokens[0]).await.0, 429);
     assert_eq!(get(&app, "/api/v1/me", &tokens[1]).await.0, 429);
+    // Refused by Lee's budget, the calls took nothing from their tokens' budgets either.
+    assert_eq!(buckets().await, before);
     // Someone else is not affected.
     let sams = make_token(&app, "sam", "sams", &["read"]).await;
     assert_eq!(get(&app, "/api/v1/me", &sams).await.0, 200);

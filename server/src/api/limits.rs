@@ -30,22 +30,23 @@ impl Limits {
         }
     }
 
-    /// `Ok(Err(seconds to wait))` when either budget is used up.
+    /// `Ok(Err(seconds to wait))` when either budget is used up; a refused call takes from neither.
     async fn check(
         &self,
         token: i64,
         person: i64,
     ) -> Result<Result<(), u64>, runway_core::db::DbError> {
-        let now = now_us();
-        for (bucket, per_minute) in [
-            (format!("token:{token}"), self.per_token),
-            (format!("person:{person}"), self.per_person),
-        ] {
-            if let Some(wait_us) = rate_limits::take(&self.db, &bucket, per_minute, now).await? {
-                return Ok(Err(u64::try_from(wait_us).unwrap_or(1).div_ceil(1_000_000)));
-            }
-        }
-        Ok(Ok(()))
+        let (token, person) = (format!("token:{token}"), format!("person:{person}"));
+        let buckets = [
+            (token.as_str(), self.per_token),
+            (person.as_str(), self.per_person),
+        ];
+        Ok(
+            match rate_limits::take(&self.db, &buckets, now_us()).await? {
+                None => Ok(()),
+                Some(wait_us) => Err(u64::try_from(wait_us).unwrap_or(1).div_ceil(1_000_000)),
+            },
+        )
     }
 }
 
