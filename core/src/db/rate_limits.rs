@@ -12,6 +12,23 @@ use crate::on_pool;
 
 const MINUTE_US: i64 = 60_000_000;
 
+/// One call against a bucket whose time is `tat` (`None`: a full bucket) and whose budget is
+/// `per_minute`: `Ok(the bucket's new time)` when it has room, `Err(microseconds until it has)`.
+/// The same arithmetic as [`take`]'s SQL, for buckets kept in memory.
+pub fn step(tat: Option<i64>, per_minute: u32, now_us: i64) -> Result<i64, i64> {
+    let interval = emission_interval(per_minute);
+    let next = tat.map_or(now_us, |t| t.max(now_us)) + interval;
+    if next - now_us <= MINUTE_US {
+        Ok(next)
+    } else {
+        Err((next - MINUTE_US - now_us).max(1))
+    }
+}
+
+fn emission_interval(per_minute: u32) -> i64 {
+    (MINUTE_US / i64::from(per_minute.max(1))).max(1)
+}
+
 /// Takes one call from each of `buckets` (a name and its budget in calls a minute), all or none,
 /// in one transaction. `Ok(None)` when the call is allowed; `Ok(Some(wait))` with the microseconds
 /// until the first refusing bucket has room, when one is used up (then nothing is taken from any).
@@ -29,7 +46,7 @@ pub async fn take(db: &Db, buckets: &[(&str, u32)], now_us: i64) -> Result<Optio
         }
         let mut refused = None;
         for &(bucket, per_minute) in buckets {
-            let interval = (MINUTE_US / i64::from(per_minute.max(1))).max(1);
+            let interval = emission_interval(per_minute);
             let taken: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO api_rate_limits (bucket, tat_us) VALUES ($1, $2 + $3)
                  ON CONFLICT (bucket) DO UPDATE
@@ -65,4 +82,27 @@ pub async fn forget_full(db: &Db, now_us: i64) -> Result<u64, DbError> {
         on_pool!(db, pool => sqlx::query("DELETE FROM api_rate_limits WHERE tat_us < $1")
         .bind(now_us).execute(pool).await.map(|r| r.rows_affected()))?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_is_a_burst_refilled_evenly() {
+        // 4 a minute: four calls at once, then one every 15 seconds.
+        let mut tat = None;
+        for _ in 0..4 {
+            tat = Some(step(tat, 4, 0).unwrap());
+        }
+        assert_eq!(step(tat, 4, 0), Err(15_000_000));
+        assert_eq!(step(tat, 4, 14_000_000), Err(1_000_000));
+        let t = step(tat, 4, 15_000_000).unwrap();
+        assert_eq!(step(Some(t), 4, 15_000_000), Err(15_000_000));
+        // A bucket left alone long enough is full again, and no fuller.
+        assert_eq!(
+            step(Some(t), 4, 10 * MINUTE_US),
+            Ok(10 * MINUTE_US + 15_000_000)
+        );
+    }
 }

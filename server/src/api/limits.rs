@@ -1,8 +1,10 @@
 //! Rate limits of the API: each token, and each person across all their tokens, may make so many
 //! calls a minute (a burst of that many, refilled evenly: GCRA). A service token counts against the
 //! person who made it, so more service tokens do not multiply anyone's budget. Over the limit a
-//! call gets 429 with `Retry-After`. The buckets live in the database
-//! (`runway_core::db::rate_limits`), so replicas behind a load balancer share one budget.
+//! call gets 429 with `Retry-After`. On PostgreSQL the buckets live in the database
+//! (`runway_core::db::rate_limits`), so replicas behind a load balancer share one budget; on SQLite,
+//! which serves from one process only, in that process's memory (a database write per call cost
+//! seven times the API's throughput there: docs/benchmarks.md).
 
 use super::problem::{self, Problem};
 use axum::extract::{Request, State};
@@ -10,21 +12,37 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::Extension;
 use runway_core::config::ApiSettings;
-use runway_core::db::{rate_limits, Db};
+use runway_core::db::{rate_limits, Backend, Db};
 use runway_core::tokens::Principal;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Memory buckets kept before the full ones are swept.
+const SWEEP_ABOVE: usize = 10_000;
 
 #[derive(Clone)]
 pub struct Limits {
-    db: Db,
+    store: Store,
     per_token: u32,
     per_person: u32,
 }
 
+#[derive(Clone)]
+enum Store {
+    /// Shared by every replica (PostgreSQL).
+    Database(Db),
+    /// This process's own (SQLite: one `serve` process): each bucket's time.
+    Memory(Arc<Mutex<HashMap<String, i64>>>),
+}
+
 impl Limits {
     pub fn new(db: Db, settings: &ApiSettings) -> Self {
+        let store = match db.backend() {
+            Backend::Postgres => Store::Database(db),
+            Backend::Sqlite => Store::Memory(Arc::default()),
+        };
         Self {
-            db,
+            store,
             per_token: settings.rate_per_minute,
             per_person: settings.rate_per_person_per_minute,
         }
@@ -41,22 +59,51 @@ impl Limits {
             (token.as_str(), self.per_token),
             (person.as_str(), self.per_person),
         ];
-        Ok(
-            match rate_limits::take(&self.db, &buckets, now_us()).await? {
-                None => Ok(()),
-                Some(wait_us) => Err(u64::try_from(wait_us).unwrap_or(1).div_ceil(1_000_000)),
-            },
-        )
+        let now = now_us();
+        let refused = match &self.store {
+            Store::Database(db) => rate_limits::take(db, &buckets, now).await?,
+            Store::Memory(times) => take_in_memory(times, &buckets, now),
+        };
+        Ok(match refused {
+            None => Ok(()),
+            Some(wait_us) => Err(u64::try_from(wait_us).unwrap_or(1).div_ceil(1_000_000)),
+        })
     }
+}
+
+/// [`rate_limits::take`] for buckets in memory: all or none.
+fn take_in_memory(
+    times: &Mutex<HashMap<String, i64>>,
+    buckets: &[(&str, u32)],
+    now: i64,
+) -> Option<i64> {
+    let mut times = times.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut next = Vec::with_capacity(buckets.len());
+    for &(bucket, per_minute) in buckets {
+        match rate_limits::step(times.get(bucket).copied(), per_minute, now) {
+            Ok(t) => next.push((bucket, t)),
+            Err(wait) => return Some(wait),
+        }
+    }
+    for (bucket, t) in next {
+        times.insert(bucket.to_string(), t);
+    }
+    if times.len() > SWEEP_ABOVE {
+        times.retain(|_, t| *t >= now);
+    }
+    None
 }
 
 fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-/// Housekeeping: forgets the buckets that are full again.
+/// Housekeeping: forgets the database's buckets that are full again (none on SQLite).
 pub async fn forget_full(db: &Db) -> Result<u64, runway_core::db::DbError> {
-    rate_limits::forget_full(db, now_us()).await
+    match db.backend() {
+        Backend::Postgres => rate_limits::forget_full(db, now_us()).await,
+        Backend::Sqlite => Ok(0),
+    }
 }
 
 /// The middleware: after authentication, before the handler.
@@ -135,5 +182,28 @@ impl Drop for StreamSlot {
                 open.remove(&self.token);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_buckets_take_from_all_or_none() {
+        let times = Mutex::new(HashMap::new());
+        // The token has room for 100 a minute, its person for 2.
+        let buckets = [("token:1", 100), ("person:7", 2)];
+        assert_eq!(take_in_memory(&times, &buckets, 0), None);
+        assert_eq!(take_in_memory(&times, &buckets, 0), None);
+        let before = times.lock().unwrap().clone();
+        // The person's budget is used up: refused, and the token's bucket did not move.
+        assert_eq!(take_in_memory(&times, &buckets, 0), Some(30_000_000));
+        assert_eq!(*times.lock().unwrap(), before);
+        // Another person's token is not affected.
+        assert_eq!(
+            take_in_memory(&times, &[("token:2", 100), ("person:8", 2)], 0),
+            None
+        );
     }
 }
