@@ -15,7 +15,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 secs="${1:-15}"
 backend="${2:-sqlite}"
-bin=target/release/runway
+# Another build to compare: BENCH_RUNWAY_BIN=path (not RUNWAY_*: the server reads those as settings).
+bin="${BENCH_RUNWAY_BIN:-target/release/runway}"
 [ -x "$bin" ] || { echo "build first: scripts/build-site --release --features demo,bench" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 scratch="$(mktemp -d)"
@@ -30,7 +31,8 @@ case "$backend" in
   *) echo "backend: sqlite or postgres" >&2; exit 2 ;;
 esac
 cleanup() {
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  set +e
+  [ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
   [ -z "$pgdb" ] || psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null
   rm -rf "$scratch"
 }
@@ -40,7 +42,7 @@ env "${db_env[@]}" RUNWAY_LISTEN=127.0.0.1:3100 RUNWAY_DATA_DIR="$scratch/data" 
   RUNWAY_API__RATE_PER_MINUTE=1000000000 RUNWAY_API__RATE_PER_PERSON_PER_MINUTE=1000000000 \
   RUNWAY_SITE_ROOT="$ROOT/target/site" "$bin" serve >"$scratch/log" 2>&1 &
 pid=$!
-for _ in $(seq 1 50); do curl -sf -o /dev/null http://127.0.0.1:3100/healthz && break; sleep 0.2; done
+for _ in $(seq 1 300); do curl -sf -o /dev/null http://127.0.0.1:3100/healthz && break; sleep 0.2; done
 curl -s -c "$scratch/jar" -o /dev/null -H 'Origin: http://127.0.0.1:3100' \
   -d 'login=dana&next=/' http://127.0.0.1:3100/auth/dev-login
 cookie="$(awk '$6 ~ /runway_session/ { print $6 "=" $7 }' "$scratch/jar")"
@@ -48,6 +50,21 @@ cookie="$(awk '$6 ~ /runway_session/ { print $6 "=" $7 }' "$scratch/jar")"
 token="$(curl -s -b "$scratch/jar" -H 'Origin: http://127.0.0.1:3100' \
   -d 'name=bench&days=1&scopes=read' http://127.0.0.1:3100/settings/tokens | grep -o 'rw_pat_[A-Za-z0-9_-]*' | head -n 1)"
 [ -n "$token" ] || { echo "could not make an API token" >&2; exit 1; }
+# One token for each of the demo's people, for calls spread over several clients' budgets.
+: > "$scratch/tokens"
+for who in dana pia raj kai lee sam sol ada; do
+  curl -s -c "$scratch/jar-$who" -o /dev/null -H 'Origin: http://127.0.0.1:3100' \
+    -d "login=$who&next=/" http://127.0.0.1:3100/auth/dev-login
+  curl -s -b "$scratch/jar-$who" -H 'Origin: http://127.0.0.1:3100' \
+    -d 'name=bench&days=1&scopes=read' http://127.0.0.1:3100/settings/tokens \
+    | grep -o 'rw_pat_[A-Za-z0-9_-]*' | head -n 1 >> "$scratch/tokens"
+done
+{
+  printf 'local tokens = {'
+  while read -r t; do printf '"%s",' "$t"; done < "$scratch/tokens"
+  printf '}\nlocal i = 0\nrequest = function()\n  i = i + 1\n'
+  printf '  return wrk.format(nil, nil, { ["Authorization"] = "Bearer " .. tokens[i %% #tokens + 1] })\nend\n'
+} > "$scratch/tokens.lua"
 css="runway.$(sed -n 's/^css: //p' target/site/hash.txt).css"
 
 run() { # label, url, extra wrk args...
@@ -66,3 +83,4 @@ run "/signin (lightest page, no data)" http://127.0.0.1:3100/signin
 run "/ signed in (catalogue page)" http://127.0.0.1:3100/ -H "Cookie: $cookie"
 run "/pkg/$css (br)" "http://127.0.0.1:3100/pkg/$css" -H 'Accept-Encoding: br, gzip'
 run "/api/v1/me (token)" http://127.0.0.1:3100/api/v1/me -H "Authorization: Bearer $token"
+run "/api/v1/me (8 people's tokens)" http://127.0.0.1:3100/api/v1/me -s "$scratch/tokens.lua"
