@@ -24,7 +24,7 @@ pub mod message;
 pub mod preferences;
 
 use crate::db::notify::{self as sql, Delivery, NewDelivery, OutboxEvent};
-use crate::db::requests::RequestRow;
+use crate::db::requests::{OutputRow, RequestRow};
 use crate::db::DbError;
 use crate::jira::JiraApi;
 use crate::queue::handler::{Handler, JobContext};
@@ -44,6 +44,9 @@ pub const JIRA_FINISHED: &str = "jira_finished";
 pub const JIRA_TRANSITION: &str = "jira_transition";
 /// A Slack approval message changed to say who decided (or that the request closed).
 pub const APPROVAL_CLOSED: &str = "approval_closed";
+
+/// The events that end a request: its requester hears how it ended.
+const FINISHED: [&str; 4] = ["succeeded", "failed", "cancelled", "expired"];
 
 /// Runs `notify` jobs: fan-out, then delivery.
 pub struct NotifyHandler {
@@ -108,7 +111,16 @@ impl Handler for NotifyHandler {
         else {
             return Ok(());
         };
-        let planned = self.plan(&ev, &row).await.map_err(internal)?;
+        // A finished request's outputs, read once: whether a secret waits decides who hears, and
+        // the results are part of what they read.
+        let outputs = if FINISHED.contains(&ev.kind.as_str()) {
+            crate::db::requests::outputs(db, row.id)
+                .await
+                .map_err(internal)?
+        } else {
+            Vec::new()
+        };
+        let planned = self.plan(&ev, &row, &outputs).await.map_err(internal)?;
         sql::record(db, ev.id, row.id, &planned)
             .await
             .map_err(internal)?;
@@ -118,7 +130,7 @@ impl Handler for NotifyHandler {
         // Each notification's message is the same for every recipient and channel: built once.
         let mut messages = Vec::new();
         for d in &unsent {
-            match self.deliver(&ev, &row, d, &mut messages).await {
+            match self.deliver(&ev, &row, &outputs, d, &mut messages).await {
                 Ok(external_ref) => {
                     sql::mark_sent(db, d.id, external_ref.as_deref())
                         .await
@@ -151,7 +163,12 @@ impl Handler for NotifyHandler {
 
 impl NotifyHandler {
     /// Who hears about `ev`, on which channels.
-    async fn plan(&self, ev: &OutboxEvent, row: &RequestRow) -> Result<Vec<NewDelivery>, DbError> {
+    async fn plan(
+        &self,
+        ev: &OutboxEvent,
+        row: &RequestRow,
+        outputs: &[OutputRow],
+    ) -> Result<Vec<NewDelivery>, DbError> {
         let rw = &self.rw;
         let mut people: Vec<(Notification, Vec<i64>)> = Vec::new();
         let requester: Vec<i64> = row.requester_id.into_iter().collect();
@@ -171,13 +188,10 @@ impl NotifyHandler {
             "approved" | "rejected" => {
                 people.push((Notification::ApprovalDecided, requester.clone()));
             }
-            "succeeded" | "failed" | "cancelled" | "expired" => {
+            kind if FINISHED.contains(&kind) => {
                 people.push((Notification::Finished, requester.clone()));
-                if ev.kind == "succeeded" {
-                    let outputs = crate::db::requests::outputs(&rw.db, row.id).await?;
-                    if outputs.iter().any(|o| o.secret_waiting) {
-                        people.push((Notification::SecretWaiting, requester.clone()));
-                    }
+                if ev.kind == "succeeded" && outputs.iter().any(|o| o.secret_waiting) {
+                    people.push((Notification::SecretWaiting, requester.clone()));
                 }
             }
             _ => {}
@@ -272,27 +286,30 @@ impl NotifyHandler {
     }
 
     /// The message about `row` for this notification.
-    async fn message(
+    fn message(
         &self,
         n: Notification,
         ev: &OutboxEvent,
         row: &RequestRow,
-    ) -> Result<Message, DbError> {
+        outputs: &[OutputRow],
+    ) -> Message {
         let rw = &self.rw;
         let title = rw.catalog.snapshot().title_of(&row.action_id);
         let results = if n == Notification::Finished {
-            crate::db::requests::outputs(&rw.db, row.id)
-                .await?
-                .into_iter()
+            outputs
+                .iter()
                 .filter(|o| o.kind != "secret")
-                .filter_map(|o| Some((o.label.unwrap_or(o.name), o.value?)))
+                .filter_map(|o| {
+                    let label = o.label.clone().unwrap_or_else(|| o.name.clone());
+                    Some((label, o.value.clone()?))
+                })
                 .collect()
         } else {
             Vec::new()
         };
         let errors: Vec<String> = serde_json::from_str(&row.errors).unwrap_or_default();
         let base = rw.settings.public_origin(None);
-        Ok(message::compose(&About {
+        message::compose(&About {
             notification: n,
             request_id: row.id,
             action_title: &title,
@@ -304,7 +321,7 @@ impl NotifyHandler {
             error: errors.last().map(String::as_str),
             results,
             base_url: &base,
-        }))
+        })
     }
 
     /// Sends one delivery; `Ok` carries where the message lives, when it may be changed later.
@@ -313,6 +330,7 @@ impl NotifyHandler {
         &self,
         ev: &OutboxEvent,
         row: &RequestRow,
+        outputs: &[OutputRow],
         d: &Delivery,
         messages: &mut Vec<(Notification, Message)>,
     ) -> Result<Option<String>, DeliverError> {
@@ -358,7 +376,7 @@ impl NotifyHandler {
         let m = match messages.iter().position(|(k, _)| *k == n) {
             Some(i) => &messages[i].1,
             None => {
-                let m = self.message(n, ev, row).await.map_err(db_error)?;
+                let m = self.message(n, ev, row, outputs);
                 messages.push((n, m));
                 &messages[messages.len() - 1].1
             }
