@@ -13,6 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use futures_util::StreamExt;
 use runway_core::db::requests as sql;
 use runway_domain::user::User;
 use serde_json::json;
@@ -110,6 +111,10 @@ pub async fn stream(
             }
         }
     });
+    // A stream ends when the process starts shutting down (graceful shutdown waits for open
+    // connections); the browser's `EventSource` and the API's clients reconnect with
+    // `Last-Event-ID`.
+    let updates = updates.take_until(state.stopping.clone().cancelled_owned());
     Ok(Sse::new(updates)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())

@@ -149,11 +149,22 @@ fn page_context(runway: Runway, form_targets: String) -> impl Fn() + Clone + Sen
 ///
 /// `bound` is the address the listener actually bound (its port, with `listen` on port 0, is what
 /// loopback host names must carry).
+/// What the router shares with the process serving it.
+pub struct Lifetime {
+    /// The API's open event streams, which the process gives back when it stops.
+    pub streams: Arc<crate::api::limits::Streams>,
+    /// Cancelled when the process starts shutting down: open event streams end then, so that
+    /// graceful shutdown is not held open by them (clients reconnect, to another replica or to
+    /// the next process).
+    pub stopping: tokio_util::sync::CancellationToken,
+}
+
 pub fn router(
     runway: Runway,
     oidc: Option<Arc<Oidc>>,
     bound: SocketAddr,
     metrics: Arc<crate::metrics::Metrics>,
+    lifetime: Lifetime,
 ) -> Router {
     let leptos = leptos_options(&runway);
     let assets = crate::assets::page_assets(&runway.settings.site_root);
@@ -169,7 +180,8 @@ pub fn router(
         leptos: leptos.clone(),
         oidc,
         metrics: metrics.clone(),
-        streams: Arc::default(),
+        streams: lifetime.streams,
+        stopping: lifetime.stopping,
         slack: runway_core::slack::api::SlackApi::from_settings(&runway.settings.slack),
     });
 

@@ -100,13 +100,18 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let streams = Arc::new(crate::api::limits::Streams::new(self.runway.db.clone()));
+        let stop_workers = tokio_util::sync::CancellationToken::new();
         let router = routes::router(
             self.runway.clone(),
             self.oidc.clone(),
             self.address,
             self.metrics.clone(),
+            routes::Lifetime {
+                streams: streams.clone(),
+                stopping: stop_workers.clone(),
+            },
         );
-        let stop_workers = tokio_util::sync::CancellationToken::new();
         if let Some(l) = self.metrics_listener {
             tokio::spawn(crate::metrics::serve_separately(
                 l,
@@ -153,6 +158,7 @@ impl Application {
                 tracing::error!("in-process worker did not stop in time; exiting anyway (its jobs will be rescued)");
             }
         }
+        streams.close_all().await;
         self.runway.db.close().await;
         tracing::info!("stopped");
         served
@@ -252,6 +258,9 @@ pub async fn housekeeping(runway: &Runway, now: chrono::DateTime<chrono::Utc>) {
     }
     if let Err(e) = crate::api::limits::forget_full(&runway.db).await {
         tracing::warn!(error = %e, "cannot forget the API's full rate-limit buckets");
+    }
+    if let Err(e) = crate::api::limits::forget_expired_streams(&runway.db).await {
+        tracing::warn!(error = %e, "cannot forget the API's expired event streams");
     }
 }
 

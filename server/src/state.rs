@@ -34,6 +34,8 @@ pub struct AppStateInner {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The API's event streams open per token.
     pub streams: Arc<crate::api::limits::Streams>,
+    /// Cancelled when the process starts shutting down (event streams end then).
+    pub stopping: tokio_util::sync::CancellationToken,
     /// The Slack client for inbound Slack calls, made once (it keeps who is who for a few
     /// minutes); `None` when Slack is not set up.
     pub slack: Option<runway_core::slack::api::SlackApi>,

@@ -4,7 +4,7 @@
 //! of use, service tokens, submissions validated like the portal's and idempotent, approvals,
 //! problem details, the rate limit, the OpenAPI document, and the metrics after known work.
 
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TestApp, TestDb};
 use runway_core::on_pool;
 use serde_json::{json, Value};
 
@@ -489,18 +489,23 @@ async fn submissions_are_validated_like_the_portal_and_idempotent(backend: Backe
     app.stop().await;
 }
 
-async fn a_token_holds_at_most_ten_event_streams(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let token = make_token(&app, "dana", "ci", &["read", "request"]).await;
+/// Dana's token and the event stream of a request she made with it.
+async fn a_request_to_follow(app: &TestApp) -> (String, String) {
+    let token = make_token(app, "dana", "ci", &["read", "request"]).await;
     let (status, made) = post(
-        &app,
+        app,
         "/api/v1/actions/service-database/requests",
         &token,
         r#"{"inputs": {"service": "billing", "team": "payments", "engine": "postgres", "size": "small", "environment": "staging", "backups": false}}"#,
     )
     .await;
     assert_eq!(status, 201);
-    let path = format!("/api/v1/requests/{}/events", made["id"]);
+    (token, format!("/api/v1/requests/{}/events", made["id"]))
+}
+
+async fn a_token_holds_at_most_ten_event_streams(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (token, path) = a_request_to_follow(&app).await;
     let mut open = Vec::new();
     for _ in 0..10 {
         let resp = api_client()
@@ -516,24 +521,89 @@ async fn a_token_holds_at_most_ten_event_streams(backend: Backend) {
     let (status, body, headers) = call(&app, reqwest::Method::GET, &path, &token, None).await;
     assert_eq!(status, 429, "{body}");
     assert!(headers.contains_key("retry-after"));
-    // Closing one frees its place.
+    // The count holds across processes: a second `serve` on the same database (a replica behind a
+    // load balancer) refuses the eleventh too.
+    let replica = app.replica().await;
+    let open_on = |base: String| {
+        let (path, token) = (path.clone(), token.clone());
+        async move {
+            api_client()
+                .get(format!("{base}{path}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(open_on(replica.address.clone()).await.status(), 429);
+    let rows = || async {
+        let n: i64 = on_pool!(&app.runway.db, pool =>
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM api_streams").fetch_one(pool).await)
+        .unwrap();
+        n
+    };
+    assert_eq!(rows().await, 10);
+    // Closing one frees its place, on either process.
     drop(open.pop());
-    let mut freed = false;
+    let mut freed = None;
     for _ in 0..50 {
-        let resp = api_client()
-            .get(app.url(&path))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let resp = open_on(replica.address.clone()).await;
         if resp.status() == 200 {
-            freed = true;
+            freed = Some(resp);
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(freed, "a closed stream gives its place back");
+    let on_replica = freed.expect("a closed stream gives its place back");
+    // A process that dies leaves its places taken only until their leases run out (here: made to
+    // have run out); then they count no more, and housekeeping deletes them.
+    on_pool!(&app.runway.db, pool =>
+        sqlx::query("UPDATE api_streams SET expires_us = $1")
+            .bind(chrono::Utc::now().timestamp_micros() - 1)
+            .execute(pool).await.map(|r| r.rows_affected()))
+    .unwrap();
+    let fresh = open_on(app.address.clone()).await;
+    assert_eq!(fresh.status(), 200);
+    runway_server::startup::housekeeping(&app.runway, chrono::Utc::now()).await;
+    assert_eq!(rows().await, 1, "only the stream opened since is left");
+    // A process that stops gives back the places of the streams it still holds.
+    drop(on_replica);
+    replica.stop().await;
+    drop(fresh);
     drop(open);
+    app.stop().await;
+}
+
+async fn a_stopping_server_gives_back_its_event_streams(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (token, path) = a_request_to_follow(&app).await;
+    let replica = app.replica().await;
+    let url = format!("{}{path}", replica.address);
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let resp = api_client()
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        open.push(resp);
+    }
+    let count = || async {
+        let n: i64 = on_pool!(&app.runway.db, pool =>
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM api_streams").fetch_one(pool).await)
+        .unwrap();
+        n
+    };
+    assert_eq!(count().await, 3);
+    // The replica shuts down while its streams are open: they end (graceful shutdown waited for
+    // them for as long as they lasted, up to an hour, before) and none is left counted.
+    tokio::time::timeout(std::time::Duration::from_secs(30), replica.stop())
+        .await
+        .expect("a server with open event streams stops");
+    drop(open);
+    assert_eq!(count().await, 0);
     app.stop().await;
 }
 
@@ -1070,6 +1140,71 @@ async fn replicas_share_one_rate_limit_budget(backend: Backend) {
     app.stop().await;
 }
 
+async fn rate_limit_buckets_move_all_or_none_under_concurrent_calls(backend: Backend) {
+    // `rate_limits::take` itself, as every replica calls it at once: 40 calls race for a person's
+    // 10 a minute through one token with room for 100.
+    use runway_core::db::{rate_limits, Db};
+    let test_db = TestDb::new(backend).await;
+    let db = Db::connect(&test_db.url, 20).await.unwrap();
+    db.migrate().await.unwrap();
+    let now = chrono::Utc::now().timestamp_micros();
+    let calls: Vec<_> = (0..40)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                rate_limits::take(&db, &[("token:a", 100), ("person:p", 10)], now).await
+            })
+        })
+        .collect();
+    let mut allowed = 0;
+    for call in calls {
+        match call.await.unwrap().unwrap() {
+            None => allowed += 1,
+            // 10 a minute refill one every 6 seconds; at the same instant, the wait is a whole one.
+            Some(wait) => assert_eq!(wait, 6_000_000),
+        }
+    }
+    assert_eq!(allowed, 10, "exactly the person's budget is handed out");
+    let tat = |bucket: &'static str| {
+        let db = db.clone();
+        async move {
+            let t: Option<i64> = on_pool!(&db, pool =>
+                sqlx::query_scalar("SELECT tat_us FROM api_rate_limits WHERE bucket = $1")
+                    .bind(bucket).fetch_optional(pool).await)
+            .unwrap();
+            t
+        }
+    };
+    // The token's bucket moved once per allowed call (100 a minute: 0.6 s each), never for the 30
+    // refused.
+    assert_eq!(tat("token:a").await, Some(now + 10 * 600_000));
+    assert_eq!(tat("person:p").await, Some(now + 60_000_000));
+    // Refused by the person, a new token's bucket stays full (no row, or one whose time is now).
+    assert_eq!(
+        rate_limits::take(&db, &[("token:b", 100), ("person:p", 10)], now)
+            .await
+            .unwrap(),
+        Some(6_000_000)
+    );
+    assert!(tat("token:b").await.is_none_or(|t| t <= now));
+    // A refusing first bucket tells its own wait; six seconds on, the person has one call again.
+    assert_eq!(
+        rate_limits::take(&db, &[("person:p", 10)], now + 1_000_000)
+            .await
+            .unwrap(),
+        Some(5_000_000)
+    );
+    assert_eq!(
+        rate_limits::take(&db, &[("token:b", 100), ("person:p", 10)], now + 6_000_000)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(tat("token:b").await, Some(now + 6_000_000 + 600_000));
+    // No bucket: nothing to refuse.
+    assert_eq!(rate_limits::take(&db, &[], now).await.unwrap(), None);
+}
+
 async fn service_tokens_share_their_makers_budget(backend: Backend) {
     let app = TestApp::builder(backend)
         .with_settings(|s| {
@@ -1447,10 +1582,12 @@ both_backends!(
     submissions_are_validated_like_the_portal_and_idempotent,
     approvals_follow_the_portal_rules,
     a_token_holds_at_most_ten_event_streams,
+    a_stopping_server_gives_back_its_event_streams,
     a_tokens_rights_are_its_owners_at_the_time_of_use,
     service_tokens_act_for_their_team_and_never_approve,
     calls_over_the_rate_limit_get_429_with_retry_after,
     replicas_share_one_rate_limit_budget,
+    rate_limit_buckets_move_all_or_none_under_concurrent_calls,
     service_tokens_share_their_makers_budget,
     secrets_retries_and_rejections_through_the_api,
     history_pages_and_filters_through_the_api,

@@ -6,6 +6,7 @@
 //! numbering (`migrations/sqlite`, `migrations/postgres`).
 
 pub mod action_history;
+pub mod api_streams;
 pub mod approvals;
 pub mod audit;
 pub mod catalog;

@@ -7,7 +7,7 @@
 //! statement checks and moves each bucket (a conditional upsert), so concurrent calls on any
 //! process cannot both take the last unit.
 
-use super::{Db, DbError};
+use super::{Backend, Db, DbError};
 use crate::on_pool;
 
 const MINUTE_US: i64 = 60_000_000;
@@ -29,50 +29,65 @@ fn emission_interval(per_minute: u32) -> i64 {
     (MINUTE_US / i64::from(per_minute.max(1))).max(1)
 }
 
-/// Takes one call from each of `buckets` (a name and its budget in calls a minute), all or none,
-/// in one transaction. `Ok(None)` when the call is allowed; `Ok(Some(wait))` with the microseconds
-/// until the first refusing bucket has room, when one is used up (then nothing is taken from any).
+/// Whether the buckets of a database on `backend` are kept in it. On PostgreSQL they are, so that
+/// replicas share them; SQLite serves from one process, which keeps them in memory (a durable
+/// write per call cost the API ten times its throughput there: docs/benchmarks.md).
+pub fn kept_in_database(backend: Backend) -> bool {
+    backend == Backend::Postgres
+}
+
+/// Takes one call from each of `buckets` (a name and its budget in calls a minute), all or none.
+/// `Ok(None)` when the call is allowed; `Ok(Some(wait))` with the microseconds until the first
+/// refusing bucket has room, when one is used up (then nothing is taken from any).
 ///
-/// The transaction is one commit per call. On Postgres it does not wait for its WAL to reach the
-/// disk (`synchronous_commit = off` for this transaction only): a crash may forget the last
-/// fraction of a second of counting, which at worst allows a few calls more, never fewer.
+/// On PostgreSQL this is one round trip: the function `runway_take_api_rate_limits` (migration
+/// 0019) locks every bucket's row in the order given, then moves them all or none, in a commit
+/// that does not wait for its WAL to reach the disk. A crash may forget the last fraction of a
+/// second of counting, which at worst allows a few calls more, never fewer. On SQLite, whose
+/// writers take turns, the same steps run as statements in one write transaction.
 #[tracing::instrument(skip_all)]
 pub async fn take(db: &Db, buckets: &[(&str, u32)], now_us: i64) -> Result<Option<i64>, DbError> {
-    let postgres = db.backend() == super::Backend::Postgres;
-    Ok(on_pool!(db, pool => {
-        let mut tx = pool.begin_with(db.begin_write()).await?;
-        if postgres {
-            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
-        }
-        let mut refused = None;
-        for &(bucket, per_minute) in buckets {
-            let interval = emission_interval(per_minute);
-            let taken: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO api_rate_limits (bucket, tat_us) VALUES ($1, $2 + $3)
-                 ON CONFLICT (bucket) DO UPDATE
-                   SET tat_us = CASE WHEN api_rate_limits.tat_us > $2 THEN api_rate_limits.tat_us ELSE $2 END + $3
-                   WHERE CASE WHEN api_rate_limits.tat_us > $2 THEN api_rate_limits.tat_us ELSE $2 END + $3 - $2 <= $4
-                 RETURNING tat_us",
+    match db {
+        Db::Postgres(pool) => {
+            let names: Vec<&str> = buckets.iter().map(|&(b, _)| b).collect();
+            let intervals: Vec<i64> = buckets.iter().map(|&(_, n)| emission_interval(n)).collect();
+            Ok(sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT runway_take_api_rate_limits($1, $2, $3)",
             )
-            .bind(bucket).bind(now_us).bind(interval).bind(MINUTE_US)
-            .fetch_optional(&mut *tx).await?;
-            if taken.is_none() {
+            .bind(&names)
+            .bind(&intervals)
+            .bind(now_us)
+            .fetch_one(pool)
+            .await?)
+        }
+        Db::Sqlite(pool) => {
+            let mut tx = pool.begin_with(db.begin_write()).await?;
+            let mut next = Vec::with_capacity(buckets.len());
+            for &(bucket, per_minute) in buckets {
                 let tat: Option<i64> =
                     sqlx::query_scalar("SELECT tat_us FROM api_rate_limits WHERE bucket = $1")
-                        .bind(bucket).fetch_optional(&mut *tx).await?;
-                // The next call fits once the bucket's time, plus one interval, is a minute
-                // ahead of now.
-                refused = Some(tat.map_or(0, |tat| tat + interval - MINUTE_US - now_us).max(1));
-                break;
+                        .bind(bucket)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match step(tat, per_minute, now_us) {
+                    Ok(t) => next.push((bucket, t)),
+                    Err(wait) => return Ok(Some(wait)),
+                }
             }
-        }
-        if refused.is_some() {
-            tx.rollback().await?;
-        } else {
+            for (bucket, tat) in next {
+                sqlx::query(
+                    "INSERT INTO api_rate_limits (bucket, tat_us) VALUES ($1, $2)
+                     ON CONFLICT (bucket) DO UPDATE SET tat_us = excluded.tat_us",
+                )
+                .bind(bucket)
+                .bind(tat)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
+            Ok(None)
         }
-        Ok::<_, sqlx::Error>(refused)
-    })?)
+    }
 }
 
 /// Deletes the buckets that are full again (housekeeping): a bucket without a row is full.

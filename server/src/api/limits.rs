@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::Extension;
 use runway_core::config::ApiSettings;
-use runway_core::db::{rate_limits, Backend, Db};
+use runway_core::db::{api_streams, rate_limits, Db};
 use runway_core::tokens::Principal;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -37,9 +37,10 @@ enum Store {
 
 impl Limits {
     pub fn new(db: Db, settings: &ApiSettings) -> Self {
-        let store = match db.backend() {
-            Backend::Postgres => Store::Database(db),
-            Backend::Sqlite => Store::Memory(Arc::default()),
+        let store = if rate_limits::kept_in_database(db.backend()) {
+            Store::Database(db)
+        } else {
+            Store::Memory(Arc::default())
         };
         Self {
             store,
@@ -98,11 +99,13 @@ fn now_us() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-/// Housekeeping: forgets the database's buckets that are full again (none on SQLite).
+/// Housekeeping: forgets the database's buckets that are full again (none where the buckets are
+/// kept in memory).
 pub async fn forget_full(db: &Db) -> Result<u64, runway_core::db::DbError> {
-    match db.backend() {
-        Backend::Postgres => rate_limits::forget_full(db, now_us()).await,
-        Backend::Sqlite => Ok(0),
+    if rate_limits::kept_in_database(db.backend()) {
+        rate_limits::forget_full(db, now_us()).await
+    } else {
+        Ok(0)
     }
 }
 
@@ -134,55 +137,108 @@ pub async fn limit(
     Ok(next.run(req).await)
 }
 
-/// Event streams open per token, at most [`STREAMS_PER_TOKEN`] at once: each polls the database
-/// while it lasts, and the rate limit counts only the call that opens it.
-#[derive(Default)]
+/// Event streams open per token, at most [`STREAMS_PER_TOKEN`] at once across every `serve`
+/// process: each polls the database while it lasts, and the rate limit counts only the call that
+/// opens it. Each open stream is a row in the database (`runway_core::db::api_streams`) with a lease
+/// that its stream renews; this process closes its own when it shuts down.
 pub struct Streams {
-    open: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
+    db: Db,
+    /// This process, as its streams' rows name it.
+    instance: String,
+    /// The closes of ended streams still under way, waited for at shutdown.
+    closing: tokio_util::task::TaskTracker,
 }
 
 /// Streams one token may hold open at once.
-pub const STREAMS_PER_TOKEN: usize = 10;
+pub const STREAMS_PER_TOKEN: i64 = 10;
 
-/// One open stream; the count drops when it is dropped (the stream ended or the client left).
+/// How long an open stream's place is held without a renewal: three of its half-minute checks,
+/// so only a process that died leaves a place taken, and not for long.
+pub const STREAM_LEASE: std::time::Duration = std::time::Duration::from_secs(90);
+
+/// One open stream; its place is given back when it is dropped (the stream ended or the client
+/// left).
 pub struct StreamSlot {
     streams: Arc<Streams>,
-    token: i64,
+    id: i64,
 }
 
 impl Streams {
-    /// A slot for one more stream of `token`, or `None` when it holds the most already.
-    pub fn acquire(self: &Arc<Self>, token: i64) -> Option<StreamSlot> {
-        let mut open = self
-            .open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let n = open.entry(token).or_insert(0);
-        if *n >= STREAMS_PER_TOKEN {
-            return None;
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            instance: format!(
+                "serve-{}-{}",
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            ),
+            closing: tokio_util::task::TaskTracker::new(),
         }
-        *n += 1;
-        Some(StreamSlot {
-            streams: self.clone(),
-            token,
-        })
     }
+
+    /// A place for one more stream of `token`, or `None` when it holds the most already.
+    pub async fn acquire(
+        self: &Arc<Self>,
+        token: i64,
+    ) -> Result<Option<StreamSlot>, runway_core::db::DbError> {
+        let now = now_us();
+        let id = api_streams::open(
+            &self.db,
+            token,
+            &self.instance,
+            STREAMS_PER_TOKEN,
+            now,
+            now + lease_us(),
+        )
+        .await?;
+        Ok(id.map(|id| StreamSlot {
+            streams: self.clone(),
+            id,
+        }))
+    }
+
+    /// Shutdown: waits for the closes under way, then closes every stream this process still
+    /// holds, so its places are free for the next process at once.
+    pub async fn close_all(&self) {
+        self.closing.close();
+        self.closing.wait().await;
+        if let Err(e) = api_streams::close_instance(&self.db, &self.instance).await {
+            tracing::warn!(error = %e, "could not give back this process's event streams; their leases run out instead");
+        }
+    }
+}
+
+impl StreamSlot {
+    /// Holds the place for another [`STREAM_LEASE`]. A failed renewal is logged: the stream goes
+    /// on, and its place may be counted as free until the next renewal.
+    pub async fn renew(&self) {
+        if let Err(e) = api_streams::renew(&self.streams.db, self.id, now_us() + lease_us()).await {
+            tracing::warn!(error = %e, "could not renew an event stream's lease");
+        }
+    }
+}
+
+fn lease_us() -> i64 {
+    i64::try_from(STREAM_LEASE.as_micros()).unwrap_or(i64::MAX / 2)
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
-        let mut open = self
-            .streams
-            .open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(n) = open.get_mut(&self.token) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                open.remove(&self.token);
-            }
+        let (db, id) = (self.streams.db.clone(), self.id);
+        // Outside a runtime (never while serving) the lease runs out instead.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            self.streams.closing.spawn(async move {
+                if let Err(e) = api_streams::close(&db, id).await {
+                    tracing::warn!(error = %e, "could not give back an event stream's place; its lease runs out instead");
+                }
+            });
         }
     }
+}
+
+/// Housekeeping: forgets the streams whose lease ran out.
+pub async fn forget_expired_streams(db: &Db) -> Result<u64, runway_core::db::DbError> {
+    api_streams::forget_expired(db, now_us()).await
 }
 
 #[cfg(test)]

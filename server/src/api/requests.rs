@@ -130,12 +130,17 @@ pub async fn events(
 ) -> Result<Response, Problem> {
     need(&p, Scope::Read)?;
     access::visible(&state.runway, &p.user, id).await?;
-    let slot = state.streams.acquire(p.token_id).ok_or_else(|| {
-        problem::too_many(
-            5,
-            "This token holds the most event streams it may have open at once; close one first.",
-        )
-    })?;
+    let slot = state
+        .streams
+        .acquire(p.token_id)
+        .await
+        .map_err(|e| problem::internal("cannot count the token's event streams", e))?
+        .ok_or_else(|| {
+            problem::too_many(
+                5,
+                "This token holds the most event streams it may have open at once; close one first.",
+            )
+        })?;
     let resp = crate::live::stream(
         State(state.clone()),
         Path(id),
@@ -148,6 +153,8 @@ pub async fn events(
     // hour; the client reconnects with `Last-Event-ID` and is authenticated again.
     let rw = state.runway.clone();
     let token = p.token_id;
+    // The stream's place in the token's count is held (its lease renewed) while this runs, and
+    // given back when it ends or the client leaves (the body, which owns it, is dropped).
     let ended = async move {
         let deadline = tokio::time::Instant::now() + STREAM_MAX;
         loop {
@@ -158,17 +165,11 @@ pub async fn events(
             if !matches!(runway_core::tokens::still_valid(&rw, token).await, Ok(true)) {
                 return;
             }
+            slot.renew().await;
         }
     };
     let (parts, body) = resp.into_parts();
-    let body = body
-        .into_data_stream()
-        .take_until(Box::pin(ended))
-        .map(move |chunk| {
-            // Held for as long as the stream: the per-token count drops with it.
-            let _held = &slot;
-            chunk
-        });
+    let body = body.into_data_stream().take_until(Box::pin(ended));
     Ok(Response::from_parts(
         parts,
         axum::body::Body::from_stream(body),
