@@ -607,6 +607,38 @@ async fn a_stopping_server_gives_back_its_event_streams(backend: Backend) {
     app.stop().await;
 }
 
+async fn event_stream_places_are_leases_kept_in_the_database(backend: Backend) {
+    use runway_core::db::api_streams;
+    let app = TestApp::spawn(backend).await;
+    make_token(&app, "dana", "ci", &["read"]).await;
+    let db = &app.runway.db;
+    let token: i64 = on_pool!(db, pool =>
+        sqlx::query_scalar("SELECT id FROM api_tokens").fetch_one(pool).await)
+    .unwrap();
+    let (now, lease) = (1_000_000_000_i64, 90_000_000_i64);
+    let open =
+        |instance: &'static str, at: i64| api_streams::open(db, token, instance, 2, at, at + lease);
+    let a = open("a", now).await.unwrap().expect("first place");
+    open("b", now).await.unwrap().expect("second place");
+    assert_eq!(open("a", now).await.unwrap(), None, "two at most");
+    // Leases that ran out count no more; housekeeping deletes them.
+    let later = now + lease + 1;
+    assert!(open("a", later).await.unwrap().is_some());
+    assert_eq!(api_streams::forget_expired(db, later).await.unwrap(), 2);
+    // A stream still open whose row went (its renewals failed for a whole lease) is counted again
+    // at its next renewal.
+    api_streams::renew(db, a, token, "a", later + lease)
+        .await
+        .unwrap();
+    assert_eq!(open("b", later).await.unwrap(), None);
+    // A closed stream, and a stopped process's streams, give their places back.
+    api_streams::close(db, a).await.unwrap();
+    assert!(open("b", later).await.unwrap().is_some(), "a's place");
+    assert_eq!(api_streams::close_instance(db, "b").await.unwrap(), 1);
+    assert_eq!(api_streams::close_instance(db, "a").await.unwrap(), 1);
+    app.stop().await;
+}
+
 async fn approvals_follow_the_portal_rules(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let dana = make_token(&app, "dana", "dana", &["read", "request", "approve"]).await;
@@ -1583,6 +1615,7 @@ both_backends!(
     approvals_follow_the_portal_rules,
     a_token_holds_at_most_ten_event_streams,
     a_stopping_server_gives_back_its_event_streams,
+    event_stream_places_are_leases_kept_in_the_database,
     a_tokens_rights_are_its_owners_at_the_time_of_use,
     service_tokens_act_for_their_team_and_never_approve,
     calls_over_the_rate_limit_get_429_with_retry_after,

@@ -46,11 +46,22 @@ pub async fn open(
     })?)
 }
 
-/// Moves an open stream's lease to `until_us`.
+/// Moves an open stream's lease to `until_us`. A stream whose row was deleted meanwhile (its
+/// lease ran out while the database could not be reached, and housekeeping ran) is counted again.
 #[tracing::instrument(skip_all)]
-pub async fn renew(db: &Db, id: i64, until_us: i64) -> Result<(), DbError> {
-    on_pool!(db, pool => sqlx::query("UPDATE api_streams SET expires_us = $2 WHERE id = $1")
-        .bind(id).bind(until_us).execute(pool).await.map(|r| r.rows_affected()))?;
+pub async fn renew(
+    db: &Db,
+    id: i64,
+    token_id: i64,
+    instance: &str,
+    until_us: i64,
+) -> Result<(), DbError> {
+    on_pool!(db, pool => sqlx::query(
+        "INSERT INTO api_streams (id, token_id, instance, expires_us) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET expires_us = excluded.expires_us",
+    )
+    .bind(id).bind(token_id).bind(instance).bind(until_us)
+    .execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

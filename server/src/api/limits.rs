@@ -161,6 +161,7 @@ pub const STREAM_LEASE: std::time::Duration = std::time::Duration::from_secs(90)
 pub struct StreamSlot {
     streams: Arc<Streams>,
     id: i64,
+    token: i64,
 }
 
 impl Streams {
@@ -194,6 +195,7 @@ impl Streams {
         Ok(id.map(|id| StreamSlot {
             streams: self.clone(),
             id,
+            token,
         }))
     }
 
@@ -210,9 +212,11 @@ impl Streams {
 
 impl StreamSlot {
     /// Holds the place for another [`STREAM_LEASE`]. A failed renewal is logged: the stream goes
-    /// on, and its place may be counted as free until the next renewal.
+    /// on, and its place may be counted as free until a renewal succeeds.
     pub async fn renew(&self) {
-        if let Err(e) = api_streams::renew(&self.streams.db, self.id, now_us() + lease_us()).await {
+        let until = now_us() + lease_us();
+        let s = &self.streams;
+        if let Err(e) = api_streams::renew(&s.db, self.id, self.token, &s.instance, until).await {
             tracing::warn!(error = %e, "could not renew an event stream's lease");
         }
     }
