@@ -145,10 +145,6 @@ fn page_context(runway: Runway, form_targets: String) -> impl Fn() + Clone + Sen
     }
 }
 
-/// Builds the complete router.
-///
-/// `bound` is the address the listener actually bound (its port, with `listen` on port 0, is what
-/// loopback host names must carry).
 /// What the router shares with the process serving it.
 pub struct Lifetime {
     /// The API's open event streams, which the process gives back when it stops.
@@ -159,6 +155,10 @@ pub struct Lifetime {
     pub stopping: tokio_util::sync::CancellationToken,
 }
 
+/// Builds the complete router.
+///
+/// `bound` is the address the listener actually bound (its port, with `listen` on port 0, is what
+/// loopback host names must carry).
 pub fn router(
     runway: Runway,
     oidc: Option<Arc<Oidc>>,

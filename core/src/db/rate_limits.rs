@@ -3,9 +3,9 @@
 //!
 //! A budget of `n` calls a minute is a burst of `n`, refilled evenly: each call moves the bucket's
 //! theoretical arrival time (TAT) one emission interval `T = 60 s / n` later than
-//! `max(TAT, now)`, and a call is allowed when that is at most one minute ahead of now. One
-//! statement checks and moves each bucket (a conditional upsert), so concurrent calls on any
-//! process cannot both take the last unit.
+//! `max(TAT, now)`, and a call is allowed when that is at most one minute ahead of now. A call
+//! locks its buckets' rows before it moves any ([`take`]), so concurrent calls on any process
+//! cannot both take the last unit.
 
 use super::{Backend, Db, DbError};
 use crate::on_pool;
