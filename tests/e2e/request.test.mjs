@@ -1,6 +1,7 @@
 // Browser journey: request an action through its form, in headless Chromium, on both backends.
 // A mistake is caught in the browser next to its field (with focus on it); once fixed, the form
-// submits, the request runs the real script, and its page shows the result without a reload.
+// submits, the request runs the real script, and its page shows the result without a reload. A
+// server with a request page open still stops at once (the page's event stream ends with it).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,6 +63,40 @@ for (const backend of backends) {
     } finally {
       await context.close();
       await server.stop();
+    }
+  });
+
+  test(`${backend}: the server stops at once while a request page follows its request`, async () => {
+    // A deploy must not wait on the people watching their requests: the page's event stream
+    // ends when the server starts shutting down (the page polls, then reconnects).
+    const server = await startServer({ backend });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let stopping = false;
+    try {
+      await devSignIn(page, server.url, 'dana');
+      await page.goto(server.url + '/actions/service-database');
+      await waitForHydration(page);
+      await page.getByLabel('Service name').fill('billing');
+      await page.getByLabel('Environment').selectOption('staging');
+      const streamOpened = page.waitForResponse((r) => /\/requests\/\d+\/events$/.test(r.url()));
+      await Promise.all([
+        page.waitForURL(/\/requests\/\d+$/),
+        page.getByRole('button', { name: 'Submit request' }).click(),
+      ]);
+      await waitForHydration(page);
+      // Waiting for approval: the stream stays open until someone decides.
+      assert.equal((await streamOpened).status(), 200);
+      stopping = true;
+      let timer;
+      const timedOut = new Promise((resolve) => (timer = setTimeout(() => resolve('still running after 20 s'), 20_000)));
+      const outcome = await Promise.race([server.stop().then(() => 'stopped'), timedOut]);
+      clearTimeout(timer);
+      assert.equal(outcome, 'stopped', 'the server stops while a request page is open');
+    } finally {
+      await context.close();
+      // A server that did not stop is killed when the test process exits (harness).
+      if (!stopping) await server.stop();
     }
   });
 }
