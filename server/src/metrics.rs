@@ -131,6 +131,7 @@ pub struct Metrics {
     queue_oldest_ready: Gauge<f64, AtomicU64>,
     deliveries_unsent: Family<DeliveryLabels, Gauge>,
     outbox_rows: Gauge,
+    api_streams_open: Gauge,
     /// When the database gauges were last read: scrapes closer together than this reuse them.
     refreshed: tokio::sync::Mutex<Option<Instant>>,
 }
@@ -245,6 +246,12 @@ impl Metrics {
             "Request events waiting in the notification outbox for a worker to turn them into jobs",
             outbox_rows.clone(),
         );
+        let api_streams_open = Gauge::default();
+        registry.register(
+            "api_event_streams_open",
+            "The API's event streams open now, on every serve process (at most 10 per token)",
+            api_streams_open.clone(),
+        );
         let build_info = Family::<BuildLabels, Gauge>::default();
         build_info
             .get_or_create(&BuildLabels {
@@ -261,6 +268,7 @@ impl Metrics {
             queue_oldest_ready,
             deliveries_unsent,
             outbox_rows,
+            api_streams_open,
             http_requests,
             http_duration,
             jobs_finished,
@@ -409,6 +417,13 @@ impl Metrics {
                 self.outbox_rows.set(n);
             }
             Err(e) => tracing::warn!(error = %e, "metrics: cannot read the notification outbox"),
+        }
+        let now_us = chrono::Utc::now().timestamp_micros();
+        match runway_core::db::api_streams::open_count(&rw.db, now_us).await {
+            Ok(n) => {
+                self.api_streams_open.set(n);
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics: cannot count the API's event streams"),
         }
         *last = Some(Instant::now());
     }

@@ -1411,15 +1411,7 @@ async fn metrics_need_their_token_and_count_known_work(backend: Backend) {
         .unwrap();
     assert_eq!(resp.status(), 401);
 
-    let token = make_token(&app, "dana", "ci", &["read", "request"]).await;
-    let (status, _) = post(
-        &app,
-        "/api/v1/actions/service-database/requests",
-        &token,
-        r#"{"inputs": {"service": "billing", "team": "payments", "engine": "postgres", "size": "small", "environment": "staging", "backups": false}}"#,
-    )
-    .await;
-    assert_eq!(status, 201);
+    let (token, waiting) = a_request_to_follow(&app).await;
     let (status, _) = post(
         &app,
         "/api/v1/actions/create-repo/requests",
@@ -1431,6 +1423,14 @@ async fn metrics_need_their_token_and_count_known_work(backend: Backend) {
     for _ in 0..2 {
         assert_eq!(get(&app, "/api/v1/requests/999999", &token).await.0, 404);
     }
+    // One event stream open while the metrics are read.
+    let stream = api_client()
+        .get(app.url(&waiting))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
     // Made-up methods are counted as `other`, never as a label value each.
     let odd = reqwest::Method::from_bytes(b"R4ND0M").unwrap();
     let _ = api_client()
@@ -1454,6 +1454,7 @@ async fn metrics_need_their_token_and_count_known_work(backend: Backend) {
         r#"runway_queue_jobs{action="create-repo",state="queued"} 1"#,
         r#"runway_http_requests_total{method="GET",route="/api/v1/requests/{id}",status="404"} 2"#,
         r#"runway_http_requests_total{method="POST",route="/api/v1/actions/{id}/requests",status="201"} 2"#,
+        "\nrunway_api_event_streams_open 1\n",
     ] {
         assert!(text.contains(line), "{line} in:\n{text}");
     }

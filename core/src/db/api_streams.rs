@@ -46,6 +46,15 @@ pub async fn open(
     })?)
 }
 
+/// The streams open now, on every process (metrics).
+#[tracing::instrument(skip_all)]
+pub async fn open_count(db: &Db, now_us: i64) -> Result<i64, DbError> {
+    Ok(on_pool!(db, pool => sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM api_streams WHERE expires_us > $1",
+    )
+    .bind(now_us).fetch_one(pool).await)?)
+}
+
 /// Moves an open stream's lease to `until_us`. A stream whose row was deleted meanwhile (its
 /// lease ran out while the database could not be reached, and housekeeping ran) is counted again.
 #[tracing::instrument(skip_all)]
