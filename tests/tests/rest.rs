@@ -626,16 +626,50 @@ async fn event_stream_places_are_leases_kept_in_the_database(backend: Backend) {
     assert!(open("a", later).await.unwrap().is_some());
     assert_eq!(api_streams::forget_expired(db, later).await.unwrap(), 2);
     // A stream still open whose row went (its renewals failed for a whole lease) is counted again
-    // at its next renewal.
-    api_streams::renew(db, a, token, "a", later + lease)
-        .await
-        .unwrap();
+    // at its next renewal, when a place is free.
+    let renew = |id: i64, at: i64| api_streams::renew(db, id, token, "a", 2, at, at + lease);
+    assert!(renew(a, later).await.unwrap(), "a place was free");
     assert_eq!(open("b", later).await.unwrap(), None);
+    // A live lease is moved on.
+    assert!(renew(a, later + 10).await.unwrap());
     // A closed stream, and a stopped process's streams, give their places back.
     api_streams::close(db, a).await.unwrap();
-    assert!(open("b", later).await.unwrap().is_some(), "a's place");
-    assert_eq!(api_streams::close_instance(db, "b").await.unwrap(), 1);
-    assert_eq!(api_streams::close_instance(db, "a").await.unwrap(), 1);
+    let b = open("b", later).await.unwrap().expect("a's place");
+    // A stream whose lease ran out while others took every place must end: its renewal is
+    // refused, its row is gone, and the token holds its two places, no more.
+    let at = later + lease + 1;
+    let c = open("c", at).await.unwrap().expect("b's lease ran out");
+    open("c", at).await.unwrap().expect("a second place");
+    assert!(!renew(b, at).await.unwrap(), "no place is left for b");
+    assert_eq!(api_streams::open_count(db, at).await.unwrap(), 2);
+    assert!(!renew(b, at).await.unwrap(), "still none");
+    // When one closes, the next renewal of a stream that lost its place may take it again.
+    api_streams::close(db, c).await.unwrap();
+    assert!(renew(b, at).await.unwrap());
+    assert_eq!(api_streams::open_count(db, at).await.unwrap(), 2);
+    // A stopped process's streams give their places back: "c"'s second, and on "a" the one
+    // opened after the first leases ran out and b, renewed there.
+    assert_eq!(api_streams::close_instance(db, "c").await.unwrap(), 1);
+    assert_eq!(api_streams::close_instance(db, "a").await.unwrap(), 2);
+    assert_eq!(api_streams::open_count(db, at).await.unwrap(), 0);
+    app.stop().await;
+}
+
+/// A stream's renewal that cannot reach the database ends the stream (its place cannot be
+/// vouched for), rather than letting it go on uncounted.
+async fn an_event_stream_whose_lease_cannot_be_renewed_ends(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    make_token(&app, "dana", "ci", &["read"]).await;
+    let db = app.runway.db.clone();
+    let token: i64 = on_pool!(&db, pool =>
+        sqlx::query_scalar("SELECT id FROM api_tokens").fetch_one(pool).await)
+    .unwrap();
+    let streams = std::sync::Arc::new(runway_server::api::limits::Streams::new(db.clone()));
+    let slot = streams.acquire(token).await.unwrap().expect("a place");
+    assert!(slot.renew().await, "a live lease is renewed");
+    db.close().await;
+    assert!(!slot.renew().await, "no database: the stream ends");
+    drop(slot);
     app.stop().await;
 }
 
@@ -1617,6 +1651,7 @@ both_backends!(
     a_token_holds_at_most_ten_event_streams,
     a_stopping_server_gives_back_its_event_streams,
     event_stream_places_are_leases_kept_in_the_database,
+    an_event_stream_whose_lease_cannot_be_renewed_ends,
     a_tokens_rights_are_its_owners_at_the_time_of_use,
     service_tokens_act_for_their_team_and_never_approve,
     calls_over_the_rate_limit_get_429_with_retry_after,

@@ -211,13 +211,32 @@ impl Streams {
 }
 
 impl StreamSlot {
-    /// Holds the place for another [`STREAM_LEASE`]. A failed renewal is logged: the stream goes
-    /// on, and its place may be counted as free until a renewal succeeds.
-    pub async fn renew(&self) {
-        let until = now_us() + lease_us();
+    /// Holds the place for another [`STREAM_LEASE`]: `true` while the stream may go on.
+    ///
+    /// `false` when the stream must end: its renewals failed for a whole lease and the token's
+    /// other streams have taken every place since, or the database cannot be reached now (its
+    /// place cannot be vouched for, and the stream could not read its events either). The client
+    /// reconnects with `Last-Event-ID` and is counted again, so the limit holds across replicas
+    /// even while the database is away, and nothing is lost.
+    pub async fn renew(&self) -> bool {
+        let now = now_us();
         let s = &self.streams;
-        if let Err(e) = api_streams::renew(&s.db, self.id, self.token, &s.instance, until).await {
-            tracing::warn!(error = %e, "could not renew an event stream's lease");
+        match api_streams::renew(
+            &s.db,
+            self.id,
+            self.token,
+            &s.instance,
+            STREAMS_PER_TOKEN,
+            now,
+            now + lease_us(),
+        )
+        .await
+        {
+            Ok(kept) => kept,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not renew an event stream's lease; the stream ends");
+                false
+            }
         }
     }
 }

@@ -149,8 +149,8 @@ pub async fn events(
     )
     .await
     .into_response();
-    // The stream ends when the token stops being valid (checked every half minute) or after an
-    // hour; the client reconnects with `Last-Event-ID` and is authenticated again.
+    // The stream ends when the token stops being valid (checked every half minute), when its
+    // place in the token's count cannot be renewed, or after an hour; the client reconnects with `Last-Event-ID` and is authenticated again.
     let rw = state.runway.clone();
     let token = p.token_id;
     // The stream's place in the token's count is held (its lease renewed) while this runs, and
@@ -165,7 +165,9 @@ pub async fn events(
             if !matches!(runway_core::tokens::still_valid(&rw, token).await, Ok(true)) {
                 return;
             }
-            slot.renew().await;
+            if !slot.renew().await {
+                return;
+            }
         }
     };
     let (parts, body) = resp.into_parts();
