@@ -150,7 +150,8 @@ pub async fn events(
     .await
     .into_response();
     // The stream ends when the token stops being valid (checked every half minute), when its
-    // place in the token's count cannot be renewed, or after an hour; the client reconnects with `Last-Event-ID` and is authenticated again.
+    // place in the token's count cannot be renewed, or after an hour; the client reconnects with
+    // `Last-Event-ID` and is authenticated again.
     let rw = state.runway.clone();
     let token = p.token_id;
     // The stream's place in the token's count is held (its lease renewed) while this runs, and
